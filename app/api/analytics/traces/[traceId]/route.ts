@@ -1,0 +1,10 @@
+import { deleteTrace } from '@/lib/db/queries/traces';
+import { ApiError } from '@/lib/http/errors';
+import { authenticated } from '@/lib/http/route';
+import { parseTraceId } from '@/lib/traces/queries';
+
+export const DELETE = authenticated<{ traceId: string }>(async ({ database, principal, params }) => {
+  const deleted = await deleteTrace(database, { userId: principal.userId, traceId: parseTraceId(params.traceId) });
+  if (deleted === 0) throw new ApiError('not_found', 'No trace with that id.');
+  return new Response(null, { status: 204 });
+});

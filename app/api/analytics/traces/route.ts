@@ -1,0 +1,16 @@
+import { parseQuery, readJson } from '@/lib/http/body';
+import { authenticated } from '@/lib/http/route';
+import { INGEST_BODY_LIMIT, ingestSpans } from '@/lib/traces/ingest';
+import { TraceQuery, queryTraces } from '@/lib/traces/queries';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = authenticated(async ({ request, database, principal }) => {
+  const query = parseQuery(request, TraceQuery);
+  return Response.json(await queryTraces(database, { userId: principal.userId, query }));
+});
+
+export const POST = authenticated(async ({ request, database, principal }) => {
+  const body = await readJson(request, INGEST_BODY_LIMIT);
+  return Response.json(await ingestSpans(database, { userId: principal.userId, body }));
+});

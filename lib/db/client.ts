@@ -1,0 +1,178 @@
+import 'server-only';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema';
+import { migrate } from './migrate';
+
+export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface DatabaseConfig {
+  /** `postgres://…` connects to a server; absent means embedded PGlite. */
+  url?: string;
+  /** Where PGlite keeps its files; `memory://` keeps them in memory (tests). Default `./data`. */
+  dataDir?: string;
+  /** Pool size for a Postgres server. Default 10. */
+  maxConnections?: number;
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+/** Raw SQL on one connection. */
+export interface SqlRunner {
+  /** Run one parameterised statement and return its rows (same shape on both drivers). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Run a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+/** One open database: the Drizzle handle plus raw SQL for migrations and bulk paths. */
+export interface Database extends SqlRunner {
+  kind: DatabaseKind;
+  db: DrizzleDb;
+  /** Run `fn` in one transaction on one connection; PGlite queues every other query meanwhile. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one factory for database handles. Opens embedded PGlite under `dataDir` when no URL is
+ * given, or a Postgres server (≥ 14, Supabase included) for `postgres://` URLs, then applies
+ * pending migrations.
+ *
+ * @example
+ * const database = await createDatabase({ dataDir: './data' });
+ * const rows = await database.db.select().from(users);
+ */
+export async function createDatabase(config: DatabaseConfig = {}): Promise<Database> {
+  const database = config.url ? openPostgres(config.url, config.maxConnections ?? 10) : await openPglite(config.dataDir ?? './data');
+  if (config.migrate !== false) {
+    try {
+      await migrate(database);
+    } catch (error) {
+      await database.close().catch(() => {});
+      throw error;
+    }
+  }
+  return database;
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  let client: PGlite;
+  let releaseLock = () => {};
+  if (dataDir.startsWith('memory://')) {
+    client = new PGlite();
+  } else {
+    const dir = path.resolve(dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    releaseLock = lockDataDir(dir);
+    client = new PGlite(dir);
+  }
+  try {
+    await client.waitReady;
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
+  return {
+    kind: 'pglite',
+    db,
+    async query<T>(text: string, params: unknown[] = []) {
+      const result = await client.query<T>(text, params);
+      return result.rows;
+    },
+    async exec(script: string) {
+      await client.exec(script);
+    },
+    transaction(fn) {
+      return client.transaction((tx) =>
+        fn({
+          query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
+          exec: async (script: string) => {
+            await tx.exec(script);
+          },
+        }),
+      );
+    },
+    async close() {
+      if (!client.closed) await client.close();
+      releaseLock();
+    },
+  };
+}
+
+function openPostgres(url: string, max: number): Database {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got "${url.split(':')[0]}:…").`);
+  }
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    // Supabase's pooler (port 6543, transaction mode) does not support prepared statements.
+    prepare: !/:6543\//.test(url),
+    types: { bigint: postgres.BigInt },
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as DrizzleDb;
+  return {
+    kind: 'postgres',
+    db,
+    async query<T>(text: string, params: unknown[] = []) {
+      const rows = await client.unsafe(text, params as never[]);
+      return rows as unknown as T[];
+    },
+    async exec(script: string) {
+      await client.unsafe(script);
+    },
+    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>) {
+      const result = await client.begin((tx) =>
+        fn({
+          query: async <R>(text: string, params: unknown[] = []) => (await tx.unsafe(text, params as never[])) as unknown as R[],
+          exec: async (script: string) => {
+            await tx.unsafe(script);
+          },
+        }),
+      );
+      return result as T;
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/**
+ * Embedded PGlite is one process's database: a second process opening the same files would
+ * corrupt them. The lock file names the holder so the error can say what to do.
+ */
+function lockDataDir(dir: string): () => void {
+  const lockFile = path.join(dir, '.llmtrace.lock');
+  try {
+    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+      throw new Error(
+        `The embedded database in ${dir} is in use by process ${holder} (probably a running LLMTrace server). ` +
+          'Stop that process first, or use a Postgres server (DATABASE_URL) to share one database between processes.',
+      );
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return () => rmSync(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,284 @@
+import 'server-only';
+import type { Database, SqlRunner } from '../client';
+
+/** A span as the API shows it: `llm_traces` column names, ISO timestamps, JSON numbers. */
+export interface ApiSpan {
+  id: string;
+  user_id: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  trace_id: string;
+  parent_trace_id: string | null;
+  span_id: string;
+  span_name: string;
+  start_time: string;
+  end_time: string | null;
+  duration_ms: number | null;
+  operation_type: string;
+  model_name: string | null;
+  model_provider: string | null;
+  status: string;
+  error_message: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cached_input_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  time_to_first_token_ms: number | null;
+  service_name: string | null;
+  input_data: unknown;
+  output_data: unknown;
+  metadata: Record<string, unknown> | null;
+  created_at: string;
+}
+
+/** A span ready to store: every column but id and created_at, already validated. */
+export interface SpanRow {
+  user_id: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  trace_id: string;
+  parent_trace_id: string | null;
+  span_id: string;
+  span_name: string;
+  start_time: Date;
+  end_time: Date | null;
+  duration_ms: number | null;
+  operation_type: string;
+  model_name: string | null;
+  model_provider: string | null;
+  status: string;
+  error_message: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cached_input_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  time_to_first_token_ms: number | null;
+  service_name: string | null;
+  input_data: unknown;
+  output_data: unknown;
+  metadata: Record<string, unknown> | null;
+}
+
+const COLUMN_TYPES: Array<[keyof SpanRow, string]> = [
+  ['user_id', 'uuid'],
+  ['conversation_id', 'uuid'],
+  ['message_id', 'uuid'],
+  ['trace_id', 'text'],
+  ['parent_trace_id', 'text'],
+  ['span_id', 'text'],
+  ['span_name', 'text'],
+  ['start_time', 'timestamptz'],
+  ['end_time', 'timestamptz'],
+  ['duration_ms', 'numeric'],
+  ['operation_type', 'text'],
+  ['model_name', 'text'],
+  ['model_provider', 'text'],
+  ['status', 'text'],
+  ['error_message', 'text'],
+  ['input_tokens', 'integer'],
+  ['output_tokens', 'integer'],
+  ['total_tokens', 'integer'],
+  ['cached_input_tokens', 'integer'],
+  ['reasoning_tokens', 'integer'],
+  ['cost_usd', 'numeric'],
+  ['time_to_first_token_ms', 'numeric'],
+  ['service_name', 'text'],
+  ['input_data', 'jsonb'],
+  ['output_data', 'jsonb'],
+  ['metadata', 'jsonb'],
+];
+const KEY_COLUMNS = new Set(['user_id', 'trace_id', 'span_id']);
+const COLUMNS = COLUMN_TYPES.map(([name]) => name).join(', ');
+
+const SELECT_COLUMNS = `id, ${COLUMNS}, created_at`;
+
+/**
+ * One statement for the whole batch: the rows travel as a single JSON parameter and are unpacked
+ * by `jsonb_to_recordset`, which is far cheaper to plan and send than thousands of parameters.
+ * A final span is never overwritten by a late `running` snapshot of itself.
+ */
+const UPSERT_SQL = `
+INSERT INTO llm_traces (${COLUMNS})
+SELECT ${COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
+ON CONFLICT (user_id, trace_id, span_id) DO UPDATE SET
+  ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n  ')}
+WHERE NOT (llm_traces.status IN ('completed', 'failed', 'cancelled') AND EXCLUDED.status IN ('pending', 'running'))`;
+
+const OPEN_STATUSES = new Set(['pending', 'running']);
+
+/** Keeps one row per key (a statement may not touch a row twice): the final one, else the latest. */
+function dedupe(rows: SpanRow[]): SpanRow[] {
+  const byKey = new Map<string, SpanRow>();
+  for (const row of rows) {
+    const key = `${row.user_id}/${row.trace_id}/${row.span_id}`;
+    const existing = byKey.get(key);
+    if (existing && !OPEN_STATUSES.has(existing.status) && OPEN_STATUSES.has(row.status)) continue;
+    byKey.set(key, row);
+  }
+  return [...byKey.values()];
+}
+
+/** Inserts or completes spans in one statement, keyed by (user_id, trace_id, span_id). */
+export async function upsertSpans(runner: SqlRunner, rows: SpanRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const unique = dedupe(rows);
+  await runner.query(UPSERT_SQL, [JSON.stringify(unique)]);
+  return unique.length;
+}
+
+/** The subset of `ids` that are messages (or conversations) of this user. */
+export async function ownedIds(
+  database: Database,
+  { userId, table, ids }: { userId: string; table: 'messages' | 'conversations'; ids: string[] },
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await database.query<{ id: string }>(`SELECT id FROM ${table} WHERE user_id = $1 AND id = ANY($2::uuid[])`, [userId, ids]);
+  return new Set(rows.map((row) => row.id));
+}
+
+type Row = Record<string, unknown>;
+const NUMERIC = ['duration_ms', 'cost_usd', 'time_to_first_token_ms'] as const;
+
+function iso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return (value instanceof Date ? value : new Date(String(value))).toISOString();
+}
+
+export function toApiSpan(row: Row): ApiSpan {
+  const span = { ...row } as Record<string, unknown>;
+  for (const key of NUMERIC) span[key] = row[key] === null || row[key] === undefined ? null : Number(row[key]);
+  span.start_time = iso(row.start_time);
+  span.end_time = iso(row.end_time);
+  span.created_at = iso(row.created_at);
+  return span as unknown as ApiSpan;
+}
+
+/** Every span of one trace, parents before children (by start time). */
+export async function getTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan[]> {
+  const rows = await database.query<Row>(
+    `SELECT ${SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 ORDER BY start_time, (parent_trace_id IS NOT NULL), span_id`,
+    [userId, traceId],
+  );
+  return rows.map(toApiSpan);
+}
+
+/** Every span of the trace linked to this message (through any of its spans, or messages.trace_id). */
+export async function getSpansByMessage(database: Database, { userId, messageId }: { userId: string; messageId: string }): Promise<ApiSpan[]> {
+  const [link] = await database.query<{ trace_id: string }>(
+    `SELECT trace_id FROM llm_traces WHERE user_id = $1 AND message_id = $2
+     UNION ALL SELECT trace_id FROM messages WHERE user_id = $1 AND id = $2 AND trace_id IS NOT NULL
+     LIMIT 1`,
+    [userId, messageId],
+  );
+  if (!link) return [];
+  return getTraceSpans(database, { userId, traceId: link.trace_id });
+}
+
+export interface TraceListFilters {
+  operation_type?: string;
+  status?: string;
+  model_provider?: string;
+  model_name?: string;
+  min_duration_ms?: number;
+  max_duration_ms?: number;
+  from?: Date;
+  to?: Date;
+  conversation_id?: string;
+  q?: string;
+}
+
+export interface TraceListCursor {
+  startTime: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: TraceListCursor): string {
+  return Buffer.from(JSON.stringify([cursor.startTime, cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(value: string): TraceListCursor | null {
+  try {
+    const [startTime, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [string, string];
+    if (typeof startTime !== 'string' || Number.isNaN(Date.parse(startTime)) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+    return { startTime, id };
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the WHERE clause of the trace list (root spans of one user). */
+function listConditions(userId: string, filters: TraceListFilters) {
+  const where = ['r.user_id = $1', 'r.parent_trace_id IS NULL'];
+  const params: unknown[] = [userId];
+  const add = (condition: (placeholder: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (filters.status) add((p) => `r.status = ${p}`, filters.status);
+  if (filters.model_provider) add((p) => `r.model_provider = ${p}`, filters.model_provider);
+  if (filters.model_name) add((p) => `r.model_name = ${p}`, filters.model_name);
+  if (filters.min_duration_ms !== undefined) add((p) => `r.duration_ms >= ${p}`, filters.min_duration_ms);
+  if (filters.max_duration_ms !== undefined) add((p) => `r.duration_ms <= ${p}`, filters.max_duration_ms);
+  if (filters.from) add((p) => `r.start_time >= ${p}`, filters.from.toISOString());
+  if (filters.to) add((p) => `r.start_time < ${p}`, filters.to.toISOString());
+  if (filters.conversation_id) add((p) => `r.conversation_id = ${p}`, filters.conversation_id);
+  if (filters.operation_type) {
+    // A trace matches when its root or any of its spans has the operation (e.g. "traces with a tool call").
+    add(
+      (p) => `(r.operation_type = ${p} OR EXISTS (SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.operation_type = ${p}))`,
+      filters.operation_type,
+    );
+  }
+  if (filters.q) {
+    const pattern = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add(
+      (p) => `(r.span_name ILIKE ${p} OR r.model_name ILIKE ${p} OR r.error_message ILIKE ${p} OR r.trace_id ILIKE ${p} OR r.message_id::text ILIKE ${p} OR r.service_name ILIKE ${p})`,
+      pattern,
+    );
+  }
+  return { where, params };
+}
+
+/** The trace list: root spans, newest first, keyset-paginated on (start_time, id). */
+export async function listRootSpans(
+  database: Database,
+  { userId, filters, limit, cursor }: { userId: string; filters: TraceListFilters; limit: number; cursor?: TraceListCursor | null },
+): Promise<{ traces: ApiSpan[]; nextCursor: string | null }> {
+  const { where, params } = listConditions(userId, filters);
+  if (cursor) {
+    params.push(cursor.startTime, cursor.id);
+    where.push(`(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(limit + 1);
+  const rows = await database.query<Row>(
+    `SELECT ${SELECT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')},
+       (SELECT count(*)::int FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) AS span_count
+     FROM llm_traces r WHERE ${where.join(' AND ')}
+     ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit).map(toApiSpan);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;
+  return { traces: page, nextCursor };
+}
+
+export async function deleteTrace(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
+  const rows = await database.query<{ id: string }>('DELETE FROM llm_traces WHERE user_id = $1 AND trace_id = $2 RETURNING id', [userId, traceId]);
+  return rows.length;
+}
+
+/** Deletes up to `batchSize` spans that started before `cutoff`; returns how many. */
+export async function deleteSpansBefore(database: Database, { cutoff, batchSize }: { cutoff: Date; batchSize: number }): Promise<number> {
+  const rows = await database.query<{ n: number }>(
+    `WITH doomed AS (SELECT id FROM llm_traces WHERE start_time < $1 LIMIT $2)
+     , gone AS (DELETE FROM llm_traces t USING doomed WHERE t.id = doomed.id RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [cutoff.toISOString(), batchSize],
+  );
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,144 @@
+/**
+ * Drizzle table definitions, mirroring `lib/db/migrations/*.sql` (the SQL files are the source of
+ * truth for DDL; this file gives queries their types). Keep both in step.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  customType,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** numeric as a JS number (Postgres drivers return numeric as a string). */
+const numericNumber = customType<{ data: number; driverData: string | number }>({
+  dataType: () => 'numeric',
+  fromDriver: (value) => Number(value),
+  toDriver: (value) => value,
+});
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  failedLoginCount: integer('failed_login_count').notNull().default(0),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull(),
+  keyHash: text('key_hash').notNull(),
+  scope: text('scope', { enum: ['full', 'chat'] }).notNull().default('full'),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+export const sessions = pgTable('sessions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  tokenHash: text('token_hash').notNull(),
+  csrfToken: text('csrf_token').notNull(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+export const conversations = pgTable('conversations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  title: text('title').notNull().default('New conversation'),
+  source: text('source', { enum: ['app', 'api', 'widget'] }).notNull().default('app'),
+  createdAt: createdAt(),
+});
+
+export const messages = pgTable('messages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  conversationId: uuid('conversation_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  role: text('role', { enum: ['system', 'user', 'assistant', 'tool'] }).notNull(),
+  content: text('content').notNull().default(''),
+  createdAt: createdAt(),
+  latencyMs: numericNumber('latency_ms'),
+  inputTokens: integer('input_tokens'),
+  outputTokens: integer('output_tokens'),
+  costUsd: numericNumber('cost_usd'),
+  modelName: text('model_name'),
+  modelProvider: text('model_provider'),
+  traceId: text('trace_id'),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+});
+
+export const llmTraces = pgTable('llm_traces', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  conversationId: uuid('conversation_id'),
+  messageId: uuid('message_id'),
+  traceId: text('trace_id').notNull(),
+  parentTraceId: text('parent_trace_id'),
+  spanId: text('span_id').notNull(),
+  spanName: text('span_name').notNull(),
+  startTime: timestamp('start_time', { withTimezone: true }).notNull(),
+  endTime: timestamp('end_time', { withTimezone: true }),
+  durationMs: numericNumber('duration_ms'),
+  operationType: text('operation_type').notNull(),
+  modelName: text('model_name'),
+  modelProvider: text('model_provider'),
+  status: text('status').notNull(),
+  errorMessage: text('error_message'),
+  inputTokens: integer('input_tokens'),
+  outputTokens: integer('output_tokens'),
+  totalTokens: integer('total_tokens'),
+  cachedInputTokens: integer('cached_input_tokens'),
+  reasoningTokens: integer('reasoning_tokens'),
+  costUsd: numericNumber('cost_usd'),
+  timeToFirstTokenMs: numericNumber('time_to_first_token_ms'),
+  serviceName: text('service_name'),
+  inputData: jsonb('input_data'),
+  outputData: jsonb('output_data'),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+  createdAt: createdAt(),
+});
+
+export const messageEvaluations = pgTable('message_evaluations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  messageId: uuid('message_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  success: boolean('success').notNull(),
+  rating: integer('rating'),
+  failureTags: text('failure_tags').array().notNull().default(sql`'{}'`),
+  notes: text('notes'),
+  createdAt: createdAt(),
+});
+
+export const documents = pgTable('documents', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  title: text('title').notNull(),
+  content: text('content').notNull(),
+  searchVector: tsvector('search_vector').generatedAlwaysAs(
+    sql`setweight(to_tsvector('english', coalesce(title, '')), 'A') || setweight(to_tsvector('english', coalesce(content, '')), 'B')`,
+  ),
+  createdAt: createdAt(),
+});
+
+export type User = typeof users.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type Conversation = typeof conversations.$inferSelect;
+export type Message = typeof messages.$inferSelect;
+export type LlmTrace = typeof llmTraces.$inferSelect;
+export type NewLlmTrace = typeof llmTraces.$inferInsert;
+export type MessageEvaluation = typeof messageEvaluations.$inferSelect;
+export type DocumentRow = typeof documents.$inferSelect;

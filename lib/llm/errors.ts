@@ -1,0 +1,96 @@
+import type { ProviderName } from './types';
+
+export type ProviderErrorCode =
+  /** 429 from the provider. */
+  | 'rate_limited'
+  /** 401/403: the key is missing, wrong or lacks access. */
+  | 'authentication_failed'
+  /** 400/404/422: the provider rejected the request (unknown model, bad parameters, context too long). */
+  | 'invalid_request'
+  /** 5xx, 529 (overloaded) or the demo model's scripted failure. */
+  | 'provider_unavailable'
+  /** No response before the client's time-out. */
+  | 'timeout'
+  /** The provider could not be reached (DNS, refused connection, reset). */
+  | 'connection_failed'
+  /** The provider answered something we could not use. */
+  | 'invalid_response'
+  /** The provider has no key or URL configured here. */
+  | 'not_configured';
+
+/**
+ * A model provider failed. The HTTP layer maps it to 502 `provider_error`; `status` is the
+ * provider's own HTTP status when there was one.
+ *
+ * @example
+ * throw new ProviderError({ provider: 'openai', status: 429, code: 'rate_limited', message: 'Rate limit reached', retryable: true });
+ */
+export class ProviderError extends Error {
+  readonly provider: ProviderName;
+  readonly status?: number;
+  readonly code: ProviderErrorCode;
+  /** Trying again later may succeed (rate limits, 5xx, time-outs, connection failures). */
+  readonly retryable: boolean;
+  /** From the provider's `retry-after` header, when it sent one. */
+  readonly retryAfterMs?: number;
+
+  constructor(fields: {
+    provider: ProviderName;
+    status?: number;
+    code: ProviderErrorCode;
+    message: string;
+    retryable: boolean;
+    retryAfterMs?: number;
+    cause?: unknown;
+  }) {
+    super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'ProviderError';
+    this.provider = fields.provider;
+    this.status = fields.status;
+    this.code = fields.code;
+    this.retryable = fields.retryable;
+    this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+
+/** The caller aborted (its AbortSignal fired) a model or tool call: a cancellation, not a failure. */
+export class CancelledError extends Error {
+  constructor(message = 'Cancelled by the caller.', options?: { cause?: unknown }) {
+    super(message, options);
+    // The name every fetch-based API uses for aborts, so generic `isAbortError` checks agree.
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * True for anything that means "the caller gave up": our {@link CancelledError}, a DOM
+ * `AbortError`, the SDKs' `APIUserAbortError`, or any error thrown after `signal` fired.
+ */
+export function isAbortError(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted) return true;
+  if (error instanceof CancelledError) return true;
+  if (!(error instanceof Error)) return false;
+  return error.name === 'AbortError' || error.constructor.name === 'APIUserAbortError';
+}
+
+/** The status of an HTTP error → our code and whether a retry may help. */
+export function classifyStatus(status: number): { code: ProviderErrorCode; retryable: boolean } {
+  if (status === 429) return { code: 'rate_limited', retryable: true };
+  if (status === 401 || status === 403) return { code: 'authentication_failed', retryable: false };
+  if (status === 408) return { code: 'timeout', retryable: true };
+  if (status >= 500) return { code: 'provider_unavailable', retryable: true };
+  return { code: 'invalid_request', retryable: false };
+}
+
+/** `retry-after` (seconds or an HTTP date) or `retry-after-ms` → milliseconds. */
+export function parseRetryAfter(headers: { get(name: string): string | null } | undefined): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number(headers.get('retry-after-ms'));
+  if (headers.get('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

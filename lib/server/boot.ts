@@ -1,0 +1,23 @@
+import 'server-only';
+import { readAppConfig } from '@/lib/config/app.config';
+import { scheduleRetention } from '@/lib/traces/retention';
+import { DatabaseSpanSink } from '@/lib/traces/database-sink';
+import { registerShutdownHooks, traceService } from '@/lib/tracing';
+import { getAppContext } from './context';
+
+/**
+ * Called once per server process from `instrumentation.ts`: points the trace service at the
+ * database, flushes it on shutdown, schedules retention, and opens the database eagerly so the
+ * first request does not pay for it.
+ */
+export async function bootServer(): Promise<void> {
+  traceService.setSink(new DatabaseSpanSink(async () => (await getAppContext()).database));
+  registerShutdownHooks(traceService);
+  const config = readAppConfig();
+  scheduleRetention(async () => (await getAppContext()).database, config.retentionDays);
+  try {
+    await getAppContext();
+  } catch (error) {
+    console.error(`[llmtrace] could not open the database: ${(error as Error).message}`);
+  }
+}

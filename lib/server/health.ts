@@ -1,0 +1,24 @@
+import 'server-only';
+import { traceService } from '@/lib/tracing';
+import { getAppContext } from './context';
+
+export interface Health {
+  status: 'ok' | 'error';
+  database: 'pglite' | 'postgres' | 'unavailable';
+  tracing: { enabled: boolean; queued: number; dropped: number; written: number; failedWrites: number };
+  error?: string;
+}
+
+/** `GET /api/health`: is the database answering, and how is the trace queue doing. */
+export async function getHealth(): Promise<Health> {
+  const stats = traceService.stats();
+  const tracing = { enabled: stats.enabled, queued: stats.queued, dropped: stats.dropped, written: stats.written, failedWrites: stats.failedWrites };
+  try {
+    const { database } = await getAppContext();
+    await database.query('SELECT 1');
+    return { status: 'ok', database: database.kind, tracing };
+  } catch (error) {
+    console.error('[llmtrace] health check failed:', error);
+    return { status: 'error', database: 'unavailable', tracing, error: 'The database is not reachable. Check DATABASE_URL / DATA_DIR and the server log.' };
+  }
+}

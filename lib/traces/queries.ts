@@ -1,0 +1,66 @@
+import 'server-only';
+import { z } from 'zod';
+import type { Database } from '@/lib/db/client';
+import { decodeCursor, getSpansByMessage, getTraceSpans, listRootSpans, type ApiSpan } from '@/lib/db/queries/traces';
+import { ApiError } from '@/lib/http/errors';
+
+const optionalNumber = z.coerce.number().nonnegative().optional();
+const optionalDate = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (!value) return undefined;
+    const date = new Date(/^\d+$/.test(value) ? Number(value) : value);
+    if (Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 timestamp or epoch milliseconds' });
+      return z.NEVER;
+    }
+    return date;
+  });
+
+/** Query string of `GET /api/analytics/traces`. */
+export const TraceQuery = z.object({
+  message_id: z.uuid().optional(),
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  operation_type: z.enum(['llm_call', 'tool_call', 'retrieval', 'embedding', 'chain', 'agent', 'other']).optional(),
+  status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional(),
+  model_provider: z.string().max(100).optional(),
+  model_name: z.string().max(200).optional(),
+  min_duration_ms: optionalNumber,
+  max_duration_ms: optionalNumber,
+  from: optionalDate,
+  to: optionalDate,
+  conversation_id: z.uuid().optional(),
+  q: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+export type TraceQuery = z.infer<typeof TraceQuery>;
+
+export type TraceQueryResult = { traces: ApiSpan[] } | { traces: ApiSpan[]; next_cursor: string | null };
+
+/** Answers `GET /api/analytics/traces`: one trace by message or id, or the filtered list of roots. */
+export async function queryTraces(database: Database, { userId, query }: { userId: string; query: TraceQuery }): Promise<TraceQueryResult> {
+  if (query.message_id) return { traces: await getSpansByMessage(database, { userId, messageId: query.message_id }) };
+  if (query.trace_id) return { traces: await getTraceSpans(database, { userId, traceId: query.trace_id }) };
+  const cursor = query.cursor ? decodeCursor(query.cursor) : null;
+  if (query.cursor && !cursor) throw new ApiError('validation_failed', 'The cursor is not valid; use next_cursor from a previous page.', { details: [{ path: 'cursor', message: 'invalid cursor' }] });
+  const { cursor: _c, limit, message_id: _m, trace_id: _t, ...filters } = query;
+  const { traces, nextCursor } = await listRootSpans(database, { userId, filters, limit, cursor });
+  return { traces, next_cursor: nextCursor };
+}
+
+export const TraceIdParam = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32}$/)
+  .transform((s) => s.toLowerCase());
+
+export function parseTraceId(value: string): string {
+  const parsed = TraceIdParam.safeParse(value);
+  if (!parsed.success) throw new ApiError('not_found', 'No trace with that id (trace ids are 32 hex characters).');
+  return parsed.data;
+}

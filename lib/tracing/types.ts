@@ -1,0 +1,143 @@
+/**
+ * Public types of the LLMTrace tracing library.
+ *
+ * The library is self-contained: it imports nothing from `app/`, `lib/db` or `lib/chat`.
+ * Where spans go is decided by the {@link SpanSink} handed to the trace service.
+ */
+
+/** What kind of work a span records. Dashboards group and colour spans by it. */
+export type OperationType = 'llm_call' | 'tool_call' | 'retrieval' | 'embedding' | 'chain' | 'agent' | 'other';
+
+/** Lifecycle of a span. `pending`/`running` are open; the other three are final. */
+export type SpanStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** A handle on one open span. Pass it to `endTrace`, `captureError` or `createChildSpan`. */
+export interface TraceContext {
+  /** 32 lowercase hex characters (W3C trace id); shared by every span of one request. */
+  traceId: string;
+  /** 16 lowercase hex characters (W3C span id). */
+  spanId: string;
+  /** `spanId` of the parent span; undefined on the root. Stored as `parent_trace_id`. */
+  parentSpanId?: string;
+  userId: string;
+  conversationId?: string;
+  messageId?: string;
+  spanName: string;
+  operationType: OperationType;
+  startTime: Date;
+}
+
+export interface StartTraceParams {
+  /** e.g. `llm.completion`, `llm.call`, `tool.web_search`, `retrieval`. */
+  spanName: string;
+  operationType: OperationType;
+  /** Owner of the span. Required for a root; children inherit it from their parent. */
+  userId?: string;
+  /** Start a child of this span instead of a new trace. */
+  parent?: TraceContext;
+  /** Join an existing trace (e.g. propagated from another process) as a root-less span. */
+  traceId?: string;
+  modelName?: string;
+  modelProvider?: string;
+  conversationId?: string;
+  messageId?: string;
+  inputData?: unknown;
+  metadata?: Record<string, unknown>;
+  /** Defaults to now. */
+  startTime?: Date;
+}
+
+export interface TraceResult {
+  /** Defaults to now. */
+  endTime?: Date;
+  /** Defaults to `completed`. */
+  status?: 'completed' | 'failed' | 'cancelled';
+  modelName?: string;
+  modelProvider?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Defaults to input + output when both are known. */
+  totalTokens?: number;
+  /** Input tokens served from the provider's prompt cache (a subset of inputTokens). */
+  cachedInputTokens?: number;
+  /** Reasoning tokens (a subset of outputTokens). */
+  reasoningTokens?: number;
+  /** null = unpriced model; undefined = not known here. Never a made-up 0. */
+  costUsd?: number | null;
+  timeToFirstTokenMs?: number;
+  conversationId?: string;
+  messageId?: string;
+  inputData?: unknown;
+  outputData?: unknown;
+  errorMessage?: string;
+  /** Merged into the metadata given at start. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * One span as it leaves the library: the `llm_traces` column names, so a sink can store it or
+ * POST it to `/api/analytics/traces` unchanged. The same span may be emitted twice: first as
+ * `running` (still open after one batch interval), then final; sinks upsert on
+ * (user_id, trace_id, span_id).
+ */
+export interface SpanRecord {
+  user_id: string;
+  trace_id: string;
+  span_id: string;
+  parent_trace_id: string | null;
+  span_name: string;
+  operation_type: OperationType;
+  status: SpanStatus;
+  start_time: Date;
+  end_time: Date | null;
+  duration_ms: number | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  model_name: string | null;
+  model_provider: string | null;
+  error_message: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cached_input_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  time_to_first_token_ms: number | null;
+  input_data: unknown;
+  output_data: unknown;
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * Where spans go. `write` receives one batch; a rejection (or a time-out) is retried with backoff.
+ * Reject with an error whose `retryable` property is `false` to have the batch dropped (and
+ * counted) without retries, e.g. for a request the receiver will never accept. A batch never
+ * holds two records of the same span, so it can be upserted in one statement. Records must not
+ * be mutated.
+ *
+ * @example
+ * const consoleSink: SpanSink = { async write(spans) { console.log(spans.length, 'spans') } };
+ */
+export interface SpanSink {
+  write(spans: SpanRecord[]): Promise<void>;
+  /** Optional: release resources. Called once by `shutdown()`. */
+  close?(): Promise<void>;
+}
+
+/** Counters exposed by `traceService.stats()` and `/api/health`. */
+export interface TraceStats {
+  enabled: boolean;
+  /** Spans currently waiting in the queue. */
+  queued: number;
+  /** Spans ever handed to the sink successfully. */
+  written: number;
+  /** Spans dropped because the queue was full or retries were exhausted. */
+  dropped: number;
+  /** Sink writes that failed (each failed attempt counts once). */
+  failedWrites: number;
+  /**
+   * Open spans that got no `running` record because more than `maxOpenSpans` were waiting for
+   * one at once. Their final record is still written when they end.
+   */
+  runningSkipped?: number;
+}
