@@ -1,4 +1,4 @@
-import type { SVGProps } from 'react';
+import type { ReactNode, SVGProps } from 'react';
 import { opStyle } from './op-style';
 
 type IconProps = SVGProps<SVGSVGElement>;
@@ -20,7 +20,7 @@ function Svg({ children, ...props }: IconProps) {
   );
 }
 
-const OP_PATHS: Record<string, React.ReactNode> = {
+const OP_PATHS: Record<string, ReactNode> = {
   llm_call: (
     <>
       <path d="M12 3l1.8 4.9L18.7 9.7l-4.9 1.8L12 16.4l-1.8-4.9L5.3 9.7l4.9-1.8z" />

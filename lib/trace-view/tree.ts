@@ -245,6 +245,33 @@ function rollUp(preorder: TraceNode[]): void {
   }
 }
 
+/**
+ * Totals of the whole trace: the root's rolled-up totals, summed over the roots when orphans
+ * made several.
+ */
+export function traceTotals(tree: TraceTree): SubtreeTotals {
+  if (tree.roots.length === 1) return tree.roots[0].totals;
+  const totals: SubtreeTotals = {
+    spanCount: 0,
+    inputTokens: null,
+    outputTokens: null,
+    totalTokens: null,
+    cachedInputTokens: null,
+    reasoningTokens: null,
+    costUsd: null,
+    hasUnpricedSpan: false,
+  };
+  for (const root of tree.roots) {
+    totals.spanCount += root.totals.spanCount;
+    totals.hasUnpricedSpan ||= root.totals.hasUnpricedSpan;
+    for (const key of TOTALS_KEYS) {
+      const value = root.totals[key];
+      if (value !== null) totals[key] = (totals[key] ?? 0) + value;
+    }
+  }
+  return totals;
+}
+
 /** One indentation column of a row: a vertical guide, nothing, or the row's own ├ / └ connector. */
 export type GuideKind = 'line' | 'blank' | 'tee' | 'elbow';
 

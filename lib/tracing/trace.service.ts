@@ -105,13 +105,13 @@ function mergeMetadata(
   let copied = false;
   for (const part of parts) {
     if (part === undefined || part === null || typeof part !== 'object') continue;
-    if (merged === null) merged = part;
-    else {
-      if (!copied) {
-        merged = { ...merged };
-        copied = true;
-      }
+    if (merged === null) {
+      merged = part;
+    } else if (copied) {
       Object.assign(merged, part);
+    } else {
+      merged = Object.assign({}, merged, part);
+      copied = true;
     }
   }
   return merged;

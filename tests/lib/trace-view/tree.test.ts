@@ -9,6 +9,7 @@ import {
   flattenVisible,
   revealNode,
   toggleCollapsed,
+  traceTotals,
   treeGuides,
 } from '@/lib/trace-view/tree';
 import type { ApiSpan } from '@/lib/trace-view/types';
@@ -203,6 +204,17 @@ describe('buildTraceTree: rolled-up tokens and cost', () => {
     expect(tree.roots[0].totals.costUsd).toBeNull();
     expect(tree.roots[0].totals.hasUnpricedSpan).toBe(true);
     expect(tree.byId.get('tool')!.totals.hasUnpricedSpan).toBe(false);
+  });
+
+  it('sums the totals of several roots for the trace header', () => {
+    const tree = buildTraceTree([
+      span('root', null, 0, 100, { input_tokens: 10, output_tokens: 1, cost_usd: 0.01 }),
+      span('orphan', 'gone', 50, 60, { input_tokens: 5, output_tokens: 2, cost_usd: null }),
+    ]);
+    const totals = traceTotals(tree);
+    expect(totals).toMatchObject({ spanCount: 2, inputTokens: 15, outputTokens: 3, totalTokens: 18, hasUnpricedSpan: true });
+    expect(totals.costUsd).toBeCloseTo(0.01, 12);
+    expect(traceTotals(buildTraceTree([]))).toMatchObject({ spanCount: 0, costUsd: null });
   });
 
   it('accepts numeric strings from a numeric column', () => {

@@ -1,0 +1,238 @@
+'use client';
+
+import { useMemo, useState, type ReactNode } from 'react';
+import { formatCost, formatCount, formatTimestamp } from '@/lib/trace-view/format';
+import { extractChatMessages } from '@/lib/trace-view/messages';
+import { formatDuration, parseTimeMs } from '@/lib/trace-view/timeline';
+import { finiteOrNull } from '@/lib/trace-view/tree';
+import type { ApiSpan, TraceNode } from '@/lib/trace-view/types';
+import { ChatMessages } from './ChatMessages';
+import { CopyButton } from './CopyButton';
+import { JsonTree, LongText } from './JsonTree';
+import { opStyle } from './op-style';
+import { StatusBadge } from './StatusBadge';
+import { CloseIcon, OpIcon } from './TraceIcons';
+
+export interface SpanDetailsProps {
+  span: ApiSpan;
+  /** The span's node in the trace tree: adds the subtree totals when it has children. */
+  node?: TraceNode;
+  /** Start of the trace, to show the span's offset from it. */
+  traceStartMs?: number;
+  onClose?: () => void;
+}
+
+function Field({ label, children, mono = true }: { label: string; children: ReactNode; mono?: boolean }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-[11px] font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className={`mt-0.5 truncate text-sm text-slate-900 ${mono ? 'font-mono tabular-nums' : ''}`}>{children}</dd>
+    </div>
+  );
+}
+
+function IdRow({ label, value }: { label: string; value: string | null }) {
+  if (!value) return null;
+  return (
+    <div className="flex items-center gap-2">
+      <span className="w-24 shrink-0 text-[11px] font-medium uppercase tracking-wide text-slate-500">{label}</span>
+      <span className="min-w-0 flex-1 truncate font-mono text-xs text-slate-700" title={value}>
+        {value}
+      </span>
+      <CopyButton value={value} label={`Copy ${label.toLowerCase()}`} />
+    </div>
+  );
+}
+
+function Section({ title, actions, children }: { title: string; actions?: ReactNode; children: ReactNode }) {
+  return (
+    <section className="border-t border-slate-100 px-4 py-3">
+      <div className="mb-2 flex items-center justify-between gap-2">
+        <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h3>
+        <div className="flex items-center gap-1">{actions}</div>
+      </div>
+      {children}
+    </section>
+  );
+}
+
+function stringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Input or output: a conversation when it looks like chat messages, otherwise a JSON tree. */
+function DataSection({ title, value, testId }: { title: string; value: unknown; testId: string }) {
+  const messages = useMemo(() => extractChatMessages(value), [value]);
+  const [raw, setRaw] = useState(false);
+  const missing = value === null || value === undefined;
+  const rest = useMemo(() => {
+    if (!messages || typeof value !== 'object' || value === null || Array.isArray(value) || !('messages' in value)) return null;
+    const { messages: _messages, system: _system, ...others } = value as Record<string, unknown>;
+    return Object.keys(others).length > 0 ? others : null;
+  }, [messages, value]);
+
+  const actions = missing ? null : (
+    <>
+      {messages && (
+        <div className="flex rounded-md bg-slate-100 p-0.5 text-[11px] font-medium">
+          {(['Chat', 'JSON'] as const).map((mode) => {
+            const active = (mode === 'JSON') === raw;
+            return (
+              <button
+                key={mode}
+                type="button"
+                onClick={() => setRaw(mode === 'JSON')}
+                className={`rounded px-2 py-0.5 ${active ? 'bg-white text-slate-900 shadow-sm' : 'text-slate-500 hover:text-slate-800'}`}
+              >
+                {mode}
+              </button>
+            );
+          })}
+        </div>
+      )}
+      <CopyButton value={typeof value === 'string' ? value : stringify(value)} label={`Copy ${title.toLowerCase()}`} />
+    </>
+  );
+
+  return (
+    <Section title={title} actions={actions}>
+      <div data-testid={testId}>
+        {missing ? (
+          <p className="text-xs italic text-slate-400">No {title.toLowerCase()} recorded</p>
+        ) : messages && !raw ? (
+          <>
+            <ChatMessages messages={messages} />
+            {rest && (
+              <div className="mt-2">
+                <JsonTree value={rest} defaultExpandDepth={0} />
+              </div>
+            )}
+          </>
+        ) : typeof value === 'string' ? (
+          <div className="rounded-md bg-slate-50 px-3 py-2 text-[13px] text-slate-800">
+            <LongText text={value} limit={2000} />
+          </div>
+        ) : (
+          <JsonTree value={value} />
+        )}
+      </div>
+    </Section>
+  );
+}
+
+/** Everything about one span: timings, model and usage, ids, error, input, output and metadata. */
+export function SpanDetails({ span, node, traceStartMs, onClose }: SpanDetailsProps) {
+  const startMs = node?.startMs ?? parseTimeMs(span.start_time);
+  const endMs = node?.endMs ?? parseTimeMs(span.end_time);
+  const open = span.status === 'running' || span.status === 'pending';
+  const duration = finiteOrNull(span.duration_ms) ?? (startMs !== null && endMs !== null ? endMs - startMs : null);
+  const offset = startMs !== null && traceStartMs !== undefined ? startMs - traceStartMs : null;
+  const input = finiteOrNull(span.input_tokens);
+  const output = finiteOrNull(span.output_tokens);
+  const total = finiteOrNull(span.total_tokens) ?? (input !== null && output !== null ? input + output : null);
+  const cached = finiteOrNull(span.cached_input_tokens);
+  const reasoning = finiteOrNull(span.reasoning_tokens);
+  const cost = finiteOrNull(span.cost_usd);
+  const ttft = finiteOrNull(span.time_to_first_token_ms);
+  const usesModel = Boolean(span.model_name || span.model_provider) || input !== null || output !== null || cost !== null;
+  const hasMetadata = span.metadata !== null && span.metadata !== undefined && !(typeof span.metadata === 'object' && Object.keys(span.metadata).length === 0);
+  const subtree = node && node.children.length > 0 ? node.totals : null;
+
+  return (
+    <aside data-testid="span-details" data-span-id={span.span_id} className="flex h-full min-h-0 flex-col bg-white" aria-label="Span details">
+      <header className="flex items-start gap-3 border-b border-slate-200 px-4 py-3">
+        <OpIcon op={span.operation_type} size="md" />
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center gap-2">
+            <h2 className="min-w-0 truncate font-mono text-sm font-semibold text-slate-900" title={span.span_name}>
+              {span.span_name || '(unnamed span)'}
+            </h2>
+            <StatusBadge status={span.status} />
+          </div>
+          <p className="mt-0.5 text-xs text-slate-500">
+            {opStyle(span.operation_type).label}
+            {offset !== null && <span className="tabular-nums"> · starts at +{formatDuration(offset)}</span>}
+          </p>
+        </div>
+        {onClose && (
+          <button
+            type="button"
+            onClick={onClose}
+            aria-label="Close span details"
+            className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+          >
+            <CloseIcon className="h-4 w-4" />
+          </button>
+        )}
+      </header>
+
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        {span.error_message && (
+          <div className="mx-4 mt-3 rounded-md border border-red-200 bg-red-50 px-3 py-2" role="alert" data-testid="span-error">
+            <div className="text-[11px] font-semibold uppercase tracking-wide text-red-700">Error</div>
+            <div className="mt-0.5 font-mono text-xs text-red-900">
+              <LongText text={span.error_message} limit={1200} />
+            </div>
+          </div>
+        )}
+
+        <dl className="grid grid-cols-2 gap-x-4 gap-y-3 px-4 py-3">
+          <Field label="Duration">{open ? `running${duration !== null ? ` · ${formatDuration(duration)}` : ''}` : formatDuration(duration)}</Field>
+          {ttft !== null && <Field label="Time to first token">{formatDuration(ttft)}</Field>}
+          {span.model_name && <Field label="Model">{span.model_name}</Field>}
+          {span.model_provider && <Field label="Provider">{span.model_provider}</Field>}
+          {(input !== null || output !== null) && (
+            <>
+              <Field label="Input tokens">{formatCount(input)}</Field>
+              <Field label="Output tokens">{formatCount(output)}</Field>
+              <Field label="Total tokens">{formatCount(total)}</Field>
+            </>
+          )}
+          {cached !== null && <Field label="Cached input">{formatCount(cached)}</Field>}
+          {reasoning !== null && <Field label="Reasoning tokens">{formatCount(reasoning)}</Field>}
+          {usesModel && (
+            <Field label="Cost">
+              {cost === null ? <span className="font-sans italic text-slate-500">unpriced</span> : formatCost(cost)}
+            </Field>
+          )}
+          <Field label="Start">{formatTimestamp(startMs)}</Field>
+          <Field label="End">{open ? '—' : formatTimestamp(endMs)}</Field>
+        </dl>
+
+        {subtree && (
+          <div className="mx-4 mb-3 rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-600" data-testid="subtree-totals">
+            <span className="font-medium text-slate-700">With {formatCount(subtree.spanCount - 1)} descendant spans:</span>{' '}
+            <span className="font-mono tabular-nums">
+              {subtree.totalTokens !== null ? `${formatCount(subtree.totalTokens)} tokens` : 'no tokens'}
+              {' · '}
+              {subtree.costUsd === null ? 'unpriced' : formatCost(subtree.costUsd)}
+              {subtree.costUsd !== null && subtree.hasUnpricedSpan ? ' (partly unpriced)' : ''}
+            </span>
+          </div>
+        )}
+
+        <Section title="Identifiers">
+          <div className="space-y-1">
+            <IdRow label="Span ID" value={span.span_id} />
+            <IdRow label="Parent span" value={span.parent_trace_id} />
+            <IdRow label="Trace ID" value={span.trace_id} />
+            <IdRow label="Message" value={span.message_id} />
+            <IdRow label="Conversation" value={span.conversation_id} />
+          </div>
+        </Section>
+
+        <DataSection title="Input" value={span.input_data} testId="span-input" />
+        <DataSection title="Output" value={span.output_data} testId="span-output" />
+        {hasMetadata && (
+          <Section title="Metadata" actions={<CopyButton value={stringify(span.metadata)} label="Copy metadata" />}>
+            <JsonTree value={span.metadata} />
+          </Section>
+        )}
+      </div>
+    </aside>
+  );
+}
