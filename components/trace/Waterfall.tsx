@@ -1,7 +1,7 @@
 'use client';
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import {
   barGeometry,
   formatDuration,
@@ -190,7 +190,7 @@ const WaterfallRow = memo(function WaterfallRow({
                   key={i}
                   aria-hidden="true"
                   data-critical-path=""
-                  className="pointer-events-none absolute top-1/2 h-[3px] -translate-y-1/2 rounded-full bg-slate-900/55"
+                  className="pointer-events-none absolute top-1/2 h-0.5 -translate-y-1/2 rounded-full bg-slate-900/45"
                   style={{ left: pct(g.left), width: pct(g.width) }}
                 />
               );
@@ -247,12 +247,13 @@ export function Waterfall({
   const [axisWidth, setAxisWidth] = useState(600);
   const [treeWidth, setTreeWidth] = useState(DEFAULT_TREE_WIDTH);
 
+  const getItemKey = useCallback((index: number) => rows[index]?.id ?? index, [rows]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
-    getItemKey: (index) => rows[index]?.id ?? index,
+    getItemKey,
   });
 
   useIsomorphicLayoutEffect(() => {
@@ -296,6 +297,14 @@ export function Waterfall({
     handle.addEventListener('pointerup', up);
     handle.addEventListener('pointercancel', up);
   };
+
+  const selectRow = useCallback(
+    (id: string) => {
+      scrollRef.current?.focus({ preventScroll: true });
+      onSelect(id);
+    },
+    [onSelect],
+  );
 
   const items = virtualizer.getVirtualItems();
 
@@ -351,7 +360,8 @@ export function Waterfall({
         data-testid="waterfall"
         className="relative max-h-[85vh] min-h-0 flex-1 overflow-y-auto overflow-x-hidden outline-none [scrollbar-gutter:stable] focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-400"
       >
-        <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
+        <div className="relative min-h-full w-full" style={{ height: virtualizer.getTotalSize() }}>
+          <div aria-hidden="true" className="pointer-events-none absolute inset-y-0 w-px bg-slate-200" style={{ left: treeWidth - 1 }} />
           <div
             aria-hidden="true"
             className="pointer-events-none absolute inset-y-0 right-3"
@@ -377,7 +387,7 @@ export function Waterfall({
                 minBarWidth={minBarWidth}
                 nowMs={nowMs}
                 segments={criticalSegments?.get(node.id)}
-                onSelect={onSelect}
+                onSelect={selectRow}
                 onToggle={onToggle}
               />
             );

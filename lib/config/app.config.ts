@@ -14,7 +14,7 @@ export interface AppConfig {
   retentionDays: number;
 }
 
-export function readAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function readAppConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
   return {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: env.DATA_DIR?.trim() || './data',

@@ -36,7 +36,7 @@ export interface LlmConfig {
 /** Each provider's model when neither the request nor DEFAULT_MODEL names one. */
 export const PROVIDER_DEFAULT_MODELS: Readonly<Record<ProviderName, string>> = {
   openai: 'gpt-4o-mini',
-  anthropic: 'claude-sonnet-4-5',
+  anthropic: 'claude-sonnet-4-6',
   demo: 'demo-1',
 };
 
@@ -61,7 +61,7 @@ export function isProviderName(value: string): value is ProviderName {
  * @example
  * readLlmConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).defaultProvider // 'openai'
  */
-export function readLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
+export function readLlmConfig(env: Readonly<Record<string, string | undefined>> = process.env): LlmConfig {
   const openaiKey = nonEmpty(env.OPENAI_API_KEY);
   const openaiBaseURL = nonEmpty(env.OPENAI_BASE_URL);
   const anthropicKey = nonEmpty(env.ANTHROPIC_API_KEY);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from './client';
 
-const MIGRATIONS_DIR = path.join(process.cwd(), 'lib', 'db', 'migrations');
+const MIGRATIONS_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'db', 'migrations');
 /** Arbitrary constant: serialises migrations across app processes sharing one Postgres. */
 const MIGRATION_LOCK_ID = 7_310_221;
 
@@ -13,10 +13,10 @@ export interface Migration {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
+  return readdirSync(/*turbopackIgnore: true*/ dir)
     .filter((file) => file.endsWith('.sql'))
     .sort()
-    .map((file) => ({ name: file, sql: readFileSync(path.join(dir, file), 'utf8') }));
+    .map((file) => ({ name: file, sql: readFileSync(path.join(/*turbopackIgnore: true*/ dir, file), 'utf8') }));
 }
 
 /**

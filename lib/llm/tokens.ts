@@ -1,19 +1,27 @@
 import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
 import type { ChatMessage, ModelUsage, ToolCall, ToolDefinition } from './types';
 
 /**
- * Token counting with the o200k_base encoding (GPT-4o and later). For other models' tokenizers
- * it is an estimate, which is why the unified client uses it only when a provider reports no
- * usage, and marks the result `estimated`.
+ * Token counting with the cl100k_base encoding. For most models (other tokenizers) it is an
+ * estimate, which is why the unified client uses it only when a provider reports no usage, and
+ * marks the result `estimated`. cl100k_base rather than o200k_base: building its tables blocks
+ * the event loop about 0.4 s instead of 1.1 s, and the models that use o200k report usage anyway.
  */
 
 let encoder: Tiktoken | undefined;
 
 function encoding(): Tiktoken {
-  // Built on first use: parsing the ranks takes a moment and most processes never need it.
-  encoder ??= new Tiktoken(o200kBase);
+  encoder ??= new Tiktoken(cl100kBase);
   return encoder;
+}
+
+/**
+ * Builds the tokenizer now instead of on the first count (a one-off, synchronous ~0.4 s). Call
+ * it at start-up so that the first demo answer or estimate does not stall a request.
+ */
+export function warmUpTokenizer(): void {
+  encoding();
 }
 
 /** Tokens in a piece of text. */

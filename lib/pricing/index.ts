@@ -95,7 +95,7 @@ let defaultTable: { table?: PriceTable; error?: PricingFileError } | undefined;
  * Loaded on first use and kept. An invalid file throws {@link PricingFileError} on every call, so a
  * typo is never silently replaced by the shipped prices; call this once at start-up to fail fast.
  */
-export function priceTable(env: NodeJS.ProcessEnv = process.env): PriceTable {
+export function priceTable(env: Readonly<Record<string, string | undefined>> = process.env): PriceTable {
   if (!defaultTable) {
     const file = env.PRICING_FILE?.trim();
     try {

@@ -34,7 +34,7 @@ export function formatOwnerBanner(owner: OwnerCredentials, url: string): string 
     `  Password   ${owner.password}${owner.passwordGenerated ? '   (generated; set ADMIN_PASSWORD to choose your own)' : ''}`,
     `  API key    ${owner.apiKey}`,
     '',
-    'Send spans with:  curl -H "Authorization: Bearer <API key>" ' + url + '/api/analytics/traces',
+    `Sample traces:  npm run demo -- --key ${owner.apiKey}`,
   ];
   const width = Math.max(...lines.map((l) => l.length)) + 2;
   const bar = '─'.repeat(width);

@@ -34,12 +34,42 @@ export function spanRecordToRow(span: SpanRecord): SpanRow {
   };
 }
 
-/** The app's sink: one bulk upsert per batch into `llm_traces`. */
+/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the rows are at fault, not the database. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/**
+ * The app's sink: one bulk upsert per batch into `llm_traces`. When the batch is refused because
+ * of its data (say a span whose message was deleted meanwhile), the spans are written one by one
+ * so a single bad span cannot take its batch down; the bad ones are logged and skipped. Any other
+ * failure (the database is down) rejects, and the queue retries the batch.
+ */
 export class DatabaseSpanSink implements SpanSink {
   constructor(private readonly getDatabase: () => Promise<Database>) {}
 
   async write(spans: SpanRecord[]): Promise<void> {
     const database = await this.getDatabase();
-    await upsertSpans(database, spans.map(spanRecordToRow));
+    const rows = spans.map(spanRecordToRow);
+    try {
+      await upsertSpans(database, rows);
+    } catch (error) {
+      if (!isDataError(error) || rows.length === 1) {
+        if (isDataError(error)) console.warn(`[llmtrace] skipped a span the database refused (${(error as Error).message})`);
+        else throw error;
+        return;
+      }
+      let skipped = 0;
+      for (const row of rows) {
+        try {
+          await upsertSpans(database, [row]);
+        } catch (rowError) {
+          if (!isDataError(rowError)) throw rowError;
+          skipped++;
+        }
+      }
+      console.warn(`[llmtrace] skipped ${skipped} of ${rows.length} spans the database refused (${(error as Error).message})`);
+    }
   }
 }

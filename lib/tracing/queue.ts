@@ -70,20 +70,20 @@ function isRetryable(error: unknown): boolean {
  * into the last, so that a sink can upsert a batch in one statement.
  */
 function latestPerSpan(batch: SpanRecord[]): SpanRecord[] {
-  if (batch.length < 2) return batch;
-  const seen = new Set<string>();
-  let duplicated = false;
-  for (const record of batch) {
-    if (seen.has(record.span_id)) {
-      duplicated = true;
-      break;
-    }
-    seen.add(record.span_id);
-  }
-  if (!duplicated) return batch;
+  if (!hasRepeatedSpanId(batch)) return batch;
   const latest = new Map<string, SpanRecord>();
   for (const record of batch) latest.set(`${record.user_id}\u0000${record.trace_id}\u0000${record.span_id}`, record);
   return [...latest.values()];
+}
+
+function hasRepeatedSpanId(batch: SpanRecord[]): boolean {
+  if (batch.length > 32) return new Set(batch.map((record) => record.span_id)).size < batch.length;
+  // Small batches (the usual case): comparing pairs is cheaper than building a set.
+  for (let i = 1; i < batch.length; i++) {
+    const spanId = batch[i].span_id;
+    for (let j = 0; j < i; j++) if (batch[j].span_id === spanId) return true;
+  }
+  return false;
 }
 
 /**

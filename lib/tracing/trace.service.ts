@@ -41,14 +41,45 @@ interface OpenSpan {
   readonly context: TraceContext;
   readonly modelName: string | undefined;
   readonly modelProvider: string | undefined;
-  /** Released once the span is written, since the context (and so this entry) may outlive it. */
+  /** Released once the span is written, since the context (and so this state) may outlive it. */
   inputData: unknown;
   metadata: Record<string, unknown> | undefined;
   /** Fields given by `update()`, applied when the span is written. */
   updates: Partial<TraceResult> | undefined;
   ended: boolean;
+  /** On the watch list for a `running` record (not yet written, ended or evicted). */
+  watched: boolean;
   /** When (epoch ms) the span is due for its `running` record. */
   readonly runningDueAt: number;
+}
+
+/**
+ * The context handed out for a recording span. Its state rides along in a private field, so that
+ * ending a span needs no lookup table, and state dies with the context when a span is never ended.
+ * Copies (`{ ...context }`) and serialized contexts carry only the public fields.
+ */
+class SpanContext implements TraceContext {
+  #span: OpenSpan | undefined;
+
+  constructor(
+    public traceId: string,
+    public spanId: string,
+    public parentSpanId: string | undefined,
+    public userId: string,
+    public conversationId: string | undefined,
+    public messageId: string | undefined,
+    public spanName: string,
+    public operationType: OperationType,
+    public startTime: Date,
+  ) {}
+
+  static attach(context: SpanContext, span: OpenSpan): void {
+    context.#span = span;
+  }
+
+  static openSpanOf(context: TraceContext): OpenSpan | undefined {
+    return context instanceof SpanContext ? context.#span : undefined;
+  }
 }
 
 const OPERATION_TYPES: ReadonlySet<string> = new Set<OperationType>([
@@ -141,9 +172,13 @@ function mergeResult(target: Partial<TraceResult>, fields: Partial<TraceResult>)
 export class TraceService {
   private readonly config: Readonly<TracingConfig>;
   private readonly queue: SpanQueue;
-  private readonly spans = new WeakMap<TraceContext, OpenSpan>();
-  /** Open spans waiting for their `running` record, oldest first; bounded by `maxOpenSpans`. */
-  private readonly awaitingRunning = new Set<OpenSpan>();
+  /**
+   * Spans waiting for their `running` record, oldest first. Ended spans are skipped lazily; at most
+   * `maxOpenSpans` are watched, and the list is compacted before it holds twice that.
+   */
+  private watchList: OpenSpan[] = [];
+  private watchHead = 0;
+  private watchedCount = 0;
   private runningTimer: ReturnType<typeof setTimeout> | undefined;
   private runningSkipped = 0;
   private isShutDown = false;
@@ -273,7 +308,7 @@ export class TraceService {
   update(context: TraceContext, fields: Partial<TraceResult>): void {
     if (!this.config.enabled) return;
     try {
-      const span = this.spans.get(context);
+      const span = SpanContext.openSpanOf(context);
       if (span === undefined) return;
       if (span.ended) {
         this.warnOnce('update-ended', `update() on an ended span is ignored (${context.spanName})`);
@@ -354,7 +389,9 @@ export class TraceService {
     this.isShutDown = true;
     if (this.runningTimer !== undefined) clearTimeout(this.runningTimer);
     this.runningTimer = undefined;
-    this.awaitingRunning.clear();
+    this.watchList = [];
+    this.watchHead = 0;
+    this.watchedCount = 0;
     try {
       await this.queue.shutdown();
     } catch (error) {
@@ -384,17 +421,17 @@ export class TraceService {
         traceId = generateTraceId();
       }
       const startTime = validDate(params.startTime) ? params.startTime : new Date();
-      const context: TraceContext = {
+      const context = new SpanContext(
         traceId,
-        spanId: generateSpanId(),
-        parentSpanId: parent?.spanId,
+        generateSpanId(),
+        parent?.spanId,
         userId,
-        conversationId: params.conversationId ?? parent?.conversationId,
-        messageId: params.messageId,
-        spanName: typeof params.spanName === 'string' && params.spanName !== '' ? params.spanName : 'span',
-        operationType: OPERATION_TYPES.has(params.operationType) ? params.operationType : 'other',
+        params.conversationId ?? parent?.conversationId,
+        params.messageId,
+        typeof params.spanName === 'string' && params.spanName !== '' ? params.spanName : 'span',
+        OPERATION_TYPES.has(params.operationType) ? params.operationType : 'other',
         startTime,
-      };
+      );
       const span: OpenSpan = {
         context,
         modelName: params.modelName,
@@ -403,9 +440,10 @@ export class TraceService {
         metadata: params.metadata,
         updates: undefined,
         ended: false,
+        watched: false,
         runningDueAt: startTime.getTime() + this.config.batchIntervalMs,
       };
-      this.spans.set(context, span);
+      SpanContext.attach(context, span);
       this.watchForRunning(span);
       return context;
     } catch (error) {
@@ -438,7 +476,7 @@ export class TraceService {
     if (!this.config.enabled) return;
     try {
       if (context === null || typeof context !== 'object' || !isRecording(context)) return;
-      const span = this.spans.get(context);
+      const span = SpanContext.openSpanOf(context);
       if (span === undefined) {
         // A copy of a context (or one from another process): its identity is enough to write it.
         this.warnOnce('unknown-span', `ended a span this service did not start (${context.spanName}); writing it anyway`);
@@ -452,7 +490,10 @@ export class TraceService {
         return;
       }
       span.ended = true;
-      this.awaitingRunning.delete(span);
+      if (span.watched) {
+        span.watched = false;
+        this.watchedCount--;
+      }
       this.queue.enqueue(this.toRecord(span, result, false));
       span.inputData = undefined;
       span.metadata = undefined;
@@ -471,6 +512,7 @@ export class TraceService {
       metadata: undefined,
       updates: undefined,
       ended: true,
+      watched: false,
       runningDueAt: 0,
     };
   }
@@ -520,13 +562,38 @@ export class TraceService {
   }
 
   private watchForRunning(span: OpenSpan): void {
-    if (this.awaitingRunning.size >= this.config.maxOpenSpans) {
-      const oldest = this.awaitingRunning.values().next().value;
-      if (oldest !== undefined) this.awaitingRunning.delete(oldest);
-      this.runningSkipped++;
+    if (this.watchedCount >= this.config.maxOpenSpans) this.unwatchOldest();
+    span.watched = true;
+    this.watchedCount++;
+    this.watchList.push(span);
+    if (this.watchList.length - this.watchHead > 2 * this.config.maxOpenSpans) {
+      this.watchList = this.watchList.slice(this.watchHead).filter((watched) => watched.watched);
+      this.watchHead = 0;
     }
-    this.awaitingRunning.add(span);
     if (this.runningTimer === undefined) this.armRunningTimer(span.runningDueAt - Date.now());
+  }
+
+  private unwatchOldest(): void {
+    while (this.watchHead < this.watchList.length) {
+      const oldest = this.watchList[this.watchHead++];
+      if (oldest.watched) {
+        oldest.watched = false;
+        this.watchedCount--;
+        this.runningSkipped++;
+        break;
+      }
+    }
+    this.trimWatchList();
+  }
+
+  private trimWatchList(): void {
+    if (this.watchHead === this.watchList.length) {
+      this.watchList.length = 0;
+      this.watchHead = 0;
+    } else if (this.watchHead >= 1024 && this.watchHead * 2 >= this.watchList.length) {
+      this.watchList = this.watchList.slice(this.watchHead);
+      this.watchHead = 0;
+    }
   }
 
   private armRunningTimer(delayMs: number): void {
@@ -534,19 +601,22 @@ export class TraceService {
     this.runningTimer.unref?.();
   }
 
-  /** Writes a `running` record for every open span that has been open for one batch interval. */
+  /** Writes a `running` record for every span that has been open for one batch interval. */
   private readonly emitRunningSpans = (): void => {
     this.runningTimer = undefined;
     try {
       const now = Date.now();
-      for (const span of this.awaitingRunning) {
-        if (span.runningDueAt > now) {
-          this.armRunningTimer(span.runningDueAt - now);
-          return;
-        }
-        this.awaitingRunning.delete(span);
+      while (this.watchHead < this.watchList.length) {
+        const span = this.watchList[this.watchHead];
+        if (span.watched && span.runningDueAt > now) break;
+        this.watchHead++;
+        if (!span.watched) continue;
+        span.watched = false;
+        this.watchedCount--;
         this.queue.enqueue(this.toRecord(span, undefined, true));
       }
+      this.trimWatchList();
+      if (this.watchedCount > 0) this.armRunningTimer(this.watchList[this.watchHead].runningDueAt - now);
     } catch (error) {
       reportError('writing running spans failed', error);
     }

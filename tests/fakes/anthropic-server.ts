@@ -35,8 +35,8 @@ export type AnthropicScript =
     }
   /** An HTTP error in Anthropic's error shape (`{"type":"error","error":{type,message}}`). */
   | { kind: 'error'; status: number; message?: string; errorType?: string; retryAfter?: string }
-  /** An `event: error` after message_start, inside a 200 stream (e.g. overloaded_error). */
-  | { kind: 'stream_error'; errorType?: string; message?: string }
+  /** An `event: error` inside a 200 stream (e.g. overloaded_error), after the text `content` if given. */
+  | { kind: 'stream_error'; errorType?: string; message?: string; content?: string }
   /** A stream that sends the first `afterChunks` text deltas of `content`, then goes silent. */
   | { kind: 'stall'; content: string; afterChunks: number };
 
@@ -81,6 +81,12 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       startStream(response);
       writeEvent(response, JSON.stringify({ type: 'message_start', message: messageShell(id, model, DEFAULT_USAGE) }), 'message_start');
       if (script.kind === 'stream_error') {
+        if (script.content) {
+          writeEvent(response, JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), 'content_block_start');
+          for (const piece of wordPieces(script.content)) {
+            writeEvent(response, JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }), 'content_block_delta');
+          }
+        }
         const error = { type: 'error', error: { type: script.errorType ?? 'overloaded_error', message: script.message ?? 'Overloaded' } };
         writeEvent(response, JSON.stringify(error), 'error');
         response.end();

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`: every speed target of DESIGN.md §8 measured side by side with a peer in one run,
+ * reported as ratios (this machine is noisy; absolute numbers are context only). Results are
+ * printed and written to docs/benchmarks.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests/support/postgres-server';
+import { benchIngest, type IngestResult } from './ingest';
+import { benchTracingOverhead } from './tracing-overhead';
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function chatRound(tracing: boolean): { p50: number; p95: number } {
+  const out = execFileSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'bench/chat-overhead.ts'], {
+    env: { ...process.env, ENABLE_TRACING: String(tracing), DEMO_DELAY_SCALE: '0', DEFAULT_PROVIDER: 'demo', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+async function main() {
+  const lines: string[] = [];
+  const log = (line = '') => {
+    console.log(line);
+    lines.push(line);
+  };
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  log('# LLMTrace benchmarks');
+  log();
+  log(`Run ${new Date().toISOString()} on ${machine}. Each line compares us with a peer measured in the same run; ratios matter, absolute numbers drift with machine load.`);
+  log();
+
+  console.error('▶ 1/3 span overhead: our queue vs the OpenTelemetry SDK…');
+  const overhead = await benchTracingOverhead();
+  log('## 1. Span start + end (DESIGN §8: no more than the OpenTelemetry SDK)');
+  log();
+  log('| | spans/s | ns/span |');
+  log('|---|---:|---:|');
+  log(`| LLMTrace trace service (batching queue, no-op sink) | ${fmt(overhead.ours.spansPerSec)} | ${fmt(overhead.ours.nsPerSpan)} |`);
+  log(`| OpenTelemetry SDK (BatchSpanProcessor, no-op exporter) | ${fmt(overhead.otel.spansPerSec)} | ${fmt(overhead.otel.nsPerSpan)} |`);
+  log();
+  log(`**Ratio (our cost / OTel cost): ${fmt(overhead.ratio, 2)}** — below 1.00 means cheaper than OpenTelemetry.`);
+  log();
+
+  console.error('▶ 2/3 ingest: POST /api/analytics/traces vs a raw bulk insert (PGlite, Postgres)…');
+  let server: PostgresServer | undefined;
+  let pgUrl = process.env.DATABASE_URL;
+  if (!pgUrl) {
+    const bin = findPostgresBinDir();
+    if (bin) {
+      server = await startPostgres(bin);
+      pgUrl = server.url;
+    }
+  }
+  const ingest: IngestResult[] = [await benchIngest('pglite', undefined, { spans: 10_000 })];
+  if (pgUrl) ingest.push(await benchIngest('postgres', pgUrl, { spans: 20_000 }));
+  await server?.stop();
+  log('## 2. Ingest throughput (DESIGN §8: ≥ 20k spans/s into PGlite, ≥ 50% of a raw bulk insert into Postgres)');
+  log();
+  log('| database | spans | POST /api/analytics/traces (spans/s) | raw multi-row INSERT (spans/s) | ratio |');
+  log('|---|---:|---:|---:|---:|');
+  for (const r of ingest) log(`| ${r.database} | ${fmt(r.spans)} | ${fmt(r.oursPerSec)} | ${fmt(r.rawPerSec)} | ${fmt(r.ratio, 2)} |`);
+  if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
+  log();
+
+  console.error('▶ 3/3 /api/chat with tracing on vs off (demo model, alternating rounds)…');
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    off.push(chatRound(false).p50);
+    on.push(chatRound(true).p50);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  log('## 3. Tracing overhead on /api/chat (DESIGN §8: ≤ 1 ms added at p50)');
+  log();
+  log('| | p50 per round (ms) | median p50 (ms) |');
+  log('|---|---|---:|');
+  log(`| tracing off | ${off.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(off), 2)} |`);
+  log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(on), 2)} |`);
+  log();
+  log(`**Added by tracing at p50: ${fmt(median(on) - median(off), 2)} ms** (a request with a tool call: 1 root, 2 llm.call and 1 tool span).`);
+  writeFileSync('docs/benchmarks.md', `${lines.join('\n')}\n`);
+  console.error('✔ written to docs/benchmarks.md');
+}
+
+void main();

@@ -1,0 +1,92 @@
+/**
+ * Ingest throughput: spans posted through `POST /api/analytics/traces` (validation, pricing, one
+ * upsert per batch) against a raw multi-row INSERT of the same rows, into PGlite and Postgres.
+ */
+import { randomBytes } from 'node:crypto';
+import { POST as postTraces } from '@/app/api/analytics/traces/route';
+import { createUserAccount } from '@/lib/auth/accounts';
+import { createDatabase, type Database } from '@/lib/db/client';
+import { setAppContext } from '@/lib/server/context';
+
+const BATCH = 1000;
+
+function makeSpans(n: number) {
+  const spans = [];
+  const t0 = Date.now() - 3_600_000;
+  for (let i = 0; i < n; i += 4) {
+    const traceId = randomBytes(16).toString('hex');
+    const root = randomBytes(8).toString('hex');
+    const start = t0 + i;
+    spans.push({
+      trace_id: traceId, span_id: root, span_name: 'llm.completion', operation_type: 'llm_call', status: 'completed',
+      start_time: new Date(start).toISOString(), end_time: new Date(start + 1200).toISOString(), model_name: 'gpt-4o-mini', model_provider: 'openai',
+      input_tokens: 900, output_tokens: 120, input_data: { messages: [{ role: 'user', content: 'What is the refund policy for orders?' }] }, output_data: { content: 'Refunds within 30 days.' },
+    });
+    for (let c = 1; c < 4; c++) {
+      spans.push({
+        trace_id: traceId, span_id: randomBytes(8).toString('hex'), parent_trace_id: root, span_name: c === 2 ? 'tool.calculator' : 'llm.call',
+        operation_type: c === 2 ? 'tool_call' : 'llm_call', status: 'completed', start_time: new Date(start + c * 100).toISOString(), end_time: new Date(start + c * 100 + 250).toISOString(),
+        model_name: c === 2 ? null : 'gpt-4o-mini', input_tokens: c === 2 ? null : 450, output_tokens: c === 2 ? null : 60, input_data: { expression: '12*7' }, output_data: { result: 84 },
+      });
+    }
+  }
+  return spans.slice(0, n);
+}
+
+const COLUMNS = ['user_id', 'trace_id', 'span_id', 'parent_trace_id', 'span_name', 'operation_type', 'status', 'start_time', 'end_time', 'duration_ms', 'model_name', 'model_provider', 'input_tokens', 'output_tokens', 'total_tokens', 'input_data', 'output_data'];
+
+/** The peer: a plain parameterised multi-row INSERT of already-prepared rows, no validation. */
+async function rawInsert(database: Database, userId: string, spans: ReturnType<typeof makeSpans>) {
+  const params: unknown[] = [];
+  const tuples: string[] = [];
+  for (const s of spans) {
+    const start = Date.parse(s.start_time);
+    const end = Date.parse(s.end_time);
+    const values = [userId, s.trace_id, s.span_id, (s as { parent_trace_id?: string }).parent_trace_id ?? null, s.span_name, s.operation_type, s.status, s.start_time, s.end_time, end - start, s.model_name, (s as { model_provider?: string }).model_provider ?? null, s.input_tokens, s.output_tokens, s.input_tokens != null ? s.input_tokens + (s.output_tokens ?? 0) : null, JSON.stringify(s.input_data), JSON.stringify(s.output_data)];
+    tuples.push(`(${values.map((v) => { params.push(v); return `$${params.length}`; }).join(', ')})`);
+  }
+  await database.query(`INSERT INTO llm_traces (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+}
+
+export interface IngestResult {
+  database: 'pglite' | 'postgres';
+  spans: number;
+  oursPerSec: number;
+  rawPerSec: number;
+  ratio: number;
+}
+
+async function timeIt(fn: () => Promise<void>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export async function benchIngest(kind: 'pglite' | 'postgres', url: string | undefined, { spans = 20_000, rounds = 3 } = {}): Promise<IngestResult> {
+  const database = await createDatabase(kind === 'pglite' ? { dataDir: 'memory://' } : { url });
+  try {
+    setAppContext({ database });
+    const { user, apiKey } = await createUserAccount(database, { email: `bench-${randomBytes(4).toString('hex')}@example.test`, password: 'bench-password' });
+    const post = async (batch: unknown[]) => {
+      const response = await postTraces(new Request('http://127.0.0.1/api/analytics/traces', { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ traces: batch }) }));
+      if (!response.ok) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+    };
+    // Warm-up: plans, JIT, caches.
+    await post(makeSpans(BATCH));
+    await rawInsert(database, user.id, makeSpans(BATCH));
+    const ours: number[] = [];
+    const raw: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const a = makeSpans(spans);
+      const b = makeSpans(spans);
+      ours.push(spans / (await timeIt(async () => { for (let i = 0; i < a.length; i += BATCH) await post(a.slice(i, i + BATCH)); })));
+      raw.push(spans / (await timeIt(async () => { for (let i = 0; i < b.length; i += BATCH) await rawInsert(database, user.id, b.slice(i, i + BATCH)); })));
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const oursPerSec = median(ours);
+    const rawPerSec = median(raw);
+    return { database: kind, spans, oursPerSec, rawPerSec, ratio: oursPerSec / rawPerSec };
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,368 @@
+'use client';
+
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { computeTimeWindow, criticalPath, type CriticalSegment } from '@/lib/trace-view/timeline';
+import {
+  ancestorIds,
+  buildTraceTree,
+  collapseAll,
+  collapseOneLevel,
+  expandAll,
+  expandOneLevel,
+  flattenVisible,
+  revealNode,
+  toggleCollapsed,
+  traceTotals,
+} from '@/lib/trace-view/tree';
+import type { ApiSpan, TraceTree } from '@/lib/trace-view/types';
+import { SpanDetails } from './SpanDetails';
+import { TraceHeader } from './TraceHeader';
+import { CollapseAllIcon, ExpandAllIcon } from './TraceIcons';
+import { Waterfall } from './Waterfall';
+
+export interface TraceViewProps {
+  /** Every span of one trace, as returned by `GET /api/analytics/traces?trace_id=…`. */
+  spans: ApiSpan[];
+  /** Span to select (and reveal) on first render, e.g. from a `?span=` deep link. */
+  initialSpanId?: string;
+  /**
+   * Called when the user selects a span (click or keyboard), or with null when they close the
+   * details panel. Fires on every arrow-key step: update the URL with `history.replaceState` or
+   * `router.replace`, not a push.
+   */
+  onSelectSpan?(spanId: string | null): void;
+  /** URL of the trace's JSON export; shows an "Export Trace" download link when given. */
+  exportHref?: string;
+}
+
+/** A running trace whose newest timestamp is older than this is treated as abandoned, not live. */
+const LIVE_WINDOW_MS = 15 * 60 * 1000;
+const PAGE_ROWS = 15;
+
+/** `Date.now()` once a second while the trace has spans still running recently; null otherwise. */
+function useLiveNow(tree: TraceTree): number | null {
+  const { hasOpen, latestMs } = useMemo(() => {
+    let open = false;
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const node of tree.preorder) {
+      if (node.startMs === null) continue;
+      if (node.endMs === null) open = true;
+      latest = Math.max(latest, node.startMs, node.endMs ?? node.startMs);
+    }
+    return { hasOpen: open, latestMs: latest };
+  }, [tree]);
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    if (!hasOpen || Date.now() - latestMs > LIVE_WINDOW_MS) return;
+    const tick = () => setNow(Date.now());
+    tick();
+    const timer = setInterval(tick, 1000);
+    return () => clearInterval(timer);
+  }, [hasOpen, latestMs]);
+  return hasOpen && now !== null && now - latestMs <= LIVE_WINDOW_MS ? now : null;
+}
+
+function ToolbarButton({
+  children,
+  onClick,
+  title,
+  testId,
+  pressed,
+}: {
+  children: ReactNode;
+  onClick: () => void;
+  title: string;
+  testId?: string;
+  pressed?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      onClick={onClick}
+      title={title}
+      data-testid={testId}
+      aria-pressed={pressed}
+      className={`inline-flex h-7 items-center gap-1.5 rounded-md px-2 text-xs font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-500 ${
+        pressed ? 'bg-slate-900 text-white hover:bg-slate-800' : 'text-slate-600 hover:bg-slate-100 hover:text-slate-900'
+      }`}
+    >
+      {children}
+    </button>
+  );
+}
+
+function Kbd({ children }: { children: ReactNode }) {
+  return (
+    <kbd className="rounded border border-slate-200 bg-white px-1 font-mono text-[10px] text-slate-500 shadow-[0_1px_0_rgba(15,23,42,0.06)]">
+      {children}
+    </kbd>
+  );
+}
+
+function EmptyTrace() {
+  return (
+    <div data-testid="trace-view" data-empty="true" className="flex h-full min-h-[16rem] items-center justify-center">
+      <div className="max-w-md rounded-xl border border-dashed border-slate-300 bg-white px-8 py-10 text-center">
+        <div className="mx-auto mb-3 flex h-10 w-10 items-center justify-center rounded-full bg-slate-100 text-slate-400">
+          <svg viewBox="0 0 24 24" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth={2} aria-hidden="true">
+            <path d="M4 6h10M4 12h16M4 18h7" strokeLinecap="round" />
+          </svg>
+        </div>
+        <h2 className="text-sm font-semibold text-slate-900">No spans in this trace</h2>
+        <p className="mt-1 text-sm text-slate-500">
+          Nothing was recorded for it yet. Spans appear here once they are written; with{' '}
+          <code className="font-mono text-xs">ENABLE_TRACING=false</code> no spans are captured.
+        </p>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The trace view: a summary header, a virtualized waterfall (span tree + shared time axis) and
+ * the selected span's details. All span content is untrusted and rendered as text.
+ *
+ * Keyboard (waterfall focused): ↑/↓ or j/k select, ←/→ collapse/expand or go to parent/child,
+ * Shift+←/→ or [ / ] collapse/expand all, - / = one level, Home/End, PageUp/PageDown, Enter toggles.
+ *
+ * @example
+ * <TraceView spans={spans} initialSpanId={search.get('span') ?? undefined}
+ *   onSelectSpan={(id) => setSpanParam(id)} exportHref={`/api/analytics/traces/${traceId}/export`} />
+ */
+export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: TraceViewProps) {
+  const tree = useMemo(() => buildTraceTree(spans), [spans]);
+  const mainRoot = useMemo(() => tree.roots.find((root) => !root.isOrphan) ?? tree.roots[0] ?? null, [tree]);
+
+  const [collapsedIds, setCollapsedIds] = useState<ReadonlySet<string>>(() => expandAll());
+  const [selectedId, setSelectedId] = useState<string | null>(() =>
+    initialSpanId !== undefined && tree.byId.has(initialSpanId) ? initialSpanId : (mainRoot?.id ?? null),
+  );
+  const [showCriticalPath, setShowCriticalPath] = useState(true);
+  const [detailsOpen, setDetailsOpen] = useState(true);
+
+  const onSelectRef = useRef(onSelectSpan);
+  useEffect(() => {
+    onSelectRef.current = onSelectSpan;
+  }, [onSelectSpan]);
+
+  const selectedNode = selectedId !== null ? (tree.byId.get(selectedId) ?? null) : null;
+  const rows = useMemo(() => flattenVisible(tree, collapsedIds), [tree, collapsedIds]);
+  const nowMs = useLiveNow(tree);
+  const timeWindow = useMemo(
+    () => computeTimeWindow(tree.preorder, nowMs === null ? {} : { nowMs }),
+    [tree, nowMs],
+  );
+  const criticalSegments = useMemo(() => {
+    if (!showCriticalPath || tree.preorder.length < 2) return null;
+    const bySpan = new Map<string, CriticalSegment[]>();
+    for (const segment of criticalPath(tree, timeWindow)) {
+      const list = bySpan.get(segment.spanId);
+      if (list) list.push(segment);
+      else bySpan.set(segment.spanId, [segment]);
+    }
+    return bySpan;
+  }, [tree, timeWindow, showCriticalPath]);
+  const summary = useMemo(() => {
+    let failed = 0;
+    let orphans = 0;
+    let open = 0;
+    for (const node of tree.preorder) {
+      if (node.hasOwnError) failed++;
+      if (node.isOrphan) orphans++;
+      if (node.endMs === null && node.startMs !== null) open++;
+    }
+    return { failed, orphans, open, totals: traceTotals(tree) };
+  }, [tree]);
+
+  const select = useCallback((id: string | null) => {
+    setSelectedId(id);
+    setDetailsOpen(id !== null);
+    onSelectRef.current?.(id);
+  }, []);
+
+  const selectedRef = useRef(selectedId);
+  useEffect(() => {
+    selectedRef.current = selectedId;
+  }, [selectedId]);
+
+  /** Applies a new collapsed set; a selection that it hides moves to its visible ancestor. */
+  const applyCollapsed = useCallback(
+    (next: ReadonlySet<string>) => {
+      setCollapsedIds(next);
+      const current = selectedRef.current;
+      if (current === null) return;
+      const ancestors = ancestorIds(tree, current);
+      for (let i = ancestors.length - 1; i >= 0; i--) {
+        if (next.has(ancestors[i])) {
+          select(ancestors[i]);
+          return;
+        }
+      }
+    },
+    [tree, select],
+  );
+
+  useEffect(() => {
+    if (initialSpanId === undefined || !tree.byId.has(initialSpanId)) return;
+    setCollapsedIds((current) => revealNode(tree, current, initialSpanId));
+  }, [tree, initialSpanId]);
+
+  const collapsedRef = useRef(collapsedIds);
+  useEffect(() => {
+    collapsedRef.current = collapsedIds;
+  }, [collapsedIds]);
+  const toggle = useCallback((id: string) => applyCollapsed(toggleCollapsed(collapsedRef.current, id)), [applyCollapsed]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || rows.length === 0) return;
+    const index = selectedId === null ? -1 : rows.findIndex((row) => row.id === selectedId);
+    const node = index >= 0 ? rows[index] : null;
+    const selectAt = (i: number) => select(rows[Math.max(0, Math.min(rows.length - 1, i))].id);
+    switch (event.key) {
+      case 'ArrowDown':
+      case 'j':
+        selectAt(index + 1);
+        break;
+      case 'ArrowUp':
+      case 'k':
+        selectAt(index < 0 ? 0 : index - 1);
+        break;
+      case 'PageDown':
+        selectAt(index + PAGE_ROWS);
+        break;
+      case 'PageUp':
+        selectAt(index - PAGE_ROWS);
+        break;
+      case 'Home':
+        selectAt(0);
+        break;
+      case 'End':
+        selectAt(rows.length - 1);
+        break;
+      case 'ArrowLeft':
+        if (event.shiftKey) applyCollapsed(collapseAll(tree));
+        else if (node && node.children.length > 0 && !collapsedIds.has(node.id)) applyCollapsed(toggleCollapsed(collapsedIds, node.id));
+        else if (node?.parentId) select(node.parentId);
+        break;
+      case 'ArrowRight':
+        if (event.shiftKey) applyCollapsed(expandAll());
+        else if (node && collapsedIds.has(node.id)) applyCollapsed(toggleCollapsed(collapsedIds, node.id));
+        else if (node && node.children.length > 0) select(node.children[0].id);
+        break;
+      case 'Enter':
+      case ' ':
+        if (node && node.children.length > 0) applyCollapsed(toggleCollapsed(collapsedIds, node.id));
+        break;
+      case '[':
+        applyCollapsed(collapseAll(tree));
+        break;
+      case ']':
+        applyCollapsed(expandAll());
+        break;
+      case '-':
+        applyCollapsed(collapseOneLevel(tree, collapsedIds));
+        break;
+      case '=':
+      case '+':
+        applyCollapsed(expandOneLevel(tree, collapsedIds));
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  };
+
+  if (!mainRoot) return <EmptyTrace />;
+
+  const showDetails = detailsOpen && selectedNode !== null;
+  const running = summary.open > 0;
+  const durationMs = timeWindow.empty ? null : timeWindow.durationMs;
+
+  return (
+    <div data-testid="trace-view" className="flex h-full min-h-[30rem] flex-col gap-3">
+      <TraceHeader
+        root={mainRoot}
+        traceId={mainRoot.span.trace_id}
+        totals={summary.totals}
+        spanCount={tree.preorder.length}
+        failedCount={summary.failed}
+        orphanCount={summary.orphans}
+        startMs={timeWindow.empty ? null : timeWindow.startMs}
+        durationMs={durationMs}
+        running={running}
+        exportHref={exportHref}
+      />
+
+      <div className="flex min-h-0 flex-1 flex-col overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm lg:flex-row">
+        <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+          <div className="flex flex-wrap items-center gap-1 border-b border-slate-200 px-2 py-1.5">
+            <ToolbarButton testId="expand-all" title="Expand all (] or Shift+→)" onClick={() => applyCollapsed(expandAll())}>
+              <ExpandAllIcon className="h-3.5 w-3.5" />
+              Expand all
+            </ToolbarButton>
+            <ToolbarButton testId="collapse-all" title="Collapse all ([ or Shift+←)" onClick={() => applyCollapsed(collapseAll(tree))}>
+              <CollapseAllIcon className="h-3.5 w-3.5" />
+              Collapse all
+            </ToolbarButton>
+            <span className="mx-1 h-4 w-px bg-slate-200" aria-hidden="true" />
+            <ToolbarButton
+              testId="collapse-level"
+              title="Collapse one level (-)"
+              onClick={() => applyCollapsed(collapseOneLevel(tree, collapsedIds))}
+            >
+              − level
+            </ToolbarButton>
+            <ToolbarButton
+              testId="expand-level"
+              title="Expand one level (=)"
+              onClick={() => applyCollapsed(expandOneLevel(tree, collapsedIds))}
+            >
+              + level
+            </ToolbarButton>
+            <span className="mx-1 h-4 w-px bg-slate-200" aria-hidden="true" />
+            <ToolbarButton
+              testId="critical-path-toggle"
+              title="Highlight the critical path: the chain of spans that determined the trace's duration"
+              pressed={showCriticalPath}
+              onClick={() => setShowCriticalPath((v) => !v)}
+            >
+              Critical path
+            </ToolbarButton>
+            <span className="ml-2 font-mono text-[11px] tabular-nums text-slate-400" data-testid="visible-row-count">
+              {rows.length.toLocaleString('en-US')} / {tree.preorder.length.toLocaleString('en-US')} spans
+            </span>
+            <span className="ml-auto hidden items-center gap-1 pr-1 text-[11px] text-slate-400 xl:flex">
+              <Kbd>↑</Kbd>
+              <Kbd>↓</Kbd> select <Kbd>←</Kbd>
+              <Kbd>→</Kbd> fold <Kbd>[</Kbd>
+              <Kbd>]</Kbd> all
+            </span>
+          </div>
+          <Waterfall
+            tree={tree}
+            rows={rows}
+            collapsedIds={collapsedIds}
+            selectedId={selectedId}
+            timeWindow={timeWindow}
+            nowMs={nowMs}
+            criticalSegments={criticalSegments}
+            onSelect={select}
+            onToggle={toggle}
+            onKeyDown={onKeyDown}
+          />
+        </div>
+        {showDetails && selectedNode && (
+          <div className="max-h-[70vh] min-h-0 shrink-0 border-t border-slate-200 lg:max-h-none lg:w-[26rem] lg:border-l lg:border-t-0 xl:w-[30rem]">
+            <SpanDetails
+              key={selectedNode.id}
+              span={selectedNode.span}
+              node={selectedNode}
+              traceStartMs={timeWindow.empty ? undefined : timeWindow.startMs}
+              onClose={() => select(null)}
+            />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
