@@ -19,6 +19,8 @@ export interface SpanDetailsProps {
   node?: TraceNode;
   /** Start of the trace, to show the span's offset from it. */
   traceStartMs?: number;
+  /** Current time while the trace is live: a running span shows its elapsed time. */
+  nowMs?: number | null;
   onClose?: () => void;
 }
 
@@ -125,11 +127,13 @@ function DataSection({ title, value, testId }: { title: string; value: unknown; 
 }
 
 /** Everything about one span: timings, model and usage, ids, error, input, output and metadata. */
-export function SpanDetails({ span, node, traceStartMs, onClose }: SpanDetailsProps) {
+export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }: SpanDetailsProps) {
   const startMs = node?.startMs ?? parseTimeMs(span.start_time);
   const endMs = node?.endMs ?? parseTimeMs(span.end_time);
   const open = span.status === 'running' || span.status === 'pending';
-  const duration = finiteOrNull(span.duration_ms) ?? (startMs !== null && endMs !== null ? endMs - startMs : null);
+  const duration =
+    finiteOrNull(span.duration_ms) ??
+    (startMs !== null && endMs !== null ? endMs - startMs : open && startMs !== null && nowMs !== null ? nowMs - startMs : null);
   const offset = startMs !== null && traceStartMs !== undefined ? startMs - traceStartMs : null;
   const input = finiteOrNull(span.input_tokens);
   const output = finiteOrNull(span.output_tokens);
@@ -196,7 +200,7 @@ export function SpanDetails({ span, node, traceStartMs, onClose }: SpanDetailsPr
           {reasoning !== null && <Field label="Reasoning tokens">{formatCount(reasoning)}</Field>}
           {usesModel && (
             <Field label="Cost">
-              {cost === null ? <span className="font-sans italic text-slate-500">unpriced</span> : formatCost(cost)}
+              {cost !== null ? formatCost(cost) : open ? '—' : <span className="font-sans italic text-slate-500">unpriced</span>}
             </Field>
           )}
           <Field label="Start">{formatTimestamp(startMs)}</Field>

@@ -294,7 +294,7 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
       />
 
       <div className="flex min-h-0 flex-1 flex-col overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm lg:flex-row">
-        <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+        <div className="flex min-h-[16rem] min-w-0 flex-1 flex-col lg:min-h-0">
           <div className="flex flex-wrap items-center gap-1 border-b border-slate-200 px-2 py-1.5">
             <ToolbarButton testId="expand-all" title="Expand all (] or Shift+→)" onClick={() => applyCollapsed(expandAll())}>
               <ExpandAllIcon className="h-3.5 w-3.5" />
@@ -352,12 +352,13 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
           />
         </div>
         {showDetails && selectedNode && (
-          <div className="max-h-[70vh] min-h-0 shrink-0 border-t border-slate-200 lg:max-h-none lg:w-[26rem] lg:border-l lg:border-t-0 xl:w-[30rem]">
+          <div className="h-[45vh] min-h-0 shrink-0 border-t border-slate-200 lg:h-auto lg:w-[26rem] lg:border-l lg:border-t-0 xl:w-[30rem]">
             <SpanDetails
               key={selectedNode.id}
               span={selectedNode.span}
               node={selectedNode}
               traceStartMs={timeWindow.empty ? undefined : timeWindow.startMs}
+              nowMs={nowMs}
               onClose={() => select(null)}
             />
           </div>

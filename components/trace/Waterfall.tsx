@@ -20,7 +20,7 @@ export const ROW_HEIGHT = 30;
 const INDENT = 16;
 const PAD_LEFT = 8;
 /** Room the name keeps however deep the row is; beyond it rows stop indenting. */
-const NAME_ROOM = 150;
+const NAME_ROOM = 200;
 const MIN_TREE_WIDTH = 200;
 const DEFAULT_TREE_WIDTH = 340;
 

@@ -1,7 +1,6 @@
 import { llmConfig, type LlmConfig } from '@/lib/config/llm.config';
 import { calculateCost, priceTable, type PriceTable } from '@/lib/pricing';
 import { traceService } from '@/lib/tracing';
-import type { TraceContext } from '@/lib/tracing/types';
 import { CancelledError, isAbortError, ProviderError } from './errors';
 import { createAnthropicProvider } from './providers/anthropic';
 import { createDemoProvider, demoPacing, type DemoProviderOptions } from './providers/demo';
@@ -103,6 +102,8 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
       async (ctx) => {
         const startedAt = performance.now();
         let timeToFirstTokenMs: number | undefined;
+        // Kept so a cancelled or failed span still shows what the user saw.
+        let partialContent = '';
         let result: ProviderResult;
         try {
           const provider = providerFor(request.provider);
@@ -117,17 +118,25 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
               timeToFirstTokenMs ??= performance.now() - startedAt;
             },
             onDelta: (text) => {
+              partialContent += text;
               onText();
               request.onDelta?.(text);
             },
           });
         } catch (error) {
+          const partial = partialContent ? { outputData: { content: partialContent, partial: true } } : {};
           if (isAbortError(error, request.signal)) {
-            cancel(tracer, ctx, request.stream ? timeToFirstTokenMs : undefined);
+            tracer.endTrace(ctx, {
+              status: 'cancelled',
+              errorMessage: 'Cancelled by the caller.',
+              ...(request.stream && timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs } : {}),
+              ...partial,
+            });
             throw error instanceof CancelledError ? error : new CancelledError('The model call was cancelled.', { cause: error });
           }
           if (error instanceof ProviderError) {
             tracer.update(ctx, {
+              ...partial,
               metadata: { error_code: error.code, ...(error.status ? { http_status: error.status } : {}), retryable: error.retryable },
             });
           }
@@ -182,15 +191,6 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
       }
     },
   };
-}
-
-/** Ends the span as `cancelled` (the abort is the caller's choice, not a provider failure). */
-function cancel(tracer: ModelTracer, ctx: TraceContext, timeToFirstTokenMs: number | undefined): void {
-  tracer.endTrace(ctx, {
-    status: 'cancelled',
-    errorMessage: 'Cancelled by the caller.',
-    ...(timeToFirstTokenMs === undefined ? {} : { timeToFirstTokenMs }),
-  });
 }
 
 /** The provider's usage; what it left out is counted locally and the result marked `estimated`. */

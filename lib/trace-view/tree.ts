@@ -32,9 +32,10 @@ function ownTotals(span: ApiSpan): SubtreeTotals {
   const outputTokens = finiteOrNull(span.output_tokens);
   const totalTokens =
     finiteOrNull(span.total_tokens) ??
-    (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null);
+    (inputTokens !== null || outputTokens !== null ? (inputTokens ?? 0) + (outputTokens ?? 0) : null);
   const costUsd = finiteOrNull(span.cost_usd);
   const usedTokens = (inputTokens ?? 0) > 0 || (outputTokens ?? 0) > 0 || (totalTokens ?? 0) > 0;
+  // A span still running has not been priced yet; only a finished one can be unpriced.
   return {
     spanCount: 1,
     inputTokens,
@@ -43,7 +44,7 @@ function ownTotals(span: ApiSpan): SubtreeTotals {
     cachedInputTokens: finiteOrNull(span.cached_input_tokens),
     reasoningTokens: finiteOrNull(span.reasoning_tokens),
     costUsd,
-    hasUnpricedSpan: costUsd === null && usedTokens,
+    hasUnpricedSpan: costUsd === null && usedTokens && !isOpenStatus(span.status),
   };
 }
 

@@ -71,7 +71,10 @@ export interface SubtreeTotals {
   reasoningTokens: number | null;
   /** null when no span of the subtree is priced. */
   costUsd: number | null;
-  /** True when a model span of the subtree has no price (cost_usd null): the cost is incomplete. */
+  /**
+   * True when a finished span of the subtree used tokens but has no price (cost_usd null): the
+   * cost is incomplete. Running spans are not priced yet and do not count.
+   */
   hasUnpricedSpan: boolean;
 }
 

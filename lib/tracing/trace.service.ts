@@ -186,7 +186,11 @@ export class TraceService {
   private readonly warned = new Set<string>();
 
   constructor(options: TraceServiceOptions = {}) {
-    this.config = { ...TRACING_DEFAULTS, ...options.config };
+    const config: TracingConfig = { ...TRACING_DEFAULTS };
+    for (const [key, value] of Object.entries(options.config ?? {})) {
+      if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+    }
+    this.config = config;
     this.queue = new SpanQueue({
       sink: options.sink,
       batchSize: this.config.batchSize,

@@ -18,7 +18,8 @@ it('sends a signed-out visitor to /login, and a wrong password shows an error', 
   await page.getByLabel('Email').fill(inject('ownerEmail'));
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Wrong email or password/);
+  await page.getByTestId('login-error').waitFor();
+  await expect(page.getByTestId('login-error').textContent()).resolves.toMatch(/Wrong email or password/);
   await page.close();
 });
 

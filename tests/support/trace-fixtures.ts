@@ -353,7 +353,24 @@ export function makeBigTrace(n: number, options: BigTraceOptions = {}): ApiSpan[
     },
   ];
   const intervals: { start: number; end: number; depth: number }[] = [{ start: 0, end: totalMs, depth: 0 }];
-  const parents: number[] = [0];
+  // `mixed` fills the tree breadth-first: each parent gets 2–8 children laid out one after
+  // another inside its own interval (with some overlap, like parallel tool calls).
+  const queue: number[] = [0];
+  const layout: { parent: number; start: number; end: number }[] = [];
+  const nextMixedChildren = () => {
+    const parent = queue.shift() ?? 0;
+    const p = intervals[parent];
+    const k = 2 + Math.floor(random() * 7);
+    const span = p.end - p.start;
+    let cursor = p.start + span * 0.01 * random();
+    for (let c = 0; c < k; c++) {
+      const duration = Math.max(0.5, (span / k) * (0.55 + random() * 0.4));
+      const start = Math.min(cursor, p.end);
+      const end = Math.min(p.end, start + duration);
+      layout.push({ parent, start, end });
+      cursor = end + (random() < 0.25 ? -duration * 0.3 : span * 0.01 * random());
+    }
+  };
 
   for (let i = 1; i < count; i++) {
     let parent: number;
@@ -369,16 +386,12 @@ export function makeBigTrace(n: number, options: BigTraceOptions = {}): ApiSpan[
       start = ((i - 1) / (count - 1)) * totalMs * 0.98;
       end = Math.min(totalMs, start + 2 + random() * 400);
     } else {
-      const window = Math.min(parents.length, 24);
-      parent = parents[parents.length - 1 - Math.floor(random() * window)];
-      const p = intervals[parent];
-      const span = p.end - p.start;
-      start = p.start + random() * span * 0.85;
-      end = start + Math.max(0.5, random() * (p.end - start));
+      if (layout.length === 0) nextMixedChildren();
+      ({ parent, start, end } = layout.shift()!);
     }
     const depth = intervals[parent].depth + 1;
     intervals.push({ start, end, depth });
-    if (shape === 'mixed' && depth < maxDepth) parents.push(i);
+    if (shape === 'mixed' && depth < maxDepth) queue.push(i);
 
     const { op, name } = pickOp(random);
     const failed = random() < failureRate;

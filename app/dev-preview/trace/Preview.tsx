@@ -25,9 +25,12 @@ export function Preview({ n, shape, mode, span }: { n?: number; shape?: 'mixed' 
     return result;
   }, [n, shape, mode]);
   const [selected, setSelected] = useState<string | null>(span ?? null);
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
   useEffect(() => {
-    window.__traceTimings = { generateMs: generated.current, mountMs: performance.now() - t0 };
-  }, [t0]);
+    if (mounted) window.__traceTimings = { generateMs: generated.current, mountMs: performance.now() - t0 };
+  }, [t0, mounted]);
+  if (!mounted) return null;
   return (
     <div className="flex h-full flex-col gap-2">
       <div className="font-mono text-[11px] text-slate-400" data-testid="preview-selected">

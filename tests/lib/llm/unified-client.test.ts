@@ -4,6 +4,7 @@ import { CancelledError, ProviderError } from '@/lib/llm/errors';
 import { createModelClient, type ModelClientOptions } from '@/lib/llm/unified-client';
 import type { ChatMessage } from '@/lib/llm/types';
 import { buildPriceTable, MODEL_PRICES } from '@/lib/pricing';
+import { executeTool, toolDefinitions } from '@/lib/tools';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic-server';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai-server';
 import { createTestTracer, type TestTracer } from '../../fakes/tracing';
@@ -207,6 +208,7 @@ describe('callModel', () => {
     expect(anthropic.messageRequests()).toHaveLength(1);
     const spans = await tracer.spansNamed('llm.call');
     expect(spans.map((s) => s.status)).toEqual(['failed']);
+    expect(spans[0].output_data).toEqual({ content: 'Partial answer', partial: true });
   });
 
   it('cancels a stalled stream on abort: the span is cancelled, ended once, never failed', async () => {
@@ -231,6 +233,7 @@ describe('callModel', () => {
     const [span] = await tracer.spansNamed('llm.call');
     expect(span.status).toBe('cancelled');
     expect(span.error_message).toMatch(/cancel/i);
+    expect(span.output_data).toEqual({ content: 'This will', partial: true });
     expect(span.time_to_first_token_ms).toBeTypeOf('number');
     const finalRecords = tracer.sink.records().filter((r) => r.span_id === span.span_id);
     expect(finalRecords).toHaveLength(1);
@@ -262,5 +265,30 @@ describe('callModel', () => {
     const spans = await tracer.spansNamed('llm.call');
     expect(spans).toHaveLength(1);
     expect(spans[0].status).toBe('failed');
+  });
+
+  it('runs a full tool round trip with the demo model: llm.call, tool.calculator, llm.call under one root', async () => {
+    const config = readLlmConfig({});
+    const demo = client({ config });
+    const tools = toolDefinitions(['calculator'], config);
+    const conversation: ChatMessage[] = [{ role: 'user', content: 'What is 12*7?' }];
+
+    const answer = await tracer.inRoot(async () => {
+      const first = await demo.callModel({ provider: 'demo', model: 'demo-1', messages: conversation, tools, stream: true });
+      conversation.push({ role: 'assistant', content: first.content, toolCalls: first.toolCalls });
+      for (const call of first.toolCalls) {
+        const result = await executeTool(call, { tracer: tracer.service, config });
+        conversation.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
+      }
+      return demo.callModel({ provider: 'demo', model: 'demo-1', messages: conversation, tools, stream: true });
+    });
+
+    expect(answer.content).toContain('= 84');
+    const spans = await tracer.spans();
+    const root = spans.find((s) => s.span_name === 'llm.completion')!;
+    const children = spans.filter((s) => s.parent_trace_id === root.span_id).sort((a, b) => a.start_time.getTime() - b.start_time.getTime());
+    expect(children.map((s) => s.span_name)).toEqual(['llm.call', 'tool.calculator', 'llm.call']);
+    expect(children.every((s) => s.status === 'completed')).toBe(true);
+    expect(children[1].output_data).toEqual({ expression: '12*7', result: 84 });
   });
 });

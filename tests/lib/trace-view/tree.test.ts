@@ -217,6 +217,13 @@ describe('buildTraceTree: rolled-up tokens and cost', () => {
     expect(traceTotals(buildTraceTree([]))).toMatchObject({ spanCount: 0, costUsd: null });
   });
 
+  it('keeps a running trace consistent: partial tokens add up and nothing is called unpriced yet', () => {
+    const tree = buildTraceTree(makeChatTrace({ running: true }));
+    const { totals } = tree.roots[0];
+    expect(totals.totalTokens).toBe(totals.inputTokens! + totals.outputTokens!);
+    expect(totals.hasUnpricedSpan).toBe(false);
+  });
+
   it('accepts numeric strings from a numeric column', () => {
     const tree = buildTraceTree([span('r', null, 0, 10, { cost_usd: '0.5' as unknown as number, input_tokens: 3 })]);
     expect(tree.roots[0].totals.costUsd).toBe(0.5);
