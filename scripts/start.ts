@@ -72,7 +72,8 @@ async function main() {
   }
   const server = spawn(process.execPath, [NEXT_BIN, 'start', '-H', config.host, '-p', String(config.port)], {
     stdio: 'inherit',
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    // Our shutdown hooks (lib/tracing/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true' },
   });
   console.log(`▶ LLMTrace is starting on ${url}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal));

@@ -215,6 +215,10 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.altKey || event.ctrlKey || event.metaKey || rows.length === 0) return;
+    const target = event.target as HTMLElement;
+    if (target.closest('input, textarea, select, [contenteditable="true"]')) return;
+    // On a toolbar button, Enter and Space press the button.
+    if ((event.key === 'Enter' || event.key === ' ') && target.closest('button, a')) return;
     const index = selectedId === null ? -1 : rows.findIndex((row) => row.id === selectedId);
     const node = index >= 0 ? rows[index] : null;
     const selectAt = (i: number) => select(rows[Math.max(0, Math.min(rows.length - 1, i))].id);
@@ -294,7 +298,7 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
       />
 
       <div className="flex min-h-0 flex-1 flex-col overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm lg:flex-row">
-        <div className="flex min-h-[16rem] min-w-0 flex-1 flex-col lg:min-h-0">
+        <div className="flex min-h-[16rem] min-w-0 flex-1 flex-col lg:min-h-0" onKeyDown={onKeyDown}>
           <div className="flex flex-wrap items-center gap-1 border-b border-slate-200 px-2 py-1.5">
             <ToolbarButton testId="expand-all" title="Expand all (] or Shift+→)" onClick={() => applyCollapsed(expandAll())}>
               <ExpandAllIcon className="h-3.5 w-3.5" />
@@ -348,7 +352,6 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
             criticalSegments={criticalSegments}
             onSelect={select}
             onToggle={toggle}
-            onKeyDown={onKeyDown}
           />
         </div>
         {showDetails && selectedNode && (

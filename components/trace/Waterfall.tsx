@@ -1,7 +1,7 @@
 'use client';
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from 'react';
 import {
   barGeometry,
   formatDuration,
@@ -226,7 +226,6 @@ export interface WaterfallProps {
   criticalSegments: Map<string, CriticalSegment[]> | null;
   onSelect: (id: string) => void;
   onToggle: (id: string) => void;
-  onKeyDown: (event: KeyboardEvent<HTMLDivElement>) => void;
 }
 
 /** The virtualized rows: a tree column and a timeline column on one shared time axis. */
@@ -240,7 +239,6 @@ export function Waterfall({
   criticalSegments,
   onSelect,
   onToggle,
-  onKeyDown,
 }: WaterfallProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const axisRef = useRef<HTMLDivElement>(null);
@@ -271,8 +269,12 @@ export function Waterfall({
   useEffect(() => {
     if (selectedId === lastScrolled.current || selectedIndex < 0) return;
     const first = lastScrolled.current === undefined;
-    lastScrolled.current = selectedId;
-    virtualizer.scrollToIndex(selectedIndex, { align: first ? 'center' : 'auto' });
+    // After layout, once the virtualizer has measured its viewport (and survives a Strict Mode remount).
+    const frame = requestAnimationFrame(() => {
+      lastScrolled.current = selectedId;
+      virtualizer.scrollToIndex(selectedIndex, { align: first ? 'center' : 'auto' });
+    });
+    return () => cancelAnimationFrame(frame);
   }, [selectedId, selectedIndex, virtualizer]);
 
   const ticks = timeTicks(timeWindow.durationMs, tickCountForWidth(axisWidth, 84));
@@ -356,7 +358,6 @@ export function Waterfall({
         aria-label="Spans of this trace"
         aria-activedescendant={selectedIndex >= 0 ? `trace-row-${selectedId}` : undefined}
         tabIndex={0}
-        onKeyDown={onKeyDown}
         data-testid="waterfall"
         className="relative max-h-[85vh] min-h-0 flex-1 overflow-y-auto overflow-x-hidden outline-none [scrollbar-gutter:stable] focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-400"
       >

@@ -1,5 +1,7 @@
 import 'server-only';
 import { readAppConfig } from '@/lib/config/app.config';
+import { warmUpTokenizer } from '@/lib/llm/tokens';
+import { priceTable } from '@/lib/pricing';
 import { scheduleRetention } from '@/lib/traces/retention';
 import { DatabaseSpanSink } from '@/lib/traces/database-sink';
 import { registerShutdownHooks, traceService } from '@/lib/tracing';
@@ -11,6 +13,9 @@ import { getAppContext } from './context';
  * first request does not pay for it.
  */
 export async function bootServer(): Promise<void> {
+  // A bad PRICING_FILE stops the server now, not at the first priced call.
+  priceTable();
+  warmUpTokenizer();
   traceService.setSink(new DatabaseSpanSink(async () => (await getAppContext()).database));
   registerShutdownHooks(traceService);
   const config = readAppConfig();
