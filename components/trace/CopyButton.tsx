@@ -29,8 +29,11 @@ async function copyText(text: string): Promise<boolean> {
   return ok;
 }
 
-/** A small icon button that copies `value` and shows a check for a moment. */
-export function CopyButton({ value, label, className = '' }: { value: string; label: string; className?: string }) {
+/**
+ * A small icon button that copies `value` and shows a check for a moment. Pass a function to
+ * build a large value (e.g. a JSON dump) only when clicked.
+ */
+export function CopyButton({ value, label, className = '' }: { value: string | (() => string); label: string; className?: string }) {
   const [copied, setCopied] = useState(false);
   useEffect(() => {
     if (!copied) return;
@@ -42,10 +45,10 @@ export function CopyButton({ value, label, className = '' }: { value: string; la
       type="button"
       title={copied ? 'Copied' : label}
       aria-label={label}
-      data-copy-value={value}
+      data-copy-value={typeof value === 'string' ? value : undefined}
       onClick={(event) => {
         event.stopPropagation();
-        void copyText(value).then(setCopied);
+        void copyText(typeof value === 'string' ? value : value()).then(setCopied);
       }}
       className={`inline-flex h-6 w-6 shrink-0 items-center justify-center rounded text-slate-400 transition-colors hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-2 focus-visible:outline-indigo-500 ${className}`}
     >

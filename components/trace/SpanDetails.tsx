@@ -96,7 +96,7 @@ function DataSection({ title, value, testId }: { title: string; value: unknown; 
           })}
         </div>
       )}
-      <CopyButton value={typeof value === 'string' ? value : stringify(value)} label={`Copy ${title.toLowerCase()}`} />
+      <CopyButton value={typeof value === 'string' ? value : () => stringify(value)} label={`Copy ${title.toLowerCase()}`} />
     </>
   );
 
@@ -232,7 +232,7 @@ export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }:
         <DataSection title="Input" value={span.input_data} testId="span-input" />
         <DataSection title="Output" value={span.output_data} testId="span-output" />
         {hasMetadata && (
-          <Section title="Metadata" actions={<CopyButton value={stringify(span.metadata)} label="Copy metadata" />}>
+          <Section title="Metadata" actions={<CopyButton value={() => stringify(span.metadata)} label="Copy metadata" />}>
             <JsonTree value={span.metadata} />
           </Section>
         )}

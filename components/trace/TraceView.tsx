@@ -10,7 +10,6 @@ import {
   expandAll,
   expandOneLevel,
   flattenVisible,
-  revealNode,
   toggleCollapsed,
   traceTotals,
 } from '@/lib/trace-view/tree';
@@ -23,7 +22,10 @@ import { Waterfall } from './Waterfall';
 export interface TraceViewProps {
   /** Every span of one trace, as returned by `GET /api/analytics/traces?trace_id=…`. */
   spans: ApiSpan[];
-  /** Span to select (and reveal) on first render, e.g. from a `?span=` deep link. */
+  /**
+   * Span to select and scroll to on first render, e.g. from a `?span=` deep link. Read once:
+   * remount (change the `key`) to jump elsewhere.
+   */
   initialSpanId?: string;
   /**
    * Called when the user selects a span (click or keyboard), or with null when they close the
@@ -138,7 +140,6 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
     initialSpanId !== undefined && tree.byId.has(initialSpanId) ? initialSpanId : (mainRoot?.id ?? null),
   );
   const [showCriticalPath, setShowCriticalPath] = useState(true);
-  const [detailsOpen, setDetailsOpen] = useState(true);
 
   const onSelectRef = useRef(onSelectSpan);
   useEffect(() => {
@@ -176,7 +177,6 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
 
   const select = useCallback((id: string | null) => {
     setSelectedId(id);
-    setDetailsOpen(id !== null);
     onSelectRef.current?.(id);
   }, []);
 
@@ -201,11 +201,6 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
     },
     [tree, select],
   );
-
-  useEffect(() => {
-    if (initialSpanId === undefined || !tree.byId.has(initialSpanId)) return;
-    setCollapsedIds((current) => revealNode(tree, current, initialSpanId));
-  }, [tree, initialSpanId]);
 
   const collapsedRef = useRef(collapsedIds);
   useEffect(() => {
@@ -278,7 +273,6 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
 
   if (!mainRoot) return <EmptyTrace />;
 
-  const showDetails = detailsOpen && selectedNode !== null;
   const running = summary.open > 0;
   const durationMs = timeWindow.empty ? null : timeWindow.durationMs;
 
@@ -354,7 +348,7 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
             onToggle={toggle}
           />
         </div>
-        {showDetails && selectedNode && (
+        {selectedNode && (
           <div className="h-[45vh] min-h-0 shrink-0 border-t border-slate-200 lg:h-auto lg:w-[26rem] lg:border-l lg:border-t-0 xl:w-[30rem]">
             <SpanDetails
               key={selectedNode.id}

@@ -151,6 +151,14 @@ const WaterfallRow = memo(function WaterfallRow({
           {span.span_name || '(unnamed)'}
         </span>
         <ErrorMark own={node.hasOwnError} descendant={node.hasDescendantError} />
+        {node.isOrphan && (
+          <span
+            className="shrink-0 rounded bg-amber-50 px-1 text-[10px] font-medium text-amber-700 ring-1 ring-inset ring-amber-200"
+            title={`Its parent span ${span.parent_trace_id ?? ''} is not in this trace`}
+          >
+            orphan
+          </span>
+        )}
         {collapsed && hasChildren && (
           <span
             className="shrink-0 rounded bg-slate-100 px-1 font-mono text-[10px] tabular-nums text-slate-500"

@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Database } from '@/lib/db/client';
+import { deleteExpiredSessions } from '@/lib/db/queries/accounts';
 import { deleteSpansBefore } from '@/lib/db/queries/traces';
 
 /**
@@ -22,11 +23,13 @@ export async function deleteSpansOlderThan(
 
 const DAY_MS = 86_400_000;
 
-/** Runs retention now and then daily; the timer never keeps the process alive. */
+/** Runs retention (and drops expired sessions) a minute after start, then daily; the timers never keep the process alive. */
 export function scheduleRetention(getDatabase: () => Promise<Database>, retentionDays: number): () => void {
   const run = async () => {
     try {
-      const deleted = await deleteSpansOlderThan(await getDatabase(), { cutoff: new Date(Date.now() - retentionDays * DAY_MS) });
+      const database = await getDatabase();
+      await deleteExpiredSessions(database);
+      const deleted = await deleteSpansOlderThan(database, { cutoff: new Date(Date.now() - retentionDays * DAY_MS) });
       if (deleted > 0) console.info(`[llmtrace] retention: deleted ${deleted} spans older than ${retentionDays} days`);
     } catch (error) {
       console.warn('[llmtrace] retention run failed (will retry tomorrow):', error);

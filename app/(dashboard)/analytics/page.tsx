@@ -1,13 +1,43 @@
 import type { Metadata } from 'next';
+import { KpiCards } from '@/components/overview/KpiCards';
+import { OverviewCharts } from '@/components/overview/OverviewCharts';
+import { OverviewEmptyState } from '@/components/overview/OverviewEmptyState';
+import { RangePicker } from '@/components/overview/RangePicker';
+import { RANGE_LABEL, RANGE_MS, parseRange } from '@/components/overview/format';
 import { PageHeader } from '@/components/shell/PageHeader';
+import { overviewStats } from '@/lib/db/queries/stats';
+import { getAppContext } from '@/lib/server/context';
+import { requirePageUser } from '@/lib/server/page-auth';
 
 export const metadata: Metadata = { title: 'Overview · LLMTrace' };
+export const dynamic = 'force-dynamic';
 
-export default function OverviewPage() {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const range = parseRange((await searchParams).range);
+  const user = await requirePageUser();
+  const { database } = await getAppContext();
+  const to = new Date();
+  const from = new Date(to.getTime() - RANGE_MS[range]);
+  const stats = await overviewStats(database, { userId: user.userId, from, to });
+  const empty = stats.totals.requests === 0;
+
   return (
-    <main>
-      <PageHeader title="Overview" description="Requests, errors, latency, cost and tokens across your traced LLM calls." />
-      <div className="p-6 text-sm text-slate-500">Charts arrive with the dashboard.</div>
+    <main data-testid="overview" data-range={range}>
+      <PageHeader
+        title="Overview"
+        description={`Requests, errors, latency, cost and tokens across your traced LLM calls — ${RANGE_LABEL[range]}.`}
+        actions={<RangePicker value={range} />}
+      />
+      <div className="space-y-4 p-6">
+        {empty ? (
+          <OverviewEmptyState range={range} />
+        ) : (
+          <>
+            <KpiCards totals={stats.totals} />
+            <OverviewCharts series={stats.series} byModel={stats.by_model} range={range} bucketMs={stats.bucket_ms} />
+          </>
+        )}
+      </div>
     </main>
   );
 }

@@ -18,6 +18,12 @@ export function Preview({ n, shape, mode, span }: { n?: number; shape?: 'mixed' 
     const result =
       mode === 'empty'
         ? []
+        : mode === 'junk'
+          ? makeChatTrace().map((sp, i) =>
+              i === 1 ? { ...sp, start_time: 'garbage', operation_type: 'weird' as never, status: 'odd' as never }
+              : i === 2 ? { ...sp, parent_trace_id: 'nope', end_time: null, status: 'running' as const, span_name: '' }
+              : i === 3 ? { ...sp, input_data: 'x'.repeat(5000), metadata: { deep: { a: { b: { c: { d: [1, 2, 3] } } } }, list: Array.from({ length: 250 }, (_, k) => k) } }
+              : sp)
         : n
           ? makeBigTrace(n, { shape, withRunning: mode === 'running' })
           : makeChatTrace({ running: mode === 'running', failed: mode === 'failed', start: mode === 'running' ? Date.now() - 3000 : undefined });

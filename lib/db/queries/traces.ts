@@ -103,7 +103,7 @@ const SELECT_COLUMNS = `id, ${COLUMNS}, created_at`;
  */
 const UPSERT_SQL = `
 INSERT INTO llm_traces (${COLUMNS})
-SELECT ${COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
+SELECT ${COLUMNS} FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
 ON CONFLICT (user_id, trace_id, span_id) DO UPDATE SET
   ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n  ')}
 WHERE NOT (llm_traces.status IN ('completed', 'failed', 'cancelled') AND EXCLUDED.status IN ('pending', 'running'))`;

@@ -1,0 +1,73 @@
+import type { ReactNode } from 'react';
+import { formatCompact, formatDuration, formatInt, formatPercent, formatUsd } from './format';
+
+export interface KpiTotals {
+  requests: number;
+  errors: number;
+  error_rate: number;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  unpriced_requests: number;
+}
+
+function Kpi({ label, value, note, testId, rawValue, tone = 'default' }: { label: string; value: ReactNode; note?: ReactNode; testId?: string; rawValue?: number | null; tone?: 'default' | 'bad' }) {
+  return (
+    <div className="min-w-0 rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm" data-testid={testId} data-value={rawValue ?? undefined}>
+      <div className="text-xs font-medium text-slate-500">{label}</div>
+      <div className={`mt-1 truncate text-2xl font-semibold tabular-nums ${tone === 'bad' ? 'text-red-600' : 'text-slate-900'}`} data-testid={testId ? `${testId}-value` : undefined}>
+        {value}
+      </div>
+      {note && <div className="mt-0.5 truncate text-xs text-slate-500">{note}</div>}
+    </div>
+  );
+}
+
+/** Headline numbers of the range: requests, error rate, latency percentiles, cost and tokens. */
+export function KpiCards({ totals }: { totals: KpiTotals }) {
+  const { requests, errors, error_rate, p50_ms, p95_ms, cost_usd, unpriced_requests, input_tokens, output_tokens } = totals;
+  return (
+    <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6" data-testid="kpis">
+      <Kpi label="Requests" value={formatInt(requests)} rawValue={requests} note={`${formatInt(errors)} failed`} testId="kpi-requests" />
+      <Kpi
+        label="Error rate"
+        value={formatPercent(error_rate)}
+        rawValue={error_rate}
+        tone={error_rate > 0.05 ? 'bad' : 'default'}
+        note={errors > 0 ? `${formatInt(errors)} of ${formatInt(requests)}` : 'no failures'}
+        testId="kpi-error-rate"
+      />
+      <Kpi label="Latency p50" value={formatDuration(p50_ms)} rawValue={p50_ms} note="median request" testId="kpi-p50" />
+      <Kpi label="Latency p95" value={formatDuration(p95_ms)} rawValue={p95_ms} note="95th percentile" testId="kpi-p95" />
+      <Kpi
+        label="Total cost"
+        value={formatUsd(cost_usd)}
+        rawValue={cost_usd}
+        note={
+          unpriced_requests > 0 ? (
+            <span className="text-amber-700" title="These requests used a model that is not in the price table; their cost is not included.">
+              + {formatInt(unpriced_requests)} unpriced request{unpriced_requests === 1 ? '' : 's'}
+            </span>
+          ) : (
+            'all requests priced'
+          )
+        }
+        testId="kpi-cost"
+      />
+      <Kpi
+        label="Tokens in / out"
+        value={
+          <>
+            {formatCompact(input_tokens)}
+            <span className="text-slate-300"> / </span>
+            {formatCompact(output_tokens)}
+          </>
+        }
+        note={`${formatInt(input_tokens + output_tokens)} total`}
+        testId="kpi-tokens"
+      />
+    </div>
+  );
+}

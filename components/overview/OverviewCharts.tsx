@@ -1,0 +1,360 @@
+'use client';
+
+import { useMemo, type ReactNode } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  LabelList,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type DotItemDotProps,
+  type TooltipContentProps,
+} from 'recharts';
+import {
+  formatBucketRange,
+  formatCompact,
+  formatDuration,
+  formatDurationAxis,
+  formatInt,
+  formatTick,
+  formatUsd,
+  type RangeKey,
+} from './format';
+
+/** One bucket of `overviewStats().series`. */
+export interface SeriesPoint {
+  bucket: string;
+  requests: number;
+  errors: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** One row of `overviewStats().by_model`. */
+export interface ModelPoint {
+  model_name: string | null;
+  model_provider: string | null;
+  requests: number;
+  cost_usd: number | null;
+  tokens: number;
+  unpriced_requests: number;
+}
+
+export const COLORS = {
+  indigo: '#6366f1',
+  red: '#ef4444',
+  amber: '#f59e0b',
+  emerald: '#10b981',
+  grid: '#e2e8f0',
+  axis: '#64748b',
+} as const;
+
+interface Row {
+  t: number;
+  requests: number;
+  ok: number;
+  errors: number;
+  p50: number | null;
+  p95: number | null;
+  p50Isolated: boolean;
+  p95Isolated: boolean;
+  input: number;
+  output: number;
+}
+
+const AXIS_TICK = { fill: COLORS.axis, fontSize: 11 };
+
+function isolated(values: Array<number | null>, i: number): boolean {
+  return values[i] !== null && (i === 0 || values[i - 1] === null) && (i === values.length - 1 || values[i + 1] === null);
+}
+
+function ChartCard({ title, subtitle, testId, children }: { title: string; subtitle?: string; testId: string; children: ReactNode }) {
+  return (
+    <section className="min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid={testId}>
+      <div className="mb-3 flex items-baseline justify-between gap-2">
+        <h2 className="text-sm font-semibold text-slate-900">{title}</h2>
+        {subtitle && <span className="truncate text-xs text-slate-500">{subtitle}</span>}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+interface TooltipLine {
+  label: string;
+  value: string;
+  color: string;
+}
+
+function TooltipBox({ title, lines }: { title: string; lines: TooltipLine[] }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white px-3 py-2 text-xs shadow-lg">
+      <div className="mb-1 font-medium text-slate-700">{title}</div>
+      {lines.map((line) => (
+        <div key={line.label} className="flex items-center justify-between gap-4 py-0.5">
+          <span className="flex items-center gap-1.5 text-slate-500">
+            <span className="h-2 w-2 rounded-sm" style={{ backgroundColor: line.color }} />
+            {line.label}
+          </span>
+          <span className="font-mono tabular-nums text-slate-900">{line.value}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** A tooltip for the time-series charts: the bucket's time span and the lines `describe` gives. */
+function timeTooltip(bucketMs: number, describe: (row: Row) => TooltipLine[]) {
+  function TimeTooltip(props: TooltipContentProps) {
+    const row = props.active ? (props.payload?.[0]?.payload as Row | undefined) : undefined;
+    if (!row) return null;
+    return <TooltipBox title={formatBucketRange(row.t, bucketMs)} lines={describe(row)} />;
+  }
+  return TimeTooltip;
+}
+
+function legendFormatter(value: string) {
+  return <span className="text-xs text-slate-600">{value}</span>;
+}
+
+/**
+ * The Overview's four charts: requests and errors, latency percentiles, cost by model and tokens.
+ * Series buckets are continuous (empty ones are zero, with null percentiles drawn as gaps).
+ */
+export function OverviewCharts({
+  series,
+  byModel,
+  range,
+  bucketMs,
+}: {
+  series: SeriesPoint[];
+  byModel: ModelPoint[];
+  range: RangeKey;
+  bucketMs: number;
+}) {
+  const rows = useMemo<Row[]>(() => {
+    const p50s = series.map((s) => s.p50_ms);
+    const p95s = series.map((s) => s.p95_ms);
+    return series.map((s, i) => ({
+      t: new Date(s.bucket).getTime(),
+      requests: s.requests,
+      ok: Math.max(0, s.requests - s.errors),
+      errors: s.errors,
+      p50: s.p50_ms,
+      p95: s.p95_ms,
+      p50Isolated: isolated(p50s, i),
+      p95Isolated: isolated(p95s, i),
+      input: s.input_tokens,
+      output: s.output_tokens,
+    }));
+  }, [series]);
+
+  const tickFormatter = (value: number) => formatTick(value, range);
+  const xAxis = (
+    <XAxis
+      dataKey="t"
+      type="category"
+      tickFormatter={tickFormatter}
+      tick={AXIS_TICK}
+      tickLine={false}
+      axisLine={{ stroke: COLORS.grid }}
+      minTickGap={28}
+      interval="preserveStartEnd"
+    />
+  );
+
+  return (
+    <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+      <ChartCard title="Requests and errors" subtitle={`per ${humanBucket(bucketMs)}`} testId="chart-requests">
+        <ResponsiveContainer width="100%" height={240}>
+          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -8 }} barCategoryGap="15%">
+            <CartesianGrid vertical={false} stroke={COLORS.grid} />
+            {xAxis}
+            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={44} tickFormatter={formatCompact} />
+            <Tooltip
+              cursor={{ fill: '#f1f5f9' }}
+              content={timeTooltip(bucketMs, (row) => [
+                { label: 'Requests', value: formatInt(row.requests), color: COLORS.indigo },
+                { label: 'Errors', value: formatInt(row.errors), color: COLORS.red },
+              ])}
+            />
+            <Legend verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
+            <Bar dataKey="ok" name="Succeeded" stackId="r" fill={COLORS.indigo} isAnimationActive={false} />
+            <Bar dataKey="errors" name="Errors" stackId="r" fill={COLORS.red} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </ChartCard>
+
+      <ChartCard title="Latency" subtitle="p50 and p95 of request duration; gaps are buckets without requests" testId="chart-latency">
+        <ResponsiveContainer width="100%" height={240}>
+          <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -8 }}>
+            <CartesianGrid vertical={false} stroke={COLORS.grid} />
+            {xAxis}
+            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={44} tickFormatter={formatDurationAxis} />
+            <Tooltip
+              cursor={{ stroke: '#cbd5e1' }}
+              content={timeTooltip(bucketMs, (row) => [
+                { label: 'p50', value: formatDuration(row.p50), color: COLORS.indigo },
+                { label: 'p95', value: formatDuration(row.p95), color: COLORS.amber },
+              ])}
+            />
+            <Legend verticalAlign="top" align="right" height={24} iconType="plainline" iconSize={12} formatter={legendFormatter} />
+            <Line
+              dataKey="p50"
+              name="p50"
+              stroke={COLORS.indigo}
+              strokeWidth={2}
+              connectNulls={false}
+              dot={isolatedDot('p50Isolated', COLORS.indigo)}
+              activeDot={{ r: 3 }}
+              isAnimationActive={false}
+            />
+            <Line
+              dataKey="p95"
+              name="p95"
+              stroke={COLORS.amber}
+              strokeWidth={2}
+              connectNulls={false}
+              dot={isolatedDot('p95Isolated', COLORS.amber)}
+              activeDot={{ r: 3 }}
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      </ChartCard>
+
+      <CostByModel byModel={byModel} />
+
+      <ChartCard title="Tokens" subtitle={`input and output per ${humanBucket(bucketMs)}`} testId="chart-tokens">
+        <ResponsiveContainer width="100%" height={240}>
+          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -8 }} barCategoryGap="15%">
+            <CartesianGrid vertical={false} stroke={COLORS.grid} />
+            {xAxis}
+            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={44} tickFormatter={formatCompact} />
+            <Tooltip
+              cursor={{ fill: '#f1f5f9' }}
+              content={timeTooltip(bucketMs, (row) => [
+                { label: 'Input', value: formatInt(row.input), color: COLORS.indigo },
+                { label: 'Output', value: formatInt(row.output), color: COLORS.emerald },
+              ])}
+            />
+            <Legend verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
+            <Bar dataKey="input" name="Input" stackId="t" fill={COLORS.indigo} isAnimationActive={false} />
+            <Bar dataKey="output" name="Output" stackId="t" fill={COLORS.emerald} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </ChartCard>
+    </div>
+  );
+}
+
+function humanBucket(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes < 60) return minutes === 1 ? 'minute' : `${minutes} minutes`;
+  const hours = minutes / 60;
+  if (hours < 24) return hours === 1 ? 'hour' : `${hours} hours`;
+  const days = hours / 24;
+  return days === 1 ? 'day' : `${days} days`;
+}
+
+/** Lines skip null buckets; a point with null neighbours would be invisible, so it gets a dot. */
+function isolatedDot(flag: 'p50Isolated' | 'p95Isolated', color: string) {
+  function IsolatedDot(props: DotItemDotProps) {
+    const row = props.payload as Row | undefined;
+    if (!row?.[flag] || props.cx == null || props.cy == null) return null;
+    return <circle key={`${flag}-${props.index}`} cx={props.cx} cy={props.cy} r={3} fill={color} stroke="#fff" strokeWidth={1} />;
+  }
+  return IsolatedDot;
+}
+
+interface ModelRow {
+  label: string;
+  cost: number;
+  costLabel: string;
+  priced: boolean;
+  requests: number;
+  tokens: number;
+  unpriced: number;
+}
+
+function modelLabel(model: ModelPoint): string {
+  const name = model.model_name ?? '(no model)';
+  return model.model_provider ? `${model.model_provider} / ${name}` : name;
+}
+
+function CostByModel({ byModel }: { byModel: ModelPoint[] }) {
+  const rows = useMemo<ModelRow[]>(
+    () =>
+      byModel
+        .map((m) => ({
+          label: modelLabel(m),
+          cost: m.cost_usd ?? 0,
+          costLabel: m.cost_usd === null ? 'unpriced' : `${formatUsd(m.cost_usd)}${m.unpriced_requests > 0 ? ` (+${m.unpriced_requests} unpriced)` : ''}`,
+          priced: m.cost_usd !== null,
+          requests: m.requests,
+          tokens: m.tokens,
+          unpriced: m.unpriced_requests,
+        }))
+        .sort((a, b) => b.cost - a.cost || b.requests - a.requests),
+    [byModel],
+  );
+  const height = Math.max(120, rows.length * 34 + 24);
+  const labelWidth = Math.min(200, Math.max(80, ...rows.map((r) => r.label.length * 6.5)));
+
+  function ModelTooltip(props: TooltipContentProps) {
+    const row = props.active ? (props.payload?.[0]?.payload as ModelRow | undefined) : undefined;
+    if (!row) return null;
+    return (
+      <TooltipBox
+        title={row.label}
+        lines={[
+          { label: 'Cost', value: row.priced ? formatUsd(row.cost) : 'unpriced', color: COLORS.emerald },
+          { label: 'Requests', value: formatInt(row.requests), color: COLORS.indigo },
+          { label: 'Tokens', value: formatInt(row.tokens), color: COLORS.amber },
+          ...(row.unpriced > 0 ? [{ label: 'Unpriced requests', value: formatInt(row.unpriced), color: '#94a3b8' }] : []),
+        ]}
+      />
+    );
+  }
+
+  return (
+    <ChartCard title="Cost by model" subtitle="models missing from the price table are unpriced" testId="chart-cost-by-model">
+      {rows.length === 0 ? (
+        <p className="py-10 text-center text-sm text-slate-500">No model calls in this range.</p>
+      ) : (
+        <ResponsiveContainer width="100%" height={height}>
+          <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 120, bottom: 0, left: 0 }} barCategoryGap={8}>
+            <CartesianGrid horizontal={false} stroke={COLORS.grid} />
+            <XAxis type="number" tick={AXIS_TICK} tickLine={false} axisLine={{ stroke: COLORS.grid }} tickFormatter={(v: number) => formatUsd(v)} />
+            <YAxis
+              type="category"
+              dataKey="label"
+              width={labelWidth}
+              tick={{ ...AXIS_TICK, fill: '#334155' }}
+              tickLine={false}
+              axisLine={false}
+              tickFormatter={(v: string) => (v.length > 30 ? `${v.slice(0, 29)}…` : v)}
+            />
+            <Tooltip cursor={{ fill: '#f1f5f9' }} content={ModelTooltip} />
+            <Bar dataKey="cost" name="Cost" fill={COLORS.emerald} radius={[0, 3, 3, 0]} minPointSize={2} maxBarSize={22} isAnimationActive={false}>
+              {rows.map((row) => (
+                <Cell key={row.label} fill={row.priced ? COLORS.emerald : '#cbd5e1'} />
+              ))}
+              <LabelList dataKey="costLabel" position="right" style={{ fill: COLORS.axis, fontSize: 11 }} />
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      )}
+    </ChartCard>
+  );
+}
