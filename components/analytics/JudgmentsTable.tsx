@@ -96,7 +96,7 @@ export function JudgmentsTable({ tag, initialMessages, initialCursor }: { tag: s
               <col className="w-44" />
               <col className="w-52" />
               <col className="w-36" />
-              <col className="w-28" />
+              <col className="w-32" />
             </colgroup>
             <thead className="bg-slate-50 text-[11px] font-medium uppercase tracking-wide text-slate-500">
               <tr>

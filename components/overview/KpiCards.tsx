@@ -13,11 +13,33 @@ export interface KpiTotals {
   unpriced_requests: number;
 }
 
-function Kpi({ label, value, note, testId, rawValue, tone = 'default' }: { label: string; value: ReactNode; note?: ReactNode; testId?: string; rawValue?: number | null; tone?: 'default' | 'bad' }) {
+function Kpi({
+  label,
+  value,
+  note,
+  testId,
+  rawValue,
+  title,
+  tone = 'default',
+  compact = false,
+}: {
+  label: string;
+  value: ReactNode;
+  note?: ReactNode;
+  testId?: string;
+  rawValue?: number | null;
+  title?: string;
+  tone?: 'default' | 'bad';
+  compact?: boolean;
+}) {
   return (
     <div className="min-w-0 rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm" data-testid={testId} data-value={rawValue ?? undefined}>
       <div className="text-xs font-medium text-slate-500">{label}</div>
-      <div className={`mt-1 truncate text-2xl font-semibold tabular-nums ${tone === 'bad' ? 'text-red-600' : 'text-slate-900'}`} data-testid={testId ? `${testId}-value` : undefined}>
+      <div
+        className={`mt-1 truncate font-semibold tabular-nums ${compact ? 'py-0.5 text-xl' : 'text-2xl'} ${tone === 'bad' ? 'text-red-600' : 'text-slate-900'}`}
+        title={title}
+        data-testid={testId ? `${testId}-value` : undefined}
+      >
         {value}
       </div>
       {note && <div className="mt-0.5 truncate text-xs text-slate-500">{note}</div>}
@@ -66,6 +88,8 @@ export function KpiCards({ totals }: { totals: KpiTotals }) {
           </>
         }
         note={`${formatInt(input_tokens + output_tokens)} total`}
+        title={`${formatInt(input_tokens)} input / ${formatInt(output_tokens)} output tokens`}
+        compact
         testId="kpi-tokens"
       />
     </div>

@@ -25,6 +25,7 @@ import {
   formatInt,
   formatTick,
   formatUsd,
+  pickTicks,
   type RangeKey,
 } from './format';
 
@@ -160,6 +161,7 @@ export function OverviewCharts({
   }, [series]);
 
   const tickFormatter = (value: number) => formatTick(value, range);
+  const ticks = useMemo(() => pickTicks(rows.map((row) => row.t), range), [rows, range]);
   const xAxis = (
     <XAxis
       dataKey="t"
@@ -168,8 +170,9 @@ export function OverviewCharts({
       tick={AXIS_TICK}
       tickLine={false}
       axisLine={{ stroke: COLORS.grid }}
-      minTickGap={28}
-      interval="preserveStartEnd"
+      ticks={ticks}
+      minTickGap={ticks ? 4 : 28}
+      interval={ticks ? 0 : 'preserveStartEnd'}
     />
   );
 
@@ -177,10 +180,10 @@ export function OverviewCharts({
     <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
       <ChartCard title="Requests and errors" subtitle={`per ${humanBucket(bucketMs)}`} testId="chart-requests">
         <ResponsiveContainer width="100%" height={240}>
-          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -8 }} barCategoryGap="15%">
+          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
             <CartesianGrid vertical={false} stroke={COLORS.grid} />
             {xAxis}
-            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={44} tickFormatter={formatCompact} />
+            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCompact} />
             <Tooltip
               cursor={{ fill: '#f1f5f9' }}
               content={timeTooltip(bucketMs, (row) => [
@@ -188,7 +191,7 @@ export function OverviewCharts({
                 { label: 'Errors', value: formatInt(row.errors), color: COLORS.red },
               ])}
             />
-            <Legend verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
+            <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
             <Bar dataKey="ok" name="Succeeded" stackId="r" fill={COLORS.indigo} isAnimationActive={false} />
             <Bar dataKey="errors" name="Errors" stackId="r" fill={COLORS.red} radius={[2, 2, 0, 0]} isAnimationActive={false} />
           </BarChart>
@@ -197,10 +200,10 @@ export function OverviewCharts({
 
       <ChartCard title="Latency" subtitle="p50 and p95 of request duration; gaps are buckets without requests" testId="chart-latency">
         <ResponsiveContainer width="100%" height={240}>
-          <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -8 }}>
+          <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid vertical={false} stroke={COLORS.grid} />
             {xAxis}
-            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={44} tickFormatter={formatDurationAxis} />
+            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatDurationAxis} />
             <Tooltip
               cursor={{ stroke: '#cbd5e1' }}
               content={timeTooltip(bucketMs, (row) => [
@@ -208,7 +211,7 @@ export function OverviewCharts({
                 { label: 'p95', value: formatDuration(row.p95), color: COLORS.amber },
               ])}
             />
-            <Legend verticalAlign="top" align="right" height={24} iconType="plainline" iconSize={12} formatter={legendFormatter} />
+            <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="plainline" iconSize={12} formatter={legendFormatter} />
             <Line
               dataKey="p50"
               name="p50"
@@ -237,10 +240,10 @@ export function OverviewCharts({
 
       <ChartCard title="Tokens" subtitle={`input and output per ${humanBucket(bucketMs)}`} testId="chart-tokens">
         <ResponsiveContainer width="100%" height={240}>
-          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -8 }} barCategoryGap="15%">
+          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
             <CartesianGrid vertical={false} stroke={COLORS.grid} />
             {xAxis}
-            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={44} tickFormatter={formatCompact} />
+            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCompact} />
             <Tooltip
               cursor={{ fill: '#f1f5f9' }}
               content={timeTooltip(bucketMs, (row) => [
@@ -248,7 +251,7 @@ export function OverviewCharts({
                 { label: 'Output', value: formatInt(row.output), color: COLORS.emerald },
               ])}
             />
-            <Legend verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
+            <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
             <Bar dataKey="input" name="Input" stackId="t" fill={COLORS.indigo} isAnimationActive={false} />
             <Bar dataKey="output" name="Output" stackId="t" fill={COLORS.emerald} radius={[2, 2, 0, 0]} isAnimationActive={false} />
           </BarChart>
@@ -289,7 +292,7 @@ interface ModelRow {
 
 function modelLabel(model: ModelPoint): string {
   const name = model.model_name ?? '(no model)';
-  return model.model_provider ? `${model.model_provider} / ${name}` : name;
+  return model.model_provider ? `${model.model_provider}/${name}` : name;
 }
 
 function CostByModel({ byModel }: { byModel: ModelPoint[] }) {
@@ -308,8 +311,8 @@ function CostByModel({ byModel }: { byModel: ModelPoint[] }) {
         .sort((a, b) => b.cost - a.cost || b.requests - a.requests),
     [byModel],
   );
-  const height = Math.max(120, rows.length * 34 + 24);
-  const labelWidth = Math.min(200, Math.max(80, ...rows.map((r) => r.label.length * 6.5)));
+  const height = Math.max(240, rows.length * 34 + 24);
+  const labelWidth = Math.min(220, Math.max(80, ...rows.map((r) => Math.min(r.label.length, 30) * 7 + 12)));
 
   function ModelTooltip(props: TooltipContentProps) {
     const row = props.active ? (props.payload?.[0]?.payload as ModelRow | undefined) : undefined;

@@ -23,7 +23,7 @@ export function formatCompact(value: number): string {
   const abs = Math.abs(value);
   if (abs >= 1e9) return `${trim(value / 1e9)}B`;
   if (abs >= 1e6) return `${trim(value / 1e6)}M`;
-  if (abs >= 1e4) return `${trim(value / 1e3)}k`;
+  if (abs >= 1e3) return `${trim(value / 1e3)}k`;
   return formatInt(value);
 }
 
@@ -74,8 +74,25 @@ export function formatTick(ms: number, range: RangeKey): string {
   const d = new Date(ms);
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   if (range === '1h' || range === '24h') return time;
-  if (range === '7d') return `${WEEKDAYS[d.getDay()]} ${time}`;
+  if (range === '7d') return `${WEEKDAYS[d.getDay()]} ${d.getDate()}`;
   return `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+}
+
+/**
+ * Round x-axis ticks among the bucket starts, in the viewer's time zone: every 10 minutes (1h),
+ * every 3 hours (24h), each day (7d), every few days (30d). Undefined (automatic ticks) when too
+ * few round buckets exist.
+ */
+export function pickTicks(starts: number[], range: RangeKey): number[] | undefined {
+  let ticks: number[];
+  if (range === '1h') ticks = starts.filter((t) => new Date(t).getMinutes() % 10 === 0);
+  else if (range === '24h') ticks = starts.filter((t) => new Date(t).getMinutes() === 0 && new Date(t).getHours() % 3 === 0);
+  else {
+    const dayStarts = starts.filter((t, i) => i > 0 && new Date(t).getDate() !== new Date(starts[i - 1]).getDate());
+    const every = range === '30d' ? 5 : 1;
+    ticks = dayStarts.filter((_, i) => (dayStarts.length - 1 - i) % every === 0);
+  }
+  return ticks.length >= 3 ? ticks : undefined;
 }
 
 /** A tooltip title for a bucket: "Mon, Nov 24 · 14:00–14:15". */

@@ -81,8 +81,8 @@ export function TraceModal({ message, onClose }: { message: TraceModalMessage; o
         aria-labelledby="trace-modal-title"
         data-testid="trace-modal"
         data-state={state.kind === 'loaded' ? (spans.length > 0 ? 'trace' : 'empty') : state.kind}
-        className={`flex w-full max-w-[1400px] flex-col overflow-hidden rounded-xl bg-slate-50 shadow-2xl ring-1 ring-slate-900/10 ${
-          state.kind === 'loaded' && spans.length > 0 ? 'h-[90vh]' : 'max-h-[90vh]'
+        className={`flex w-full flex-col overflow-hidden rounded-xl bg-slate-50 shadow-2xl ring-1 ring-slate-900/10 ${
+          state.kind === 'loaded' && spans.length === 0 ? 'max-h-[90vh] max-w-2xl' : 'h-[90vh] max-w-[1400px]'
         }`}
       >
         <div className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-3">

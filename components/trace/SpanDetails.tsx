@@ -126,6 +126,17 @@ function DataSection({ title, value, testId }: { title: string; value: unknown; 
   );
 }
 
+/** Tokens and cost of the span with its descendants, or null when it has none or they report nothing. */
+function summarizeSubtree(node: TraceNode | undefined): { descendants: number; text: string } | null {
+  if (!node || node.children.length === 0) return null;
+  const { totals } = node;
+  const parts: string[] = [];
+  if (totals.totalTokens !== null) parts.push(`${formatCount(totals.totalTokens)} tokens`);
+  if (totals.costUsd !== null) parts.push(`${formatCost(totals.costUsd)}${totals.hasUnpricedSpan ? ' (partly unpriced)' : ''}`);
+  else if (totals.hasUnpricedSpan) parts.push('unpriced');
+  return parts.length === 0 ? null : { descendants: totals.spanCount - 1, text: parts.join(' · ') };
+}
+
 /** Everything about one span: timings, model and usage, ids, error, input, output and metadata. */
 export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }: SpanDetailsProps) {
   const startMs = node?.startMs ?? parseTimeMs(span.start_time);
@@ -144,7 +155,7 @@ export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }:
   const ttft = finiteOrNull(span.time_to_first_token_ms);
   const usesModel = Boolean(span.model_name || span.model_provider) || input !== null || output !== null || cost !== null;
   const hasMetadata = span.metadata !== null && span.metadata !== undefined && !(typeof span.metadata === 'object' && Object.keys(span.metadata).length === 0);
-  const subtree = node && node.children.length > 0 ? node.totals : null;
+  const subtreeSummary = summarizeSubtree(node);
 
   return (
     <aside data-testid="span-details" data-span-id={span.span_id} className="flex h-full min-h-0 flex-col bg-white" aria-label="Span details">
@@ -207,15 +218,12 @@ export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }:
           <Field label="End">{open ? '—' : formatTimestamp(endMs)}</Field>
         </dl>
 
-        {subtree && (
+        {subtreeSummary && (
           <div className="mx-4 mb-3 rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-600" data-testid="subtree-totals">
-            <span className="font-medium text-slate-700">With {formatCount(subtree.spanCount - 1)} descendant spans:</span>{' '}
-            <span className="font-mono tabular-nums">
-              {subtree.totalTokens !== null ? `${formatCount(subtree.totalTokens)} tokens` : 'no tokens'}
-              {' · '}
-              {subtree.costUsd === null ? 'unpriced' : formatCost(subtree.costUsd)}
-              {subtree.costUsd !== null && subtree.hasUnpricedSpan ? ' (partly unpriced)' : ''}
-            </span>
+            <span className="font-medium text-slate-700">
+              With {formatCount(subtreeSummary.descendants)} descendant span{subtreeSummary.descendants === 1 ? '' : 's'}:
+            </span>{' '}
+            <span className="font-mono tabular-nums">{subtreeSummary.text}</span>
           </div>
         )}
 

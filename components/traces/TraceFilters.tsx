@@ -152,7 +152,7 @@ export function TraceFilters({ values, providers, models }: { values: FilterValu
               type="search"
               value={q}
               onChange={(event) => onSearchChange(event.target.value)}
-              placeholder="Name, model, error, trace or message id…"
+              placeholder="Name, model, error or id…"
               aria-label="Search traces"
               className={`${control} w-full pl-8`}
               data-testid="filter-q"

@@ -40,10 +40,12 @@ export interface ApiSpan {
   /** null while the span is running. */
   end_time: string | null;
   duration_ms: number | null;
-  operation_type: OperationType;
+  /** One of `OperationType`; other strings (e.g. from OTLP) are shown as `other`. */
+  operation_type: OperationType | (string & {});
   model_name: string | null;
   model_provider: string | null;
-  status: SpanStatus;
+  /** One of `SpanStatus`; other strings are shown as given, neither open nor failed. */
+  status: SpanStatus | (string & {});
   error_message: string | null;
   input_tokens: number | null;
   output_tokens: number | null;

@@ -12,11 +12,14 @@ export const INGEST_MAX_SPANS = 1000;
 const OPERATION_TYPES = ['llm_call', 'tool_call', 'retrieval', 'embedding', 'chain', 'agent', 'other'] as const;
 const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 
-const hex = (length: number, what: string) =>
-  z
+const ALL_ZEROS = /^0+$/;
+const hex = (length: number, what: string) => {
+  const pattern = new RegExp(`^[0-9a-f]{${length}}$`);
+  return z
     .string()
     .transform((s) => s.toLowerCase())
-    .refine((s) => new RegExp(`^[0-9a-f]{${length}}$`).test(s) && !/^0+$/.test(s), `${what} must be ${length} hex characters, not all zeros`);
+    .refine((s) => pattern.test(s) && !ALL_ZEROS.test(s), `${what} must be ${length} hex characters, not all zeros`);
+};
 const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {

@@ -158,6 +158,9 @@ it('shows the Overview KPIs and charts for the seeded requests', async () => {
   for (const chart of ['chart-requests', 'chart-latency', 'chart-cost-by-model', 'chart-tokens']) {
     await page.locator(`[data-testid="${chart}"] svg.recharts-surface`).first().waitFor();
   }
+  // Hovering a bar shows the bucket's tooltip.
+  await page.locator('[data-testid="chart-requests"] .recharts-bar-rectangle').last().hover();
+  await page.locator('[data-testid="chart-requests"] .recharts-tooltip-wrapper').getByText('Requests').waitFor();
   await screenshot(page, 'overview');
 
   // The range lives in the URL.

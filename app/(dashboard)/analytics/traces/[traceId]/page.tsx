@@ -1,0 +1,73 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { TraceDetailClient } from '@/components/traces/TraceDetailClient';
+import { getTraceSpans } from '@/lib/db/queries/traces';
+import { getAppContext } from '@/lib/server/context';
+import { requirePageUser } from '@/lib/server/page-auth';
+import { TraceIdParam } from '@/lib/traces/queries';
+
+export const dynamic = 'force-dynamic';
+
+const RETRY_ATTEMPTS = 8;
+const RETRY_DELAY_MS = 350;
+
+type Params = { traceId: string };
+type SearchParams = Record<string, string | string[] | undefined>;
+
+export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
+  const { traceId } = await params;
+  return { title: `Trace ${traceId.slice(0, 12)} · LLMTrace` };
+}
+
+export default async function TracePage({ params, searchParams }: { params: Promise<Params>; searchParams: Promise<SearchParams> }) {
+  const user = await requirePageUser();
+  const parsed = TraceIdParam.safeParse((await params).traceId);
+  if (!parsed.success) notFound();
+  const traceId = parsed.data;
+  const { database } = await getAppContext();
+  let spans = await getTraceSpans(database, { userId: user.userId, traceId });
+  // Spans reach the database in batches (TRACE_BATCH_INTERVAL_MS, 1 s by default): a trace opened
+  // right after its request (the playground's "View trace") may not be written yet, so wait a little.
+  for (let attempt = 0; spans.length === 0 && attempt < RETRY_ATTEMPTS; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+    spans = await getTraceSpans(database, { userId: user.userId, traceId });
+  }
+  if (spans.length === 0) notFound();
+
+  const spanParam = (await searchParams).span;
+  const initialSpanId = typeof spanParam === 'string' ? spanParam : undefined;
+  const root = spans.find((span) => span.parent_trace_id === null) ?? spans[0];
+
+  return (
+    <main className="flex h-screen min-h-[40rem] flex-col" data-testid="trace-page" data-trace-id={traceId}>
+      <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 bg-white px-6 py-3">
+        <nav aria-label="Breadcrumb" className="flex min-w-0 items-center gap-1.5 text-sm">
+          <Link href="/analytics/traces" className="font-medium text-slate-500 hover:text-indigo-700" data-testid="breadcrumb-traces">
+            Traces
+          </Link>
+          <span className="text-slate-300" aria-hidden>
+            /
+          </span>
+          <span className="truncate font-medium text-slate-900" title={root.span_name}>
+            {root.span_name}
+          </span>
+          <span className="hidden font-mono text-xs text-slate-400 sm:inline">{traceId}</span>
+        </nav>
+        {root.conversation_id && (
+          <Link
+            href={`/analytics/traces?conversation_id=${root.conversation_id}`}
+            className="text-xs font-medium text-indigo-600 hover:text-indigo-800"
+            data-testid="conversation-traces-link"
+            title={root.message_id ? `Message ${root.message_id}` : undefined}
+          >
+            Other traces in this conversation →
+          </Link>
+        )}
+      </header>
+      <div className="min-h-0 flex-1 p-4">
+        <TraceDetailClient spans={spans} traceId={traceId} initialSpanId={initialSpanId} />
+      </div>
+    </main>
+  );
+}
