@@ -1,6 +1,7 @@
 'use client';
 
-import { useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { apiFetch } from '@/lib/client/api';
 import { formatCost, formatCount, formatTimestamp } from '@/lib/trace-view/format';
 import { extractChatMessages } from '@/lib/trace-view/messages';
 import { formatDuration, parseTimeMs } from '@/lib/trace-view/timeline';
@@ -137,8 +138,46 @@ function summarizeSubtree(node: TraceNode | undefined): { descendants: number; t
   return parts.length === 0 ? null : { descendants: totals.spanCount - 1, text: parts.join(' · ') };
 }
 
+type SpanData = Pick<ApiSpan, 'input_data' | 'output_data'>;
+const loadedData = new Map<string, SpanData>();
+
+/**
+ * The span's input and output. A big trace arrives without them (`data_omitted`); they are then
+ * fetched once per span on selection and cached for the session.
+ */
+function useSpanData(span: ApiSpan): { data: SpanData | null; error: string | null } {
+  const key = `${span.trace_id}/${span.span_id}`;
+  const [state, setState] = useState<{ key: string; data: SpanData | null; error: string | null }>(() => ({
+    key,
+    data: span.data_omitted ? (loadedData.get(key) ?? null) : span,
+    error: null,
+  }));
+  useEffect(() => {
+    if (!span.data_omitted) return setState({ key, data: span, error: null });
+    const cached = loadedData.get(key);
+    if (cached) return setState({ key, data: cached, error: null });
+    setState({ key, data: null, error: null });
+    let cancelled = false;
+    apiFetch<{ traces: ApiSpan[] }>(`/api/analytics/traces?trace_id=${span.trace_id}&span_id=${span.span_id}`)
+      .then(({ traces }) => {
+        const full = traces[0];
+        const data = { input_data: full?.input_data ?? null, output_data: full?.output_data ?? null };
+        loadedData.set(key, data);
+        if (!cancelled) setState({ key, data, error: null });
+      })
+      .catch((error: Error) => {
+        if (!cancelled) setState({ key, data: null, error: error.message });
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [key, span]);
+  return state.key === key ? state : { data: null, error: null };
+}
+
 /** Everything about one span: timings, model and usage, ids, error, input, output and metadata. */
 export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }: SpanDetailsProps) {
+  const spanData = useSpanData(span);
   const startMs = node?.startMs ?? parseTimeMs(span.start_time);
   const endMs = node?.endMs ?? parseTimeMs(span.end_time);
   const open = span.status === 'running' || span.status === 'pending';
@@ -237,8 +276,18 @@ export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }:
           </div>
         </Section>
 
-        <DataSection title="Input" value={span.input_data} testId="span-input" />
-        <DataSection title="Output" value={span.output_data} testId="span-output" />
+        {spanData.data ? (
+          <>
+            <DataSection title="Input" value={spanData.data.input_data} testId="span-input" />
+            <DataSection title="Output" value={spanData.data.output_data} testId="span-output" />
+          </>
+        ) : (
+          <Section title="Input and output">
+            <p className="text-xs text-slate-500" data-testid="span-data-loading">
+              {spanData.error ? `Could not load this span's data: ${spanData.error}` : 'Loading…'}
+            </p>
+          </Section>
+        )}
         {hasMetadata && (
           <Section title="Metadata" actions={<CopyButton value={() => stringify(span.metadata)} label="Copy metadata" />}>
             <JsonTree value={span.metadata} />

@@ -59,6 +59,8 @@ export interface ApiSpan {
   output_data: unknown;
   metadata: Record<string, unknown> | null;
   created_at: string;
+  /** True when input_data and output_data were left out (a big trace); SpanDetails fetches them on selection. */
+  data_omitted?: boolean;
 }
 
 /** Token counts and cost of a span together with all its descendants. */

@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import { decodeCursor, getSpansByMessage, getTraceSpans, listRootSpans, type ApiSpan } from '@/lib/db/queries/traces';
+import { decodeCursor, getSpan, getSpansByMessage, getTraceSpans, listRootSpans, type ApiSpan } from '@/lib/db/queries/traces';
 import { ApiError } from '@/lib/http/errors';
 
 const optionalNumber = z.coerce.number().nonnegative().optional();
@@ -26,6 +26,14 @@ export const TraceQuery = z.object({
     .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hex characters')
     .transform((s) => s.toLowerCase())
     .optional(),
+  /** With trace_id: just that span, with all its data (the waterfall of a big trace loads it on selection). */
+  span_id: z
+    .string()
+    .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex characters')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  /** With trace_id: `false` leaves out input_data and output_data (each span then says `data_omitted`). */
+  include_data: z.enum(['true', 'false']).default('true'),
   operation_type: z.enum(['llm_call', 'tool_call', 'retrieval', 'embedding', 'chain', 'agent', 'other']).optional(),
   status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional(),
   model_provider: z.string().max(100).optional(),
@@ -46,10 +54,14 @@ export type TraceQueryResult = { traces: ApiSpan[] } | { traces: ApiSpan[]; next
 /** Answers `GET /api/analytics/traces`: one trace by message or id, or the filtered list of roots. */
 export async function queryTraces(database: Database, { userId, query }: { userId: string; query: TraceQuery }): Promise<TraceQueryResult> {
   if (query.message_id) return { traces: await getSpansByMessage(database, { userId, messageId: query.message_id }) };
-  if (query.trace_id) return { traces: await getTraceSpans(database, { userId, traceId: query.trace_id }) };
+  if (query.trace_id && query.span_id) {
+    const span = await getSpan(database, { userId, traceId: query.trace_id, spanId: query.span_id });
+    return { traces: span ? [span] : [] };
+  }
+  if (query.trace_id) return { traces: await getTraceSpans(database, { userId, traceId: query.trace_id, withData: query.include_data === 'true' }) };
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   if (query.cursor && !cursor) throw new ApiError('validation_failed', 'The cursor is not valid; use next_cursor from a previous page.', { details: [{ path: 'cursor', message: 'invalid cursor' }] });
-  const { cursor: _c, limit, message_id: _m, trace_id: _t, ...filters } = query;
+  const { cursor: _c, limit, message_id: _m, trace_id: _t, span_id: _s, include_data: _d, ...filters } = query;
   const { traces, nextCursor } = await listRootSpans(database, { userId, filters, limit, cursor });
   return { traces, next_cursor: nextCursor };
 }

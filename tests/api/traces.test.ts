@@ -46,6 +46,10 @@ describeEachDatabase('trace API', (getDatabase) => {
     expect(root.cost_usd).toBeCloseTo(0.0045, 6);
     expect(byId[trace.spanIds.search].status).toBe('completed');
 
+    const one = await get(user.apiKey, `trace_id=${trace.traceId}&span_id=${trace.spanIds.root}`);
+    expect(one.traces).toHaveLength(1);
+    expect(one.traces[0]).toMatchObject({ span_id: trace.spanIds.root, input_data: { messages: [{ role: 'user', content: 'hi' }] } });
+
     const byMessage = await get(user.apiKey, `message_id=${link.messageId}`);
     expect(byMessage.traces.map((s: { span_id: string }) => s.span_id).sort()).toEqual(Object.values(trace.spanIds).sort());
   });

@@ -37,6 +37,8 @@ it('opens a 10,000-span trace with virtualized rows and scrolls through it', asy
   const rendered = await page.getByTestId('waterfall-row').count();
   expect(rendered).toBeGreaterThan(10);
   expect(rendered).toBeLessThan(200);
+  // The 10k-span page ships without inputs and outputs; selecting a span loads its own.
+  await page.getByTestId('span-input').or(page.getByTestId('span-output')).first().waitFor();
   await screenshot(page, 'trace-10k');
 
   const firstBefore = await page.getByTestId('waterfall-row').first().getAttribute('data-span-id');

@@ -31,6 +31,8 @@ export interface ApiSpan {
   output_data: unknown;
   metadata: Record<string, unknown> | null;
   created_at: string;
+  /** Set when input_data and output_data were left out to keep a big trace light; fetch the span alone for them. */
+  data_omitted?: boolean;
 }
 
 /** A span ready to store: every column but id and created_at, already validated. */
@@ -157,13 +159,41 @@ export function toApiSpan(row: Row): ApiSpan {
   return span as unknown as ApiSpan;
 }
 
-/** Every span of one trace, parents before children (by start time). */
-export async function getTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan[]> {
+const LIGHT_SELECT_COLUMNS = SELECT_COLUMNS.replace('input_data, output_data', 'NULL AS input_data, NULL AS output_data, true AS data_omitted');
+
+/**
+ * Every span of one trace, parents before children (by start time). With `withData: false` the
+ * (often large) input_data and output_data are left out and each span says `data_omitted`.
+ */
+export async function getTraceSpans(
+  database: Database,
+  { userId, traceId, withData = true }: { userId: string; traceId: string; withData?: boolean },
+): Promise<ApiSpan[]> {
   const rows = await database.query<Row>(
-    `SELECT ${SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 ORDER BY start_time, (parent_trace_id IS NOT NULL), span_id`,
+    `SELECT ${withData ? SELECT_COLUMNS : LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 ORDER BY start_time, (parent_trace_id IS NOT NULL), span_id`,
     [userId, traceId],
   );
   return rows.map(toApiSpan);
+}
+
+export async function countTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
+  const [row] = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM llm_traces WHERE user_id = $1 AND trace_id = $2', [userId, traceId]);
+  return Number(row?.n ?? 0);
+}
+
+/** The root span of a trace (the earliest parentless one), without its input and output. */
+export async function getRootSpan(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan | null> {
+  const [row] = await database.query<Row>(
+    `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND parent_trace_id IS NULL ORDER BY start_time LIMIT 1`,
+    [userId, traceId],
+  );
+  return row ? toApiSpan(row) : null;
+}
+
+/** One span with all its data. */
+export async function getSpan(database: Database, { userId, traceId, spanId }: { userId: string; traceId: string; spanId: string }): Promise<ApiSpan | null> {
+  const [row] = await database.query<Row>(`SELECT ${SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND span_id = $3`, [userId, traceId, spanId]);
+  return row ? toApiSpan(row) : null;
 }
 
 /** Every span of the trace linked to this message (through any of its spans, or messages.trace_id). */

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { TraceDetailClient } from '@/components/traces/TraceDetailClient';
-import { getTraceSpans } from '@/lib/db/queries/traces';
+import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/db/queries/traces';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 import { TraceIdParam } from '@/lib/traces/queries';
@@ -11,6 +11,12 @@ export const dynamic = 'force-dynamic';
 
 const RETRY_ATTEMPTS = 8;
 const RETRY_DELAY_MS = 350;
+/**
+ * Up to this many spans the page renders them on the server. A bigger trace is fetched by the
+ * browser as plain JSON without inputs and outputs (far cheaper than server-rendered props), and
+ * the details panel loads each selected span's data.
+ */
+const SERVER_RENDERED_MAX_SPANS = 200;
 
 type Params = { traceId: string };
 type SearchParams = Record<string, string | string[] | undefined>;
@@ -26,18 +32,19 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   if (!parsed.success) notFound();
   const traceId = parsed.data;
   const { database } = await getAppContext();
-  let spans = await getTraceSpans(database, { userId: user.userId, traceId });
+  let count = await countTraceSpans(database, { userId: user.userId, traceId });
   // Spans reach the database in batches (TRACE_BATCH_INTERVAL_MS, 1 s by default): a trace opened
   // right after its request (the playground's "View trace") may not be written yet, so wait a little.
-  for (let attempt = 0; spans.length === 0 && attempt < RETRY_ATTEMPTS; attempt++) {
+  for (let attempt = 0; count === 0 && attempt < RETRY_ATTEMPTS; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
-    spans = await getTraceSpans(database, { userId: user.userId, traceId });
+    count = await countTraceSpans(database, { userId: user.userId, traceId });
   }
-  if (spans.length === 0) notFound();
+  if (count === 0) notFound();
+  const spans = count <= SERVER_RENDERED_MAX_SPANS ? await getTraceSpans(database, { userId: user.userId, traceId }) : null;
+  const root = spans ? (spans.find((span) => span.parent_trace_id === null) ?? spans[0]) : await getRootSpan(database, { userId: user.userId, traceId });
 
   const spanParam = (await searchParams).span;
   const initialSpanId = typeof spanParam === 'string' ? spanParam : undefined;
-  const root = spans.find((span) => span.parent_trace_id === null) ?? spans[0];
 
   return (
     <main className="flex h-screen min-h-[40rem] flex-col" data-testid="trace-page" data-trace-id={traceId}>
@@ -49,12 +56,12 @@ export default async function TracePage({ params, searchParams }: { params: Prom
           <span className="text-slate-300" aria-hidden>
             /
           </span>
-          <span className="truncate font-medium text-slate-900" title={root.span_name}>
-            {root.span_name}
+          <span className="truncate font-medium text-slate-900" title={root?.span_name ?? 'Trace'}>
+            {root?.span_name ?? 'Trace'}
           </span>
           <span className="hidden font-mono text-xs text-slate-400 sm:inline">{traceId}</span>
         </nav>
-        {root.conversation_id && (
+        {root?.conversation_id && (
           <Link
             href={`/analytics/traces?conversation_id=${root.conversation_id}`}
             className="text-xs font-medium text-indigo-600 hover:text-indigo-800"
@@ -66,7 +73,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
         )}
       </header>
       <div className="min-h-0 flex-1 p-4">
-        <TraceDetailClient spans={spans} traceId={traceId} initialSpanId={initialSpanId} />
+        <TraceDetailClient spans={spans} spanCount={count} traceId={traceId} initialSpanId={initialSpanId} />
       </div>
     </main>
   );
