@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests/support/postgres-server';
 import { benchIngest, type IngestResult } from './ingest';
+import { benchTraceListQuery, type QueryResult } from './query';
 import { benchTracingOverhead } from './tracing-overhead';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -32,7 +33,7 @@ async function main() {
   log(`Run ${new Date().toISOString()} on ${machine}. Each line compares us with a peer measured in the same run; ratios matter, absolute numbers drift with machine load.`);
   log();
 
-  console.error('▶ 1/3 span overhead: our queue vs the OpenTelemetry SDK…');
+  console.error('▶ 1/4 span overhead: our queue vs the OpenTelemetry SDK…');
   const overhead = await benchTracingOverhead();
   log('## 1. Span start + end (DESIGN §8: no more than the OpenTelemetry SDK)');
   log();
@@ -44,7 +45,7 @@ async function main() {
   log(`**Ratio (our cost / OTel cost): ${fmt(overhead.ratio, 2)}** — below 1.00 means cheaper than OpenTelemetry.`);
   log();
 
-  console.error('▶ 2/3 ingest: POST /api/analytics/traces vs a raw bulk insert (PGlite, Postgres)…');
+  console.error('▶ 2/4 ingest: POST /api/analytics/traces vs a raw bulk insert (PGlite, Postgres)…');
   let server: PostgresServer | undefined;
   let pgUrl = process.env.DATABASE_URL;
   if (!pgUrl) {
@@ -56,6 +57,11 @@ async function main() {
   }
   const ingest: IngestResult[] = [await benchIngest('pglite', undefined, { spans: 10_000 })];
   if (pgUrl) ingest.push(await benchIngest('postgres', pgUrl, { spans: 20_000 }));
+  let queries: QueryResult[] = [];
+  if (pgUrl) {
+    console.error('▶ 3/4 trace list at 1M spans on Postgres (seeding takes a minute)…');
+    queries = await benchTraceListQuery(pgUrl, { onProgress: (message) => console.error(`  ${message}`) });
+  }
   await server?.stop();
   log('## 2. Ingest throughput (DESIGN §8: ≥ 20k spans/s into PGlite, ≥ 50% of a raw bulk insert into Postgres)');
   log();
@@ -65,7 +71,18 @@ async function main() {
   if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
   log();
 
-  console.error('▶ 3/3 /api/chat with tracing on vs off (demo model, alternating rounds)…');
+  log('## 3. Trace list at 1M spans on Postgres (DESIGN §8: p95 ≤ 50 ms)');
+  log();
+  if (queries.length) {
+    log('250,000 traces × 4 spans for one user; `GET /api/analytics/traces` list query, limit 50, 30 runs each.');
+    log();
+    log('| query | rows | p50 (ms) | p95 (ms) |');
+    log('|---|---:|---:|---:|');
+    for (const q of queries) log(`| ${q.label} | ${q.rows} | ${fmt(q.p50, 1)} | ${fmt(q.p95, 1)} |`);
+  } else log('No Postgres server available; not measured.');
+  log();
+
+  console.error('▶ 4/4 /api/chat with tracing on vs off (demo model, alternating rounds)…');
   const on: number[] = [];
   const off: number[] = [];
   for (let round = 0; round < 3; round++) {
@@ -73,7 +90,7 @@ async function main() {
     on.push(chatRound(true).p50);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  log('## 3. Tracing overhead on /api/chat (DESIGN §8: ≤ 1 ms added at p50)');
+  log('## 4. Tracing overhead on /api/chat (DESIGN §8: ≤ 1 ms added at p50)');
   log();
   log('| | p50 per round (ms) | median p50 (ms) |');
   log('|---|---|---:|');

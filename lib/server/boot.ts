@@ -5,6 +5,7 @@ import { priceTable } from '@/lib/pricing';
 import { scheduleRetention } from '@/lib/traces/retention';
 import { DatabaseSpanSink } from '@/lib/traces/database-sink';
 import { registerShutdownHooks, traceService } from '@/lib/tracing';
+import { ensureOwnerAccount, formatOwnerBanner } from './bootstrap';
 import { getAppContext } from './context';
 
 /**
@@ -21,8 +22,11 @@ export async function bootServer(): Promise<void> {
   const config = readAppConfig();
   scheduleRetention(async () => (await getAppContext()).database, config.retentionDays);
   try {
-    await getAppContext();
+    const { database } = await getAppContext();
+    // `npm start` creates the owner before the server starts; this covers `npm run dev` and a bare `next start`.
+    const owner = await ensureOwnerAccount(database, config);
+    if (owner) console.log(`\n${formatOwnerBanner(owner, `http://${config.host}:${config.port}`)}\n`);
   } catch (error) {
-    console.error(`[llmtrace] could not open the database: ${(error as Error).message}`);
+    console.error(`[llmtrace] start-up failed: ${(error as Error).message}`);
   }
 }
