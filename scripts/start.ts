@@ -73,10 +73,24 @@ async function main() {
   const server = spawn(process.execPath, [NEXT_BIN, 'start', '-H', config.host, '-p', String(config.port)], {
     stdio: 'inherit',
     // Our shutdown hooks (lib/tracing/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true' },
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true', LLMTRACE_SUPERVISOR_PID: String(process.pid) },
+    // Its own process group: a Ctrl-C (or a stop signal to our group) reaches the server once, through
+    // us, instead of twice; a second signal would make it exit before its spans are written.
+    detached: true,
   });
   console.log(`▶ LLMTrace is starting on ${url}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal));
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`▶ Stopping: writing queued spans, then exiting…`);
+      server.kill(signal);
+    });
+  }
+  process.on('exit', () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+  });
   server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }
 

@@ -19,6 +19,7 @@ export async function bootServer(): Promise<void> {
   warmUpTokenizer();
   traceService.setSink(new DatabaseSpanSink(async () => (await getAppContext()).database));
   registerShutdownHooks(traceService);
+  stopWithSupervisor();
   const config = readAppConfig();
   scheduleRetention(async () => (await getAppContext()).database, config.retentionDays);
   try {
@@ -29,4 +30,21 @@ export async function bootServer(): Promise<void> {
   } catch (error) {
     console.error(`[llmtrace] start-up failed: ${(error as Error).message}`);
   }
+}
+
+/**
+ * `npm start` runs the server in its own process group so that one Ctrl-C reaches it once. If the
+ * start script itself is killed outright, the server notices it was orphaned and stops gracefully
+ * (flushing its spans) instead of lingering.
+ */
+function stopWithSupervisor(): void {
+  const supervisor = Number(process.env.LLMTRACE_SUPERVISOR_PID);
+  if (!Number.isInteger(supervisor) || supervisor <= 0) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== supervisor) {
+      clearInterval(timer);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 1000);
+  timer.unref();
 }
