@@ -11,6 +11,7 @@ import {
   type TaggedMessage,
 } from '@/lib/db/queries/quality';
 import { ApiError } from '@/lib/http/errors';
+import { optionalInstant } from '@/lib/http/params';
 
 export const MAX_FAILURE_TAGS = 20;
 export const MAX_NOTES_LENGTH = 5000;
@@ -62,26 +63,13 @@ export async function createEvaluation(database: Database, { userId, body }: { u
   return evaluation;
 }
 
-const optionalDate = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return undefined;
-    const date = new Date(/^\d+$/.test(value) ? Number(value) : value);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 timestamp or epoch milliseconds' });
-      return z.NEVER;
-    }
-    return date;
-  });
-
 /** Query string of `GET /api/analytics/quality-issues`. `from`/`to` bound the evaluation time. */
 export const QualityIssuesQuery = z.object({
   tag: FailureTag.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
-  from: optionalDate,
-  to: optionalDate,
+  from: optionalInstant,
+  to: optionalInstant,
 });
 export type QualityIssuesQuery = z.infer<typeof QualityIssuesQuery>;
 

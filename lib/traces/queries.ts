@@ -3,21 +3,9 @@ import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { decodeCursor, getSpan, getSpansByMessage, getTraceSpans, listRootSpans, type ApiSpan } from '@/lib/db/queries/traces';
 import { ApiError } from '@/lib/http/errors';
+import { optionalInstant } from '@/lib/http/params';
 
 const optionalNumber = z.coerce.number().nonnegative().optional();
-const optionalDate = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return undefined;
-    const date = new Date(/^\d+$/.test(value) ? Number(value) : value);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 timestamp or epoch milliseconds' });
-      return z.NEVER;
-    }
-    return date;
-  });
-
 /** Query string of `GET /api/analytics/traces`. */
 export const TraceQuery = z.object({
   message_id: z.uuid().optional(),
@@ -40,8 +28,8 @@ export const TraceQuery = z.object({
   model_name: z.string().max(200).optional(),
   min_duration_ms: optionalNumber,
   max_duration_ms: optionalNumber,
-  from: optionalDate,
-  to: optionalDate,
+  from: optionalInstant,
+  to: optionalInstant,
   conversation_id: z.uuid().optional(),
   q: z.string().trim().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

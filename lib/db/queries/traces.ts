@@ -1,9 +1,8 @@
 import 'server-only';
 import type { Database, SqlRunner } from '../client';
 
-/** A span as the API shows it: `llm_traces` column names, ISO timestamps, JSON numbers. */
-export interface ApiSpan {
-  id: string;
+/** The columns every span has, in the `llm_traces` names; timestamps differ by where the span is. */
+interface SpanFields {
   user_id: string;
   conversation_id: string | null;
   message_id: string | null;
@@ -11,8 +10,6 @@ export interface ApiSpan {
   parent_trace_id: string | null;
   span_id: string;
   span_name: string;
-  start_time: string;
-  end_time: string | null;
   duration_ms: number | null;
   operation_type: string;
   model_name: string | null;
@@ -30,39 +27,22 @@ export interface ApiSpan {
   input_data: unknown;
   output_data: unknown;
   metadata: Record<string, unknown> | null;
+}
+
+/** A span as the API shows it: `llm_traces` column names, ISO timestamps, JSON numbers. */
+export interface ApiSpan extends SpanFields {
+  id: string;
+  start_time: string;
+  end_time: string | null;
   created_at: string;
   /** Set when input_data and output_data were left out to keep a big trace light; fetch the span alone for them. */
   data_omitted?: boolean;
 }
 
 /** A span ready to store: every column but id and created_at, already validated. */
-export interface SpanRow {
-  user_id: string;
-  conversation_id: string | null;
-  message_id: string | null;
-  trace_id: string;
-  parent_trace_id: string | null;
-  span_id: string;
-  span_name: string;
+export interface SpanRow extends SpanFields {
   start_time: Date;
   end_time: Date | null;
-  duration_ms: number | null;
-  operation_type: string;
-  model_name: string | null;
-  model_provider: string | null;
-  status: string;
-  error_message: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  cached_input_tokens: number | null;
-  reasoning_tokens: number | null;
-  cost_usd: number | null;
-  time_to_first_token_ms: number | null;
-  service_name: string | null;
-  input_data: unknown;
-  output_data: unknown;
-  metadata: Record<string, unknown> | null;
 }
 
 const COLUMN_TYPES: Array<[keyof SpanRow, string]> = [

@@ -2,27 +2,15 @@ import { z } from 'zod';
 import { overviewStats } from '@/lib/db/queries/stats';
 import { parseQuery } from '@/lib/http/body';
 import { authenticated } from '@/lib/http/route';
+import { optionalInstant } from '@/lib/http/params';
 
 export const dynamic = 'force-dynamic';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_RANGE_DAYS = 366;
 
-const instant = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return undefined;
-    const date = new Date(/^\d+$/.test(value) ? Number(value) : value);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 timestamp or epoch milliseconds' });
-      return z.NEVER;
-    }
-    return date;
-  });
-
 /** `?from=&to=` (ISO 8601 or epoch ms), a half-open range [from, to); `to` defaults to now, `from` to 24 hours before `to`. */
-const StatsQuery = z.object({ from: instant, to: instant }).transform(({ from, to }, ctx) => {
+const StatsQuery = z.object({ from: optionalInstant, to: optionalInstant }).transform(({ from, to }, ctx) => {
   const end = to ?? new Date();
   const start = from ?? new Date(end.getTime() - DAY_MS);
   if (start.getTime() >= end.getTime()) {
