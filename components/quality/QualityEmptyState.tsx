@@ -27,7 +27,7 @@ export function QualityEmptyState() {
               Post an evaluation for a <span className="font-mono text-xs">messageId</span> returned by{' '}
               <span className="font-mono text-xs">POST /api/chat</span>:
             </p>
-            <pre className="mt-2 overflow-x-auto rounded-md bg-slate-900 px-3 py-2 font-mono text-[11px] leading-relaxed text-slate-100">
+            <pre className="mt-2 overflow-x-auto whitespace-pre-wrap break-words rounded-md bg-slate-900 px-3 py-2 font-mono text-[11px] leading-relaxed text-slate-100">
               {`POST /api/evaluations
 {"message_id": "…", "success": false,
  "rating": 2, "failure_tags": ["hallucination"],
