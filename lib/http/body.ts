@@ -38,10 +38,23 @@ export async function readJson(request: Request, limit = DEFAULT_BODY_LIMIT): Pr
   const text = await readBodyText(request, limit);
   if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object.');
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, withoutNul);
   } catch (error) {
     throw new ApiError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Postgres text cannot hold U+0000, so a NUL inside a string would fail the write. It is replaced
+ * with U+FFFD (the replacement character) on the way in: a span whose model output contained a NUL
+ * is still stored, visibly marked.
+ */
+export function stripNul(value: string): string {
+  return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+}
+
+function withoutNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? stripNul(value) : value;
 }
 
 /** zod issues as `details` for a 422. */
@@ -66,6 +79,6 @@ export async function parseJsonBody<S extends z.ZodType>(request: Request, schem
 
 /** Validates URL search params (single values) against a schema. */
 export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
-  const params = Object.fromEntries(new URL(request.url).searchParams.entries());
+  const params = Object.fromEntries([...new URL(request.url).searchParams.entries()].map(([key, value]) => [key, stripNul(value)]));
   return validate(schema, params, 'query string');
 }

@@ -50,4 +50,15 @@ describeEachDatabase('DatabaseSpanSink', (getDatabase) => {
     const rows = await getDatabase().query<{ span_id: string }>('SELECT span_id FROM llm_traces WHERE user_id = $1 ORDER BY span_id', [user.userId]);
     expect(rows.map((r) => r.span_id)).toEqual(['1'.repeat(16), '3'.repeat(16)]);
   });
+
+  it('stores a span whose text holds NUL characters, with U+FFFD in their place', async () => {
+    const user = await createTestUser(getDatabase());
+    const service = new TraceService({ sink: new DatabaseSpanSink(async () => getDatabase()), config: { batchSize: 100, batchIntervalMs: 50 } });
+    await service.withSpan({ spanName: 'tool.nul\u0000name', operationType: 'tool_call', userId: user.userId, inputData: { raw: 'a\u0000b', literal: 'keep \\u0000 as text' } }, async () => {});
+    await service.shutdown();
+    const [row] = await getDatabase().query<{ span_name: string; input_data: { raw: string; literal: string } }>('SELECT span_name, input_data FROM llm_traces WHERE user_id = $1', [user.userId]);
+    expect(row.span_name).toBe('tool.nul\uFFFDname');
+    expect(row.input_data.raw).toBe('a\uFFFDb');
+    expect(row.input_data.literal).toBe('keep \\u0000 as text');
+  });
 });

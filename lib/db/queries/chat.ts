@@ -29,7 +29,9 @@ export async function listConversationMessages(database: Database, { userId, con
 }
 
 export async function insertMessage(database: Database, values: typeof messages.$inferInsert): Promise<Message> {
-  const [row] = await database.db.insert(messages).values(values).returning();
+  // Model output is untrusted: a NUL (which Postgres text refuses) becomes U+FFFD.
+  const content = values.content?.includes('\0') ? values.content.replaceAll('\0', '\uFFFD') : values.content;
+  const [row] = await database.db.insert(messages).values({ ...values, content }).returning();
   return row;
 }
 

@@ -104,11 +104,15 @@ function dedupe(rows: SpanRow[]): SpanRow[] {
   return [...byKey.values()];
 }
 
+/** `\u0000` escapes (not preceded by an escaping backslash): Postgres text and jsonb refuse U+0000. */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
 /** Inserts or completes spans in one statement, keyed by (user_id, trace_id, span_id). */
 export async function upsertSpans(runner: SqlRunner, rows: SpanRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const unique = dedupe(rows);
-  await runner.query(UPSERT_SQL, [JSON.stringify(unique)]);
+  // A NUL in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
+  await runner.query(UPSERT_SQL, [JSON.stringify(unique).replace(ESCAPED_NUL, '$1\\ufffd')]);
   return unique.length;
 }
 
