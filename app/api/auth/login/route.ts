@@ -12,7 +12,8 @@ export const POST = unauthenticated(async ({ request, database }) => {
   const user = await verifyLogin(database, { email, password });
   const session = await createSession(database, { userId: user.id });
   const headers = new Headers();
-  const secure = new URL(request.url).protocol === 'https:';
+  // Behind a TLS-terminating proxy the request arrives over http; the proxy says so in x-forwarded-proto.
+  const secure = new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
   for (const cookie of sessionCookies({ ...session, secure })) headers.append('Set-Cookie', cookie);
   return Response.json({ user: { id: user.id, email: user.email }, csrfToken: session.csrfToken }, { headers });
 });
