@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { TraceView } from '@/components/trace/TraceView';
 import { apiFetch } from '@/lib/client/api';
 import type { ApiSpan } from '@/lib/trace-view/types';
+import { lightTraceUrl } from '@/lib/trace-view/urls';
 
 /**
  * The trace page's TraceView, keeping the selected span in `?span=`. The URL is updated with
@@ -30,7 +31,7 @@ export function TraceDetailClient({
   useEffect(() => {
     if (spans) return setLoaded(spans);
     let cancelled = false;
-    apiFetch<{ traces: ApiSpan[] }>(`/api/analytics/traces?trace_id=${traceId}&include_data=false`)
+    apiFetch<{ traces: ApiSpan[] }>(lightTraceUrl(traceId))
       .then(({ traces }) => !cancelled && setLoaded(traces))
       .catch((err: Error) => !cancelled && setError(err.message));
     return () => {

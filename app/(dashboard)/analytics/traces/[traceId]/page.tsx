@@ -1,10 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { preload } from 'react-dom';
 import { TraceDetailClient } from '@/components/traces/TraceDetailClient';
 import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/db/queries/traces';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
+import { lightTraceUrl } from '@/lib/trace-view/urls';
 import { TraceIdParam } from '@/lib/traces/queries';
 
 export const dynamic = 'force-dynamic';
@@ -41,6 +43,8 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   }
   if (count === 0) notFound();
   const spans = count <= SERVER_RENDERED_MAX_SPANS ? await getTraceSpans(database, { userId: user.userId, traceId }) : null;
+  // The browser starts downloading a big trace while it still loads the page's JavaScript.
+  if (!spans) preload(lightTraceUrl(traceId), { as: 'fetch', crossOrigin: 'anonymous' });
   const root = spans ? (spans.find((span) => span.parent_trace_id === null) ?? spans[0]) : await getRootSpan(database, { userId: user.userId, traceId });
 
   const spanParam = (await searchParams).span;
