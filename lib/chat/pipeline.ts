@@ -151,7 +151,6 @@ async function answer(
   const totals: Totals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0, costUsd: 0, estimated: false, rounds: 0, model: ctx.model };
   const toolCalls: ChatResult['toolCalls'] = [];
   const messages = [...ctx.history];
-  let content = '';
   let finalContent = '';
   let retrieved = 0;
 
@@ -228,7 +227,6 @@ async function answer(
       }
     }
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      content = '';
       const lastRound = round === MAX_ROUNDS - 1;
       const reply = await callModel({
         provider: ctx.provider,
@@ -238,7 +236,6 @@ async function answer(
         stream: body.stream,
         signal,
         onDelta: (text) => {
-          content += text;
           finalContent += text;
           onEvent?.({ type: 'delta', text });
         },

@@ -96,7 +96,8 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
         operationType: 'llm_call',
         modelName: request.model,
         modelProvider: request.provider,
-        inputData: { messages, tools },
+        // A copy: callers keep appending to their message list, and the span must show what was sent.
+        inputData: { messages: [...messages], tools },
         ...(attemptNumber > 1 ? { metadata: { attempt: attemptNumber } } : {}),
       },
       async (ctx) => {

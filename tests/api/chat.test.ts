@@ -99,6 +99,10 @@ describeEachDatabase('POST /api/chat', (getDatabase) => {
     const tool = spans.find((s) => s.span_name === 'tool.calculator')!;
     expect(tool).toMatchObject({ operation_type: 'tool_call', status: 'completed', parent_trace_id: root.span_id });
     expect(tool.input_data).toEqual({ expression: '12*7' });
+    // Each round records what the model was sent then: the first round had only the question.
+    const roles = (span: Row) => span.input_data.messages.map((m: { role: string }) => m.role);
+    expect(roles(calls[0])).toEqual(['user']);
+    expect(roles(calls[1])).toEqual(['user', 'assistant', 'tool']);
   });
 
   it('streams deltas, tool events and a done event equal to the JSON body', async () => {
