@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { parseSseText } from '@/lib/chat/sse-parse';
 import { readAppConfig } from '@/lib/config/app.config';
 import { loadEnvFile } from './env';
 
@@ -58,13 +59,9 @@ const STEPS: Step[] = [
 
 async function readDone(response: Response): Promise<Record<string, any>> {
   if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return response.json();
-  const text = await response.text();
-  for (const block of text.split('\n\n')) {
-    const event = /^event: (.*)$/m.exec(block)?.[1];
-    const data = /^data: (.*)$/m.exec(block)?.[1];
-    if ((event === 'done' || event === 'error') && data) return event === 'error' ? { error: JSON.parse(data) } : JSON.parse(data);
-  }
-  return {};
+  const last = parseSseText(await response.text()).find((e) => e.event === 'done' || e.event === 'error');
+  if (!last) return {};
+  return last.event === 'error' ? { error: last.data } : (last.data as Record<string, any>);
 }
 
 /** A trace as another app would send it: an agent whose third tool call hung for 6 s. */

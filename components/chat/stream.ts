@@ -1,5 +1,6 @@
 import { CSRF_COOKIE, CSRF_HEADER, readCookie } from '@/lib/auth/cookies';
 import type { ChatResult } from '@/lib/chat/schema';
+import { parseSseBlock, splitSseBuffer } from '@/lib/chat/sse-parse';
 
 export type { ChatResult };
 
@@ -24,29 +25,6 @@ export interface ChatHandlers {
   onTool(tool: ToolEvent): void;
   onDone(result: ChatResult): void;
   onError(message: string, traceId: string | null): void;
-}
-
-/** One Server-Sent Events block: its `event:` name and its `data:` lines joined by newlines. */
-export function parseSseBlock(block: string): { event: string; data: string } | null {
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (!line || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-  }
-  return data.length > 0 ? { event, data: data.join('\n') } : null;
-}
-
-/** Splits a growing SSE text buffer into complete blocks and the unfinished rest. */
-export function splitSseBuffer(buffer: string): { blocks: string[]; rest: string } {
-  const parts = buffer.split(/\r?\n\r?\n/);
-  const rest = parts.pop() ?? '';
-  return { blocks: parts, rest };
 }
 
 function dispatch(event: string, data: string, handlers: ChatHandlers): boolean {

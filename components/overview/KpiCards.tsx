@@ -1,17 +1,6 @@
 import type { ReactNode } from 'react';
+import type { StatsTotals } from '@/lib/db/queries/stats';
 import { formatCompact, formatDuration, formatInt, formatPercent, formatUsd } from './format';
-
-export interface KpiTotals {
-  requests: number;
-  errors: number;
-  error_rate: number;
-  cost_usd: number;
-  input_tokens: number;
-  output_tokens: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  unpriced_requests: number;
-}
 
 function Kpi({
   label,
@@ -48,7 +37,7 @@ function Kpi({
 }
 
 /** Headline numbers of the range: requests, error rate, latency percentiles, cost and tokens. */
-export function KpiCards({ totals }: { totals: KpiTotals }) {
+export function KpiCards({ totals }: { totals: StatsTotals }) {
   const { requests, errors, error_rate, p50_ms, p95_ms, cost_usd, unpriced_requests, input_tokens, output_tokens } = totals;
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6" data-testid="kpis">

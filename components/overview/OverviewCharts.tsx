@@ -28,28 +28,7 @@ import {
   pickTicks,
   type RangeKey,
 } from './format';
-
-/** One bucket of `overviewStats().series`. */
-export interface SeriesPoint {
-  bucket: string;
-  requests: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  cost_usd: number;
-  input_tokens: number;
-  output_tokens: number;
-}
-
-/** One row of `overviewStats().by_model`. */
-export interface ModelPoint {
-  model_name: string | null;
-  model_provider: string | null;
-  requests: number;
-  cost_usd: number | null;
-  tokens: number;
-  unpriced_requests: number;
-}
+import type { ModelStats, StatsBucket } from '@/lib/db/queries/stats';
 
 export const COLORS = {
   indigo: '#6366f1',
@@ -138,8 +117,8 @@ export function OverviewCharts({
   range,
   bucketMs,
 }: {
-  series: SeriesPoint[];
-  byModel: ModelPoint[];
+  series: StatsBucket[];
+  byModel: ModelStats[];
   range: RangeKey;
   bucketMs: number;
 }) {
@@ -290,12 +269,12 @@ interface ModelRow {
   unpriced: number;
 }
 
-function modelLabel(model: ModelPoint): string {
+function modelLabel(model: ModelStats): string {
   const name = model.model_name ?? '(no model)';
   return model.model_provider ? `${model.model_provider}/${name}` : name;
 }
 
-function CostByModel({ byModel }: { byModel: ModelPoint[] }) {
+function CostByModel({ byModel }: { byModel: ModelStats[] }) {
   const rows = useMemo<ModelRow[]>(
     () =>
       byModel

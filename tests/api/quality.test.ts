@@ -2,23 +2,11 @@ import { expect, it } from 'vitest';
 import { POST as postEvaluation } from '@/app/api/evaluations/route';
 import { GET as getQualityIssues } from '@/app/api/analytics/quality-issues/route';
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
+import type { TaggedMessage } from '@/lib/db/queries/quality';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { threeLevelTrace } from '../support/spans';
 
-interface TaggedMessage {
-  message_id: string;
-  created_at: string;
-  content: string;
-  trace_id: string | null;
-  role: string;
-  model_name: string | null;
-  model_provider: string | null;
-  latency_ms: number | null;
-  cost_usd: number | null;
-  conversation_id: string;
-  evaluation: { id: string; success: boolean; rating: number | null; failure_tags: string[]; notes: string | null; created_at: string };
-}
 interface TagPage {
   tag: string;
   messages: TaggedMessage[];

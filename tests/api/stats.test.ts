@@ -1,20 +1,10 @@
 import { expect, it } from 'vitest';
 import { GET as getStats } from '@/app/api/analytics/stats/route';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
+import type { StatsBucket } from '@/lib/db/queries/stats';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { hexId } from '../support/spans';
-
-interface Bucket {
-  bucket: string;
-  requests: number;
-  errors: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-  cost_usd: number;
-  input_tokens: number;
-  output_tokens: number;
-}
 
 const DAY_START = Date.parse('2026-11-20T00:00:00.000Z');
 const FROM = '2026-11-20T00:00:00.000Z';
@@ -96,7 +86,7 @@ describeEachDatabase('stats API', (getDatabase) => {
     const user = await createTestUser(getDatabase());
     await seed(user.apiKey, [...REQUESTS, ...OUTSIDE]);
     const body = await stats(user.apiKey, `from=${FROM}&to=${Date.parse(TO)}`);
-    const series: Bucket[] = body.series;
+    const series: StatsBucket[] = body.series;
     // One day → 15-minute buckets: 96 of them, contiguous, covering the range.
     expect(body.bucket_ms).toBe(15 * 60_000);
     expect(series).toHaveLength(96);
@@ -147,7 +137,7 @@ describeEachDatabase('stats API', (getDatabase) => {
     });
     expect(body.by_model).toEqual([]);
     expect(body.series).toHaveLength(96);
-    expect(body.series.every((b: Bucket) => b.requests === 0 && b.cost_usd === 0 && b.p50_ms === null)).toBe(true);
+    expect(body.series.every((b: StatsBucket) => b.requests === 0 && b.cost_usd === 0 && b.p50_ms === null)).toBe(true);
 
     const emptyHour = await stats(alice.apiKey, 'from=2026-11-20T03:00:00Z&to=2026-11-20T04:00:00Z');
     expect(emptyHour.totals.requests).toBe(0);

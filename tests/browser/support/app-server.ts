@@ -1,6 +1,6 @@
 /** Starts LLMTrace exactly as a user does (`scripts/start.ts`: build if needed, migrate, create the owner, serve). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../../support/ports';
 
 export interface AppServer {
   baseUrl: string;
@@ -8,17 +8,6 @@ export interface AppServer {
   output(): string;
   /** SIGTERM (a graceful stop), then SIGKILL after `graceMs`. Resolves when the process group is gone. */
   stop(graceMs?: number): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export async function startAppServer(env: Record<string, string>, { port, timeoutMs = 600_000 }: { port?: number; timeoutMs?: number } = {}): Promise<AppServer> {
