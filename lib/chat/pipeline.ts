@@ -8,7 +8,7 @@ import { CancelledError, ProviderError, isAbortError } from '@/lib/llm/errors';
 import type { ChatMessage, ModelResponse, ProviderName } from '@/lib/llm/types';
 import { callModel } from '@/lib/llm/unified-client';
 import { executeTool, toolDefinitions } from '@/lib/tools';
-import { runWithSpan, traceService, type TraceContext } from '@/lib/tracing';
+import { isRecording, runWithSpan, traceService, type TraceContext } from '@/lib/tracing';
 import { retrieveContext } from './retrieval';
 import type { ChatEvent, ChatRequestBody, ChatResult } from './schema';
 
@@ -115,7 +115,8 @@ export async function prepareChat(database: Database, options: RunChatOptions): 
     inputData: { messages: history, tools: body.tools, knowledgeBase: body.knowledgeBase },
     metadata: { stream: body.stream, source: conversation.source },
   });
-  const traceId = traceService.enabled ? root.traceId : null;
+  // Not recording (tracing off, or the service already shut down): the message gets no trace id.
+  const traceId = isRecording(root) ? root.traceId : null;
   const userMessage = await insertMessage(database, {
     conversationId: conversation.id,
     userId: principal.userId,
