@@ -1,6 +1,6 @@
 'use client';
 
-import { useMemo, type ReactNode } from 'react';
+import { useMemo, type ReactElement, type ReactNode } from 'react';
 import {
   Bar,
   BarChart,
@@ -157,25 +157,18 @@ export function OverviewCharts({
 
   return (
     <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
-      <ChartCard title="Requests and errors" subtitle={`per ${humanBucket(bucketMs)}`} testId="chart-requests">
-        <ResponsiveContainer width="100%" height={240}>
-          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
-            <CartesianGrid vertical={false} stroke={COLORS.grid} />
-            {xAxis}
-            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCompact} />
-            <Tooltip
-              cursor={{ fill: '#f1f5f9' }}
-              content={timeTooltip(bucketMs, (row) => [
-                { label: 'Requests', value: formatInt(row.requests), color: COLORS.indigo },
-                { label: 'Errors', value: formatInt(row.errors), color: COLORS.red },
-              ])}
-            />
-            <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
-            <Bar dataKey="ok" name="Succeeded" stackId="r" fill={COLORS.indigo} isAnimationActive={false} />
-            <Bar dataKey="errors" name="Errors" stackId="r" fill={COLORS.red} radius={[2, 2, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </ChartCard>
+      {stackedBars({
+        title: 'Requests and errors',
+        subtitle: `per ${humanBucket(bucketMs)}`,
+        testId: 'chart-requests',
+        rows,
+        xAxis,
+        bucketMs,
+        bars: [
+          { key: 'ok', name: 'Succeeded', tooltip: 'Requests', value: (row) => row.requests, color: COLORS.indigo },
+          { key: 'errors', name: 'Errors', tooltip: 'Errors', value: (row) => row.errors, color: COLORS.red },
+        ],
+      })}
 
       <ChartCard title="Latency" subtitle="p50 and p95 of request duration; gaps are buckets without requests" testId="chart-latency">
         <ResponsiveContainer width="100%" height={240}>
@@ -217,26 +210,60 @@ export function OverviewCharts({
 
       <CostByModel byModel={byModel} />
 
-      <ChartCard title="Tokens" subtitle={`input and output per ${humanBucket(bucketMs)}`} testId="chart-tokens">
-        <ResponsiveContainer width="100%" height={240}>
-          <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
-            <CartesianGrid vertical={false} stroke={COLORS.grid} />
-            {xAxis}
-            <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCompact} />
-            <Tooltip
-              cursor={{ fill: '#f1f5f9' }}
-              content={timeTooltip(bucketMs, (row) => [
-                { label: 'Input', value: formatInt(row.input), color: COLORS.indigo },
-                { label: 'Output', value: formatInt(row.output), color: COLORS.emerald },
-              ])}
-            />
-            <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
-            <Bar dataKey="input" name="Input" stackId="t" fill={COLORS.indigo} isAnimationActive={false} />
-            <Bar dataKey="output" name="Output" stackId="t" fill={COLORS.emerald} radius={[2, 2, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
-      </ChartCard>
+      {stackedBars({
+        title: 'Tokens',
+        subtitle: `input and output per ${humanBucket(bucketMs)}`,
+        testId: 'chart-tokens',
+        rows,
+        xAxis,
+        bucketMs,
+        bars: [
+          { key: 'input', name: 'Input', tooltip: 'Input', value: (row) => row.input, color: COLORS.indigo },
+          { key: 'output', name: 'Output', tooltip: 'Output', value: (row) => row.output, color: COLORS.emerald },
+        ],
+      })}
     </div>
+  );
+}
+
+interface StackedBar {
+  key: keyof Row;
+  /** Legend name. */
+  name: string;
+  /** Tooltip label and the value it shows (which may differ from the stacked part, e.g. all requests). */
+  tooltip: string;
+  value: (row: Row) => number;
+  color: string;
+}
+
+/** A card with a stacked bar chart over time; bars are stacked in order, the last one rounded on top. */
+function stackedBars({ title, subtitle, testId, rows, xAxis, bucketMs, bars }: { title: string; subtitle: string; testId: string; rows: Row[]; xAxis: ReactElement; bucketMs: number; bars: StackedBar[] }) {
+  return (
+    <ChartCard title={title} subtitle={subtitle} testId={testId}>
+      <ResponsiveContainer width="100%" height={240}>
+        <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
+          <CartesianGrid vertical={false} stroke={COLORS.grid} />
+          {xAxis}
+          <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCompact} />
+          <Tooltip
+            cursor={{ fill: '#f1f5f9' }}
+            content={timeTooltip(bucketMs, (row) => bars.map((bar) => ({ label: bar.tooltip, value: formatInt(bar.value(row)), color: bar.color })))}
+          />
+          <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
+          {bars.map((bar, i) => (
+            <Bar
+              key={bar.key}
+              dataKey={bar.key}
+              name={bar.name}
+              stackId="stack"
+              fill={bar.color}
+              radius={i === bars.length - 1 ? [2, 2, 0, 0] : undefined}
+              isAnimationActive={false}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
   );
 }
 
