@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import type { z } from 'zod';
 import { ApiError, type ErrorDetail } from './errors';
 
@@ -6,9 +8,14 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Reads the body as text, refusing more than `limit` bytes before buffering them all. */
 export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<string> {
+  return Buffer.from(await readBodyBytes(request, limit)).toString('utf8');
+}
+
+/** Reads the raw body, refusing more than `limit` bytes before buffering them all. */
+export async function readBodyBytes(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (!request.body) return '';
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -22,20 +29,53 @@ export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT)
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+const inflate = promisify(zlib.inflate);
+const gunzip = promisify(zlib.gunzip);
+
+/**
+ * Reads a body sent with `Content-Encoding: gzip`, `deflate` or none. The limit holds for the
+ * bytes on the wire and again for the decompressed bytes, which are never produced past it: a
+ * zip bomb gets 413, not an out-of-memory.
+ */
+export async function readDecodedBody(request: Request, limit: number): Promise<Uint8Array> {
+  const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'deflate') {
+    throw new ApiError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; send gzip, deflate or none.`);
+  }
+  const raw = await readBodyBytes(request, limit);
+  if (encoding === 'identity') return raw;
+  try {
+    return await (encoding === 'gzip' ? gunzip : inflate)(raw, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limit);
+    throw new ApiError('bad_request', `The body is not valid ${encoding} data: ${(error as Error).message}`);
+  }
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError('payload_too_large', `The request body is larger than ${Math.round(limit / 1024)} KB. Send less data per request.`);
+  const size = limit >= 1024 * 1024 ? `${Math.round(limit / (1024 * 1024))} MiB` : `${Math.round(limit / 1024)} KB`;
+  return new ApiError('payload_too_large', `The request body is larger than ${size}. Send less data per request.`);
 }
 
 /** Parses a JSON body: 415 for another content type, 400 for malformed JSON, 413 when too large. */
 export async function readJson(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
+  assertJsonContentType(request);
+  return parseJsonText(request, await readBodyText(request, limit));
+}
+
+function assertJsonContentType(request: Request): void {
   const type = request.headers.get('content-type') ?? '';
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new ApiError('unsupported_media_type', `Send the body as application/json (got ${type.split(';')[0]}).`);
   }
-  const text = await readBodyText(request, limit);
+}
+
+/** Parses a body already read as text, with the same checks as {@link readJson}. */
+export function parseJsonText(request: Request, text: string): unknown {
+  assertJsonContentType(request);
   if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text, withoutNul);

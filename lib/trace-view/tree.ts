@@ -77,10 +77,11 @@ function byStart(a: TraceNode, b: TraceNode): number {
  *   later one wins, at the earlier one's position.
  * - Children and roots are sorted by start time; spans without a valid start go last, and equal
  *   starts keep input order.
- * - `totals` rolls up tokens and cost. A span that reports usage is taken to include its
- *   descendants' (a chat trace's root carries the request's totals, DESIGN §3), so each metric
- *   is `max(own, sum of the children's totals)`: nothing is counted twice and nothing reported
- *   by a child alone is lost.
+ * - `totals` rolls up tokens and cost, counting each model call once: when spans below a span
+ *   report usage, its own usage is taken to be their roll-up (a chat trace's root, an agent,
+ *   `ai.generateText`) and its totals are its children's sums; otherwise they are its own. So
+ *   nothing is counted twice and nothing reported by a child alone is lost. The server's
+ *   `usage_rollup` flag applies the same rule to the trace list and the overview.
  *
  * @example
  * const tree = buildTraceTree(spans);
@@ -224,23 +225,22 @@ function rollUp(preorder: TraceNode[]): void {
       costUsd: null,
     };
     let spanCount = 1;
-    let hasUnpricedSpan = own.hasUnpricedSpan;
+    let childUnpriced = false;
     let hasDescendantError = false;
     for (const child of node.children) {
       spanCount += child.totals.spanCount;
-      hasUnpricedSpan ||= child.totals.hasUnpricedSpan;
+      childUnpriced ||= child.totals.hasUnpricedSpan;
       hasDescendantError ||= child.hasOwnError || child.hasDescendantError;
       for (const key of TOTALS_KEYS) {
         const value = child.totals[key];
         if (value !== null) sums[key] = (sums[key] ?? 0) + value;
       }
     }
-    const totals: SubtreeTotals = { ...own, spanCount, hasUnpricedSpan };
-    for (const key of TOTALS_KEYS) {
-      const mine = own[key];
-      const theirs = sums[key];
-      totals[key] = mine === null ? theirs : theirs === null ? mine : Math.max(mine, theirs);
-    }
+    // Usage reported below makes this span's own usage a roll-up of it: the same rule as the
+    // server's `usage_rollup`, so the trace header and the trace list agree.
+    const usageBelow = sums.inputTokens !== null || sums.outputTokens !== null || sums.totalTokens !== null || sums.costUsd !== null;
+    const totals: SubtreeTotals = { ...own, spanCount, hasUnpricedSpan: usageBelow ? childUnpriced : own.hasUnpricedSpan || childUnpriced };
+    for (const key of TOTALS_KEYS) totals[key] = usageBelow ? sums[key] : own[key];
     node.totals = totals;
     node.hasDescendantError = hasDescendantError;
   }

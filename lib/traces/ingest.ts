@@ -2,7 +2,8 @@ import 'server-only';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { ownedIds, upsertSpans, type SpanRow } from '@/lib/db/queries/traces';
-import { validate } from '@/lib/http/body';
+import { parseJsonText, readBodyText, validate } from '@/lib/http/body';
+import { asUnavailable, ingestGate } from './admission';
 import { calculateCost } from '@/lib/pricing';
 
 /** Largest ingest body (5 MB) and batch (1000 spans), per the HTTP contract. */
@@ -56,6 +57,9 @@ export const IncomingSpan = z
     cost_usd: z.number().nonnegative().nullish(),
     time_to_first_token_ms: z.number().nonnegative().nullish(),
     service_name: text(200).nullish(),
+    session_id: text(200).nullish(),
+    end_user_id: text(200).nullish(),
+    tags: z.array(text(100).min(1)).max(50).nullish(),
     input_data: z.unknown().optional(),
     output_data: z.unknown().optional(),
     metadata: z.record(z.string(), z.unknown()).nullish(),
@@ -122,6 +126,9 @@ export function toSpanRow(userId: string, span: IncomingSpan): SpanRow {
     cost_usd: cost ?? null,
     time_to_first_token_ms: span.time_to_first_token_ms ?? null,
     service_name: span.service_name ?? null,
+    session_id: span.session_id ?? span.conversation_id ?? null,
+    end_user_id: span.end_user_id ?? null,
+    tags: span.tags ? [...new Set(span.tags)] : [],
     input_data: span.input_data ?? null,
     output_data: span.output_data ?? null,
     metadata: span.metadata ?? null,
@@ -134,13 +141,29 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * `POST /api/analytics/traces`: validates each span on its own, rejects the bad ones with their
- * reasons, and stores the rest in one statement (all or nothing), owned by `userId`.
+ * reasons, and stores the rest in one transaction (all or nothing), owned by `userId`.
  */
-export async function ingestSpans(database: Database, { userId, body }: { userId: string; body: unknown }): Promise<IngestResult> {
-  const { traces } = validate(IngestBody, body);
+export async function ingestSpans(database: Database, { userId, request }: { userId: string; request: Request }): Promise<IngestResult> {
+  const text = await readBodyText(request, INGEST_BODY_LIMIT);
+  const release = ingestGate.admit(text.length);
+  try {
+    const { traces } = validate(IngestBody, parseJsonText(request, text));
+    return await storeSpans(database, { userId, spans: traces }).catch(asUnavailable);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * The span store's one way in for spans from outside (HTTP JSON and OTLP): each span is
+ * validated by {@link IncomingSpan} alone, priced, checked for ownership of its message and
+ * conversation, and the accepted ones are written together. `rejected` holds the indexes into
+ * `spans`, in order.
+ */
+export async function storeSpans(database: Database, { userId, spans }: { userId: string; spans: readonly unknown[] }): Promise<IngestResult> {
   const rejected: IngestResult['rejected'] = [];
   const candidates: Array<{ index: number; row: SpanRow }> = [];
-  traces.forEach((raw, index) => {
+  spans.forEach((raw, index) => {
     const parsed = IncomingSpan.safeParse(raw);
     if (parsed.success) candidates.push({ index, row: toSpanRow(userId, parsed.data) });
     else rejected.push({ index, message: describeIssues(parsed.error) });

@@ -23,7 +23,8 @@ interface RequestSpec {
 
 /**
  * One request as a trace: a root carrying its totals, an `llm.call` child repeating the same
- * tokens and cost, and a failed tool child. Only the root may count.
+ * tokens and cost, and a failed tool child. Requests and errors count roots; usage counts the
+ * model call once (the root only rolls it up).
  */
 function requestTrace(spec: RequestSpec) {
   const traceId = hexId(16);
@@ -51,9 +52,9 @@ const REQUESTS: RequestSpec[] = [
   { at: '2026-11-20T10:20:00.000Z', durationMs: 3000, model: 'local-llama', provider: 'ollama', input: 500, output: 100, cost: null },
   { at: '2026-11-20T11:00:00.000Z', durationMs: 4000, model: 'claude-sonnet-4-5', provider: 'anthropic', input: 100, output: 100, cost: 0.01 },
 ];
-/** Just outside [FROM, TO): the range is half-open. */
+/** Just outside [FROM, TO), model calls included: the range is half-open. */
 const OUTSIDE: RequestSpec[] = [
-  { at: '2026-11-19T23:59:59.999Z', durationMs: 9000, model: 'gpt-4o', provider: 'openai', input: 7, output: 7, cost: 1 },
+  { at: '2026-11-19T23:59:59.990Z', durationMs: 9000, model: 'gpt-4o', provider: 'openai', input: 7, output: 7, cost: 1 },
   { at: '2026-11-21T00:00:00.000Z', durationMs: 9000, model: 'gpt-4o', provider: 'openai', input: 7, output: 7, cost: 1 },
 ];
 
@@ -68,7 +69,7 @@ describeEachDatabase('stats API', (getDatabase) => {
     expect((await response.json()).rejected).toEqual([]);
   };
 
-  it('totals count root spans only: children never double-count tokens, cost or errors', async () => {
+  it('each request counts once, and each model call once: a root that rolls up its children is not counted again', async () => {
     const user = await createTestUser(getDatabase());
     await seed(user.apiKey, [...REQUESTS, ...OUTSIDE]);
     const body = await stats(user.apiKey, `from=${FROM}&to=${TO}`);

@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Database } from '../client';
+import { COUNTS_USAGE, LISTED_ROOT } from './traces';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -30,14 +31,17 @@ export interface StatsTotals {
   errors: number;
   /** errors / requests; 0 when there are no requests. */
   error_rate: number;
-  /** Sum over priced requests; unpriced ones (cost null) are left out and counted in `unpriced_requests`. */
+  /**
+   * Sum over priced model calls, each counted once (a span whose usage only rolls up its
+   * children's is skipped); unpriced ones (cost null) are left out and counted in `unpriced_requests`.
+   */
   cost_usd: number;
   input_tokens: number;
   output_tokens: number;
   /** Median and 95th percentile of finished roots' duration (continuous); null when none finished. */
   p50_ms: number | null;
   p95_ms: number | null;
-  /** Requests that used tokens but carry no cost because their model is not in the price table. */
+  /** Model calls that used tokens but carry no cost because their model is not in the price table. */
   unpriced_requests: number;
 }
 
@@ -56,6 +60,7 @@ export interface StatsBucket {
 export interface ModelStats {
   model_name: string | null;
   model_provider: string | null;
+  /** Model calls (spans whose usage counts) of this model. */
   requests: number;
   /** Sum over the model's priced requests; null when none of them is priced (the UI says "unpriced"). */
   cost_usd: number | null;
@@ -77,20 +82,26 @@ type Row = Record<string, unknown>;
 const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const toNumberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
-/** Root spans of one user that started in [from, to): one row per request, so nothing counts twice. */
-const ROOTS_IN_RANGE = 'user_id = $1 AND parent_trace_id IS NULL AND start_time >= $2 AND start_time < $3';
+/** Listed roots of one user that started in [from, to): one row per request. */
+const ROOTS_IN_RANGE = `t.user_id = $1 AND ${LISTED_ROOT('t')} AND t.start_time >= $2 AND t.start_time < $3`;
+/** Spans whose usage counts (each model call once, DESIGN §3) that started in [from, to). */
+const USAGE_IN_RANGE = `t.user_id = $1 AND ${COUNTS_USAGE('t')} AND t.start_time >= $2 AND t.start_time < $3`;
 
-const TOKENS_USED = '(coalesce(input_tokens, 0) + coalesce(output_tokens, 0) + coalesce(total_tokens, 0)) > 0';
+const TOKENS_USED = '(coalesce(t.input_tokens, 0) + coalesce(t.output_tokens, 0) + coalesce(t.total_tokens, 0)) > 0';
 
-/** The aggregates shared by the totals and each bucket. */
-const AGGREGATES = `
+/** Requests, errors and latency: over roots. */
+const REQUEST_AGGREGATES = `
   count(*)::int AS requests,
-  count(*) FILTER (WHERE status = 'failed')::int AS errors,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms::float8) AS p50_ms,
-  percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms::float8) AS p95_ms,
-  coalesce(sum(cost_usd), 0) AS cost_usd,
-  coalesce(sum(input_tokens), 0) AS input_tokens,
-  coalesce(sum(output_tokens), 0) AS output_tokens`;
+  count(*) FILTER (WHERE t.status = 'failed')::int AS errors,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY t.duration_ms::float8) AS p50_ms,
+  percentile_cont(0.95) WITHIN GROUP (ORDER BY t.duration_ms::float8) AS p95_ms`;
+
+/** Tokens and cost: over the spans whose usage counts. */
+const USAGE_AGGREGATES = `
+  coalesce(sum(t.cost_usd), 0) AS cost_usd,
+  coalesce(sum(t.input_tokens), 0) AS input_tokens,
+  coalesce(sum(t.output_tokens), 0) AS output_tokens,
+  count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests`;
 
 function toBucket(bucket: string, row: Row | undefined): StatsBucket {
   return {
@@ -106,9 +117,10 @@ function toBucket(bucket: string, row: Row | undefined): StatsBucket {
 }
 
 /**
- * The dashboard's numbers for [from, to): totals, a time series and a per-model breakdown, all
- * over root spans (DESIGN §3: a root carries its request's totals). A request belongs to the
- * bucket its root started in. Every bucket of the range is present, empty ones with zero counts
+ * The dashboard's numbers for [from, to): totals, a time series and a per-model breakdown.
+ * Requests, errors and latency are over listed roots (one per request); tokens and cost are over
+ * the spans whose usage counts, so each model call is counted once whatever wraps it. A request
+ * belongs to the bucket its root started in, a model call to the bucket it started in. Every bucket of the range is present, empty ones with zero counts
  * and null percentiles, so charts get a continuous x axis.
  *
  * @example
@@ -117,28 +129,24 @@ function toBucket(bucket: string, row: Row | undefined): StatsBucket {
 export async function overviewStats(database: Database, { userId, from, to }: { userId: string; from: Date; to: Date }): Promise<OverviewStats> {
   const bucketMs = chooseBucketMs(from, to);
   const range = [userId, from.toISOString(), to.toISOString()];
-  const [[totalsRow], bucketRows, modelRows] = await Promise.all([
+  const bucket = `date_bin($4::interval, t.start_time, timestamptz 'epoch')`;
+  const interval = `${bucketMs / 1000} seconds`;
+  const [[requestTotals], [usageTotals], requestBuckets, usageBuckets, modelRows] = await Promise.all([
+    database.query<Row>(`SELECT ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE}`, range),
+    database.query<Row>(`SELECT ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE}`, range),
+    database.query<Row>(`SELECT ${bucket} AS bucket, ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE} GROUP BY 1`, [...range, interval]),
+    database.query<Row>(`SELECT ${bucket} AS bucket, ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE} GROUP BY 1`, [...range, interval]),
     database.query<Row>(
-      `SELECT ${AGGREGATES}, count(*) FILTER (WHERE cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests
-       FROM llm_traces WHERE ${ROOTS_IN_RANGE}`,
-      range,
-    ),
-    database.query<Row>(
-      `SELECT date_bin($4::interval, start_time, timestamptz 'epoch') AS bucket, ${AGGREGATES}
-       FROM llm_traces WHERE ${ROOTS_IN_RANGE}
-       GROUP BY 1 ORDER BY 1`,
-      [...range, `${bucketMs / 1000} seconds`],
-    ),
-    database.query<Row>(
-      `SELECT model_name, model_provider, count(*)::int AS requests, sum(cost_usd) AS cost_usd,
-         coalesce(sum(coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0))), 0) AS tokens,
-         count(*) FILTER (WHERE cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests
-       FROM llm_traces WHERE ${ROOTS_IN_RANGE}
-       GROUP BY model_name, model_provider
-       ORDER BY requests DESC, sum(cost_usd) DESC NULLS LAST, model_name NULLS LAST, model_provider NULLS LAST`,
+      `SELECT t.model_name, t.model_provider, count(*)::int AS requests, sum(t.cost_usd) AS cost_usd,
+         coalesce(sum(coalesce(t.total_tokens, coalesce(t.input_tokens, 0) + coalesce(t.output_tokens, 0))), 0) AS tokens,
+         count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests
+       FROM llm_traces t WHERE ${USAGE_IN_RANGE}
+       GROUP BY t.model_name, t.model_provider
+       ORDER BY requests DESC, sum(t.cost_usd) DESC NULLS LAST, t.model_name NULLS LAST, t.model_provider NULLS LAST`,
       range,
     ),
   ]);
+  const totalsRow = { ...requestTotals, ...usageTotals };
 
   const requests = toNumber(totalsRow?.requests);
   const errors = toNumber(totalsRow?.errors);
@@ -154,7 +162,11 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
     unpriced_requests: toNumber(totalsRow?.unpriced_requests),
   };
 
-  const byStart = new Map(bucketRows.map((row) => [new Date(row.bucket as string | Date).getTime(), row]));
+  const byStart = new Map<number, Row>();
+  for (const row of [...requestBuckets, ...usageBuckets]) {
+    const start = new Date(row.bucket as string | Date).getTime();
+    byStart.set(start, { ...byStart.get(start), ...row });
+  }
   const series: StatsBucket[] = [];
   for (let start = Math.floor(from.getTime() / bucketMs) * bucketMs; start < to.getTime(); start += bucketMs) {
     series.push(toBucket(new Date(start).toISOString(), byStart.get(start)));

@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Database, SqlRunner } from '../client';
+import type { Database } from '../client';
 
 /** The columns every span has, in the `llm_traces` names; timestamps differ by where the span is. */
 interface SpanFields {
@@ -24,6 +24,9 @@ interface SpanFields {
   cost_usd: number | null;
   time_to_first_token_ms: number | null;
   service_name: string | null;
+  session_id: string | null;
+  end_user_id: string | null;
+  tags: string[];
   input_data: unknown;
   output_data: unknown;
   metadata: Record<string, unknown> | null;
@@ -32,6 +35,10 @@ interface SpanFields {
 /** A span as the API shows it: `llm_traces` column names, ISO timestamps, JSON numbers. */
 export interface ApiSpan extends SpanFields {
   id: string;
+  /** The span names a parent that is not stored (yet); it is listed as a root until the parent comes. */
+  orphan: boolean;
+  /** A span below this one reports usage, so trace totals skip this span's own (DESIGN §3). */
+  usage_rollup: boolean;
   start_time: string;
   end_time: string | null;
   created_at: string;
@@ -69,6 +76,9 @@ const COLUMN_TYPES: Array<[keyof SpanRow, string]> = [
   ['cost_usd', 'numeric'],
   ['time_to_first_token_ms', 'numeric'],
   ['service_name', 'text'],
+  ['session_id', 'text'],
+  ['end_user_id', 'text'],
+  ['tags', 'text[]'],
   ['input_data', 'jsonb'],
   ['output_data', 'jsonb'],
   ['metadata', 'jsonb'],
@@ -76,19 +86,67 @@ const COLUMN_TYPES: Array<[keyof SpanRow, string]> = [
 const KEY_COLUMNS = new Set(['user_id', 'trace_id', 'span_id']);
 const COLUMNS = COLUMN_TYPES.map(([name]) => name).join(', ');
 
-const SELECT_COLUMNS = `id, ${COLUMNS}, created_at`;
+const SELECT_COLUMNS = `id, ${COLUMNS}, orphan, usage_rollup, created_at`;
+
+/** A span reports usage (tokens or cost). Kept textually identical to the partial indexes' predicates. */
+export const HAS_USAGE = (t: string) =>
+  `(${t}.input_tokens IS NOT NULL OR ${t}.output_tokens IS NOT NULL OR ${t}.total_tokens IS NOT NULL OR ${t}.cost_usd IS NOT NULL)`;
+/** A span the trace list shows: a root, or an orphan whose parent has not arrived. */
+export const LISTED_ROOT = (t: string) => `(${t}.parent_trace_id IS NULL OR ${t}.orphan)`;
+/** A span whose usage counts toward totals: it reports usage and nothing below it does (DESIGN §3). */
+export const COUNTS_USAGE = (t: string) => `(NOT ${t}.usage_rollup AND ${HAS_USAGE(t)})`;
 
 /**
  * One statement for the whole batch: the rows travel as a single JSON parameter and are unpacked
- * by `jsonb_to_recordset`, which is far cheaper to plan and send than thousands of parameters.
- * A final span is never overwritten by a late `running` snapshot of itself.
+ * by `json_to_recordset`, which is far cheaper to plan and send than thousands of parameters.
+ * A final span is never overwritten by a late `running` snapshot of itself. A span whose parent
+ * is not stored is marked `orphan`; one with a stored child that reports usage is marked
+ * `usage_rollup` (children usually arrive first: they end first).
  */
 const UPSERT_SQL = `
-INSERT INTO llm_traces (${COLUMNS})
-SELECT ${COLUMNS} FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
+INSERT INTO llm_traces (${COLUMNS}, orphan, usage_rollup)
+SELECT ${COLUMNS},
+  r.parent_trace_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id),
+  EXISTS (
+    SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.parent_trace_id = r.span_id
+      AND (c.usage_rollup OR c.input_tokens IS NOT NULL OR c.output_tokens IS NOT NULL OR c.total_tokens IS NOT NULL OR c.cost_usd IS NOT NULL))
+FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
 ON CONFLICT (user_id, trace_id, span_id) DO UPDATE SET
-  ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n  ')}
+  ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n  ')},
+  orphan = EXCLUDED.orphan,
+  usage_rollup = llm_traces.usage_rollup OR EXCLUDED.usage_rollup
 WHERE NOT (llm_traces.status IN ('completed', 'failed', 'cancelled') AND EXCLUDED.status IN ('pending', 'running'))`;
+
+const BATCH_KEYS = `json_to_recordset($1::json) AS b(user_id uuid, trace_id text, span_id text)`;
+
+/** Orphans whose parent came in this batch are roots no more. */
+const ADOPT_ORPHANS_SQL = `
+UPDATE llm_traces c SET orphan = false FROM ${BATCH_KEYS}
+WHERE c.orphan AND c.user_id = b.user_id AND c.trace_id = b.trace_id AND c.parent_trace_id = b.span_id`;
+
+/** Every ancestor of a span that reports usage (or rolls it up) becomes a roll-up; stops at ancestors already marked. */
+const MARK_ROLLUPS_SQL = `
+WITH RECURSIVE up AS (
+  SELECT t.user_id, t.trace_id, t.parent_trace_id AS span_id
+  FROM ${BATCH_KEYS} JOIN llm_traces t ON t.user_id = b.user_id AND t.trace_id = b.trace_id AND t.span_id = b.span_id
+  WHERE t.parent_trace_id IS NOT NULL AND (t.usage_rollup OR ${HAS_USAGE('t')})
+  UNION
+  SELECT p.user_id, p.trace_id, p.parent_trace_id
+  FROM up JOIN llm_traces p ON p.user_id = up.user_id AND p.trace_id = up.trace_id AND p.span_id = up.span_id
+  WHERE p.parent_trace_id IS NOT NULL AND NOT p.usage_rollup
+)
+UPDATE llm_traces t SET usage_rollup = true FROM up
+WHERE t.user_id = up.user_id AND t.trace_id = up.trace_id AND t.span_id = up.span_id AND NOT t.usage_rollup`;
+
+/**
+ * Concurrent batches of one trace would each miss the other's parent or children; one
+ * transaction-scoped lock per trace, taken in a fixed order, serialises them without deadlocks.
+ */
+const LOCK_TRACES_SQL = `
+SELECT pg_advisory_xact_lock(k) FROM (
+  SELECT DISTINCT hashtextextended(b.user_id::text || b.trace_id, 0) AS k FROM ${BATCH_KEYS} ORDER BY k
+) locks`;
 
 const OPEN_STATUSES = new Set(['pending', 'running']);
 
@@ -107,12 +165,21 @@ function dedupe(rows: SpanRow[]): SpanRow[] {
 /** `\u0000` escapes (not preceded by an escaping backslash): Postgres text and jsonb refuse U+0000. */
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
-/** Inserts or completes spans in one statement, keyed by (user_id, trace_id, span_id). */
-export async function upsertSpans(runner: SqlRunner, rows: SpanRow[]): Promise<number> {
+/**
+ * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction: the
+ * upsert, then the orphan and roll-up flags of the spans around them.
+ */
+export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const unique = dedupe(rows);
   // A NUL in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
-  await runner.query(UPSERT_SQL, [JSON.stringify(unique).replace(ESCAPED_NUL, '$1\\ufffd')]);
+  const json = JSON.stringify(unique).replace(ESCAPED_NUL, '$1\\ufffd');
+  await database.transaction(async (tx) => {
+    if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [json]);
+    await tx.query(UPSERT_SQL, [json]);
+    await tx.query(ADOPT_ORPHANS_SQL, [json]);
+    await tx.query(MARK_ROLLUPS_SQL, [json]);
+  });
   return unique.length;
 }
 
@@ -202,6 +269,7 @@ export interface TraceListFilters {
   from?: Date;
   to?: Date;
   conversation_id?: string;
+  service_name?: string;
   q?: string;
 }
 
@@ -226,7 +294,12 @@ export function decodeCursor(value: string): TraceListCursor | null {
 
 /** Builds the WHERE clause of the trace list (root spans of one user). */
 function listConditions(userId: string, filters: TraceListFilters) {
-  const where = ['r.user_id = $1', 'r.parent_trace_id IS NULL'];
+  // An orphan flag can lag behind a parent written concurrently; the parent's presence is checked again.
+  const where = [
+    'r.user_id = $1',
+    LISTED_ROOT('r'),
+    'NOT (r.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id))',
+  ];
   const params: unknown[] = [userId];
   const add = (condition: (placeholder: string) => string, value: unknown) => {
     params.push(value);
@@ -240,6 +313,7 @@ function listConditions(userId: string, filters: TraceListFilters) {
   if (filters.from) add((p) => `r.start_time >= ${p}`, filters.from.toISOString());
   if (filters.to) add((p) => `r.start_time < ${p}`, filters.to.toISOString());
   if (filters.conversation_id) add((p) => `r.conversation_id = ${p}`, filters.conversation_id);
+  if (filters.service_name) add((p) => `r.service_name = ${p}`, filters.service_name);
   if (filters.operation_type) {
     // A trace matches when its root or any of its spans has the operation (e.g. "traces with a tool call").
     add(
@@ -257,11 +331,37 @@ function listConditions(userId: string, filters: TraceListFilters) {
   return { where, params };
 }
 
+/**
+ * A trace's totals, counting each model call once: the spans whose usage counts (nothing below
+ * them reports usage), over the whole trace.
+ */
+const TRACE_TOTALS = `
+  count(*)::int AS span_count,
+  sum(s.input_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_input_tokens,
+  sum(s.output_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_output_tokens,
+  sum(coalesce(s.total_tokens, s.input_tokens + s.output_tokens, s.input_tokens, s.output_tokens)) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_total_tokens,
+  sum(s.cost_usd) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_cost_usd,
+  (count(*) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.cost_usd IS NULL AND s.status NOT IN ('pending', 'running')))::int AS trace_unpriced_spans`;
+
+/** A row of the trace list: the root span plus its trace's size and totals. */
+export interface TraceListRow extends ApiSpan {
+  span_count: number;
+  trace_input_tokens: number | null;
+  trace_output_tokens: number | null;
+  trace_total_tokens: number | null;
+  /** Sum over priced model calls; null when none is priced. */
+  trace_cost_usd: number | null;
+  /** Finished model calls with usage but no price. */
+  trace_unpriced_spans: number;
+}
+
+const TOTALS_NUMERIC = ['trace_input_tokens', 'trace_output_tokens', 'trace_total_tokens', 'trace_cost_usd'] as const;
+
 /** The trace list: root spans, newest first, keyset-paginated on (start_time, id). */
 export async function listRootSpans(
   database: Database,
   { userId, filters, limit, cursor }: { userId: string; filters: TraceListFilters; limit: number; cursor?: TraceListCursor | null },
-): Promise<{ traces: ApiSpan[]; nextCursor: string | null }> {
+): Promise<{ traces: TraceListRow[]; nextCursor: string | null }> {
   const { where, params } = listConditions(userId, filters);
   if (cursor) {
     params.push(cursor.startTime, cursor.id);
@@ -269,13 +369,20 @@ export async function listRootSpans(
   }
   params.push(limit + 1);
   const rows = await database.query<Row>(
-    `SELECT ${SELECT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')},
-       (SELECT count(*)::int FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) AS span_count
-     FROM llm_traces r WHERE ${where.join(' AND ')}
+    `SELECT ${SELECT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, totals.*
+     FROM llm_traces r
+     CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) totals
+     WHERE ${where.join(' AND ')}
      ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
     params,
   );
-  const page = rows.slice(0, limit).map(toApiSpan);
+  const page = rows.slice(0, limit).map((row): TraceListRow => {
+    const span = toApiSpan(row) as TraceListRow;
+    for (const key of TOTALS_NUMERIC) span[key] = row[key] === null || row[key] === undefined ? null : Number(row[key]);
+    span.span_count = Number(row.span_count);
+    span.trace_unpriced_spans = Number(row.trace_unpriced_spans);
+    return span;
+  });
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;
   return { traces: page, nextCursor };

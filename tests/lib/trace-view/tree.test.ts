@@ -195,6 +195,24 @@ describe('buildTraceTree: rolled-up tokens and cost', () => {
     expect(totals.cachedInputTokens).toBeNull();
   });
 
+  it('counts each model call once under a nested agent whose usage rolls up a chain below it', () => {
+    // agent (reports 300/30, the sum) → chain (reports nothing) → two model calls; and an ai.generateText
+    // wrapper repeating its one doGenerate call. Counting the agent or the wrapper too would double the totals.
+    const tree = buildTraceTree([
+      span('agent', null, 0, 100, { input_tokens: 300, output_tokens: 30, cost_usd: 0.003 }),
+      span('chain', 'agent', 5, 90),
+      span('l1', 'chain', 10, 20, { input_tokens: 100, output_tokens: 10, cost_usd: 0.001 }),
+      span('l2', 'chain', 30, 40, { input_tokens: 200, output_tokens: 20, cost_usd: 0.002 }),
+      span('gen', 'agent', 50, 80, { input_tokens: 7, output_tokens: 3, cost_usd: 0.0005 }),
+      span('gen.do', 'gen', 55, 75, { input_tokens: 7, output_tokens: 3, cost_usd: 0.0005 }),
+    ]);
+    const { totals } = tree.roots[0];
+    expect(totals.inputTokens).toBe(307);
+    expect(totals.outputTokens).toBe(33);
+    expect(totals.costUsd).toBeCloseTo(0.0035, 12);
+    expect(tree.byId.get('gen')!.totals.inputTokens).toBe(7);
+  });
+
   it('flags an unpriced model span and keeps cost null when nothing is priced', () => {
     const tree = buildTraceTree([
       span('root', null, 0, 100),

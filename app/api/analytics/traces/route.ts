@@ -1,6 +1,6 @@
-import { parseQuery, readJson } from '@/lib/http/body';
+import { parseQuery } from '@/lib/http/body';
 import { authenticated } from '@/lib/http/route';
-import { INGEST_BODY_LIMIT, ingestSpans } from '@/lib/traces/ingest';
+import { ingestSpans } from '@/lib/traces/ingest';
 import { TraceQuery, queryTraces } from '@/lib/traces/queries';
 
 export const dynamic = 'force-dynamic';
@@ -11,6 +11,5 @@ export const GET = authenticated(async ({ request, database, principal }) => {
 });
 
 export const POST = authenticated(async ({ request, database, principal }) => {
-  const body = await readJson(request, INGEST_BODY_LIMIT);
-  return Response.json(await ingestSpans(database, { userId: principal.userId, body }));
+  return Response.json(await ingestSpans(database, { userId: principal.userId, request }));
 });
