@@ -71,7 +71,7 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 }
 
 /** The trace list's filters. Every change goes to the URL (router.push), which re-renders the list on the server. */
-export function TraceFilters({ values, providers, models }: { values: FilterValues; providers: string[]; models: string[] }) {
+export function TraceFilters({ values, providers, models, services }: { values: FilterValues; providers: string[]; models: string[]; services: string[] }) {
   const router = useRouter();
   const pathname = usePathname();
   const [pending, startTransition] = useTransition();
@@ -189,6 +189,18 @@ export function TraceFilters({ values, providers, models }: { values: FilterValu
             ))}
           </select>
         </Field>
+        {services.length > 0 && (
+          <Field label="Service">
+            <select className={control} value={values.service_name ?? ''} onChange={(e) => apply({ service_name: e.target.value })} data-testid="filter-service">
+              <option value="">All services</option>
+              {services.map((service) => (
+                <option key={service} value={service}>
+                  {service}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
         <Field label="Model">
           <input
             className={`${control} w-40`}

@@ -1,17 +1,20 @@
 import Link from 'next/link';
-import type { ApiSpan } from '@/lib/db/queries/traces';
+import type { TraceListRow } from '@/lib/db/queries/traces';
 import { formatCost, formatCount } from '@/lib/trace-view/format';
 import { formatDuration } from '@/lib/trace-view/timeline';
 import { ListStatusBadge } from './ListStatusBadge';
 import { TimeCell } from './TimeCell';
 import { truncate } from './format';
 
-export type ListedTrace = ApiSpan & { span_count?: number };
+export type ListedTrace = TraceListRow;
 
 const th = 'px-3 py-2 text-left text-[11px] font-medium uppercase tracking-wide text-slate-500';
 const td = 'px-3 py-2.5 align-top';
 
-/** The trace list: one row per root span; each row opens its trace. All span fields render as text. */
+/**
+ * The trace list: one row per root span; each row opens its trace. Tokens and cost are the
+ * trace's totals, each model call counted once. All span fields render as text.
+ */
 export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: number }) {
   return (
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
@@ -31,7 +34,8 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
         <tbody className="divide-y divide-slate-100">
           {traces.map((trace) => {
             const href = `/analytics/traces/${trace.trace_id}`;
-            const tokens = trace.total_tokens ?? (trace.input_tokens !== null || trace.output_tokens !== null ? (trace.input_tokens ?? 0) + (trace.output_tokens ?? 0) : null);
+            const tokens = trace.trace_total_tokens;
+            const cost = trace.trace_cost_usd;
             return (
               <tr
                 key={trace.id}
@@ -85,21 +89,27 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
                   {tokens === null ? (
                     <span className="text-slate-400">—</span>
                   ) : (
-                    <span title={`${formatCount(trace.input_tokens)} in · ${formatCount(trace.output_tokens)} out`}>{formatCount(tokens)}</span>
+                    <span title={`${formatCount(trace.trace_input_tokens)} in · ${formatCount(trace.trace_output_tokens)} out`}>{formatCount(tokens)}</span>
                   )}
                 </td>
                 <td className={`${td} whitespace-nowrap text-right font-mono text-xs tabular-nums`}>
-                  {!tokens && trace.cost_usd === null ? (
+                  {!tokens && cost === null ? (
                     <span className="text-slate-400">—</span>
-                  ) : trace.cost_usd === null ? (
+                  ) : cost === null ? (
                     <span className="text-slate-400" title="No price is known for this model">
                       unpriced
                     </span>
                   ) : (
-                    <span className="text-slate-800">{formatCost(trace.cost_usd)}</span>
+                    <span
+                      className="text-slate-800"
+                      title={trace.trace_unpriced_spans > 0 ? `${trace.trace_unpriced_spans} model call(s) unpriced, not included` : undefined}
+                    >
+                      {formatCost(cost)}
+                      {trace.trace_unpriced_spans > 0 ? '+' : ''}
+                    </span>
                   )}
                 </td>
-                <td className={`${td} text-right font-mono text-xs tabular-nums text-slate-600`}>{formatCount(trace.span_count ?? null)}</td>
+                <td className={`${td} text-right font-mono text-xs tabular-nums text-slate-600`}>{formatCount(trace.span_count)}</td>
                 <td className={`${td} text-xs`}>
                   <TimeCell iso={trace.start_time} serverNowMs={nowMs} />
                 </td>

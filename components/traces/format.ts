@@ -47,6 +47,7 @@ export const FILTER_KEYS = [
   'from',
   'to',
   'conversation_id',
+  'service_name',
   'q',
 ] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];

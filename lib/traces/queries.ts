@@ -31,6 +31,7 @@ export const TraceQuery = z.object({
   from: optionalInstant,
   to: optionalInstant,
   conversation_id: z.uuid().optional(),
+  service_name: z.string().max(200).optional(),
   q: z.string().trim().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),

@@ -232,10 +232,11 @@ export async function countTraceSpans(database: Database, { userId, traceId }: {
   return Number(row?.n ?? 0);
 }
 
-/** The root span of a trace (the earliest parentless one), without its input and output. */
+/** The root span of a trace (the earliest parentless one, else the earliest orphan), without its input and output. */
 export async function getRootSpan(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan | null> {
   const [row] = await database.query<Row>(
-    `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND parent_trace_id IS NULL ORDER BY start_time LIMIT 1`,
+    `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND (parent_trace_id IS NULL OR orphan)
+     ORDER BY (parent_trace_id IS NULL) DESC, start_time LIMIT 1`,
     [userId, traceId],
   );
   return row ? toApiSpan(row) : null;
@@ -386,6 +387,16 @@ export async function listRootSpans(
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;
   return { traces: page, nextCursor };
+}
+
+/** Providers, models and services of the user's recent traces, for the trace list's filter pickers. */
+export async function recentFilterValues(database: Database, { userId }: { userId: string }) {
+  return database.query<{ model_provider: string | null; model_name: string | null; service_name: string | null }>(
+    `SELECT DISTINCT model_provider, model_name, service_name FROM (
+       SELECT r.model_provider, r.model_name, r.service_name FROM llm_traces r WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} ORDER BY r.start_time DESC LIMIT 2000
+     ) recent`,
+    [userId],
+  );
 }
 
 export async function deleteTrace(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {

@@ -5,7 +5,7 @@ import { TraceFilters } from '@/components/traces/TraceFilters';
 import { TraceTable, type ListedTrace } from '@/components/traces/TraceTable';
 import { TracesEmptyState } from '@/components/traces/TracesEmptyState';
 import { FILTER_KEYS, filterQuery, type FilterValues } from '@/components/traces/format';
-import { decodeCursor, listRootSpans } from '@/lib/db/queries/traces';
+import { decodeCursor, listRootSpans, recentFilterValues } from '@/lib/db/queries/traces';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 import { TraceQuery } from '@/lib/traces/queries';
@@ -37,15 +37,10 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   for (const key of FILTER_KEYS) if (raw[key]) values[key] = raw[key];
 
   const { database } = await getAppContext();
-  // Providers and models seen in the user's recent traces, for the filter pickers.
-  const seen = await database.query<{ model_provider: string | null; model_name: string | null }>(
-    `SELECT DISTINCT model_provider, model_name FROM (
-       SELECT model_provider, model_name FROM llm_traces WHERE user_id = $1 AND parent_trace_id IS NULL ORDER BY start_time DESC LIMIT 2000
-     ) recent`,
-    [user.userId],
-  );
+  const seen = await recentFilterValues(database, { userId: user.userId });
   const providers = [...new Set([...KNOWN_PROVIDERS, ...seen.map((r) => r.model_provider).filter((p): p is string => Boolean(p))])].sort();
   const models = [...new Set(seen.map((r) => r.model_name).filter((m): m is string => Boolean(m)))].sort();
+  const services = [...new Set(seen.map((r) => r.service_name).filter((m): m is string => Boolean(m)))].sort();
 
   const parsed = TraceQuery.safeParse({ ...raw, limit: String(PAGE_SIZE) });
   const cursor = parsed.success && parsed.data.cursor ? decodeCursor(parsed.data.cursor) : null;
@@ -87,7 +82,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
         }
       />
       <div className="space-y-4 p-6">
-        <TraceFilters values={values} providers={providers} models={models} />
+        <TraceFilters values={values} providers={providers} models={models} services={services} />
 
         {problems.length > 0 ? (
           <div className="rounded-xl border border-amber-200 bg-amber-50 px-5 py-4 text-sm text-amber-900" role="alert" data-testid="trace-query-error">

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, listRootSpans, type ApiSpan } from '@/lib/db/queries/traces';
+import { decodeCursor, listRootSpans, type TraceListRow } from '@/lib/db/queries/traces';
 import { parseQuery } from '@/lib/http/body';
 import { ApiError } from '@/lib/http/errors';
 import { authenticated } from '@/lib/http/route';
@@ -18,12 +18,12 @@ const ExportQuery = TraceQuery.extend({
   limit: z.coerce.number().int().min(1).max(MAX_EXPORT_ROOTS).default(MAX_EXPORT_ROOTS),
 });
 
-type ListedSpan = ApiSpan & { span_count?: number };
-
 const CSV_COLUMNS = [
   'trace_id',
   'span_name',
   'service_name',
+  'session_id',
+  'end_user_id',
   'status',
   'error_message',
   'operation_type',
@@ -36,12 +36,16 @@ const CSV_COLUMNS = [
   'output_tokens',
   'total_tokens',
   'cost_usd',
+  'trace_input_tokens',
+  'trace_output_tokens',
+  'trace_total_tokens',
+  'trace_cost_usd',
   'span_count',
   'conversation_id',
   'message_id',
 ] as const;
 
-function csvRow(span: ListedSpan): string {
+function csvRow(span: TraceListRow): string {
   return CSV_COLUMNS.map((column) => csvField((span as unknown as Record<string, unknown>)[column])).join(',') + '\r\n';
 }
 
@@ -71,7 +75,7 @@ export const GET = authenticated(async ({ request, database, principal }) => {
         if (format === 'csv') write(`${CSV_COLUMNS.join(',')}\r\n`);
         else write(`{"exported_at":${JSON.stringify(new Date().toISOString())},"filters":${JSON.stringify(filters)},"traces":[`);
         for (;;) {
-          for (const span of page.traces as ListedSpan[]) {
+          for (const span of page.traces) {
             if (format === 'csv') write(csvRow(span));
             else write(`${sent > 0 ? ',' : ''}\n${JSON.stringify(span)}`);
             sent++;
