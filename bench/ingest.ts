@@ -1,11 +1,15 @@
 /**
- * Ingest throughput: spans posted through `POST /api/analytics/traces` (validation, pricing, one
- * upsert per batch) against a raw multi-row INSERT of the same rows, into PGlite and Postgres.
+ * Ingest throughput: the same spans posted through `POST /api/analytics/traces` (JSON) and
+ * `POST /v1/traces` (OTLP protobuf with GenAI attributes), each validated, priced and upserted per
+ * batch, against a raw multi-row INSERT of the same rows, into PGlite and Postgres.
  */
 import { randomBytes } from 'node:crypto';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
+import { POST as postOtlp } from '@/app/v1/traces/route';
 import { createUserAccount } from '@/lib/auth/accounts';
 import { createDatabase, type Database } from '@/lib/db/client';
+import { encodeTraceRequest, type ExportSpan } from '@/lib/otlp/encode';
+import type { Attributes } from '@/lib/otlp/types';
 import { setAppContext } from '@/lib/server/context';
 
 const BATCH = 1000;
@@ -33,6 +37,31 @@ function makeSpans(n: number) {
   return spans.slice(0, n);
 }
 
+type BenchSpan = ReturnType<typeof makeSpans>[number];
+
+const RESOURCE: Attributes = { 'service.name': 'bench-app' };
+const nanos = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
+
+/** The same span as an OTel GenAI instrumentation would export it. */
+function toOtlp(span: BenchSpan): ExportSpan {
+  const model = span.model_name;
+  const attributes: Attributes = model
+    ? {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': model,
+        'gen_ai.usage.input_tokens': span.input_tokens,
+        'gen_ai.usage.output_tokens': span.output_tokens,
+        'gen_ai.input.messages': JSON.stringify(span.input_data),
+        'gen_ai.output.messages': JSON.stringify(span.output_data),
+      }
+    : { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'calculator', 'gen_ai.tool.call.arguments': JSON.stringify(span.input_data), 'gen_ai.tool.call.result': JSON.stringify(span.output_data) };
+  return {
+    resource: RESOURCE, scope: { name: 'bench' }, traceId: span.trace_id, spanId: span.span_id, parentSpanId: (span as { parent_trace_id?: string }).parent_trace_id ?? null,
+    name: span.span_name, kind: model ? 3 : 1, startTimeUnixNano: nanos(span.start_time), endTimeUnixNano: nanos(span.end_time), attributes, status: { code: 0 },
+  };
+}
+
 const COLUMNS = ['user_id', 'trace_id', 'span_id', 'parent_trace_id', 'span_name', 'operation_type', 'status', 'start_time', 'end_time', 'duration_ms', 'model_name', 'model_provider', 'input_tokens', 'output_tokens', 'total_tokens', 'input_data', 'output_data'];
 
 /** The peer: a plain parameterised multi-row INSERT of already-prepared rows, no validation. */
@@ -52,8 +81,10 @@ export interface IngestResult {
   database: 'pglite' | 'postgres';
   spans: number;
   oursPerSec: number;
+  otlpPerSec: number;
   rawPerSec: number;
   ratio: number;
+  otlpRatio: number;
 }
 
 async function timeIt(fn: () => Promise<void>): Promise<number> {
@@ -71,21 +102,36 @@ export async function benchIngest(kind: 'pglite' | 'postgres', url: string | und
       const response = await postTraces(new Request('http://127.0.0.1/api/analytics/traces', { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ traces: batch }) }));
       if (!response.ok) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
     };
+    const otlp = async (body: Uint8Array) => {
+      const response = await postOtlp(new Request('http://127.0.0.1/v1/traces', { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/x-protobuf' }, body: body as BodyInit }));
+      if (!response.ok) throw new Error(`OTLP ingest answered ${response.status}`);
+    };
+    // The OTLP bodies are encoded before timing, as an exporter would have sent them.
+    const otlpBodies = (batch: BenchSpan[]) => {
+      const bodies: Uint8Array[] = [];
+      for (let i = 0; i < batch.length; i += BATCH) bodies.push(encodeTraceRequest(batch.slice(i, i + BATCH).map(toOtlp), 'protobuf'));
+      return bodies;
+    };
     // Warm-up: plans, JIT, caches.
     await post(makeSpans(BATCH));
+    for (const body of otlpBodies(makeSpans(BATCH))) await otlp(body);
     await rawInsert(database, user.id, makeSpans(BATCH));
     const ours: number[] = [];
+    const viaOtlp: number[] = [];
     const raw: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const a = makeSpans(spans);
       const b = makeSpans(spans);
+      const c = otlpBodies(makeSpans(spans));
       ours.push(spans / (await timeIt(async () => { for (let i = 0; i < a.length; i += BATCH) await post(a.slice(i, i + BATCH)); })));
+      viaOtlp.push(spans / (await timeIt(async () => { for (const body of c) await otlp(body); })));
       raw.push(spans / (await timeIt(async () => { for (let i = 0; i < b.length; i += BATCH) await rawInsert(database, user.id, b.slice(i, i + BATCH)); })));
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     const oursPerSec = median(ours);
+    const otlpPerSec = median(viaOtlp);
     const rawPerSec = median(raw);
-    return { database: kind, spans, oursPerSec, rawPerSec, ratio: oursPerSec / rawPerSec };
+    return { database: kind, spans, oursPerSec, otlpPerSec, rawPerSec, ratio: oursPerSec / rawPerSec, otlpRatio: otlpPerSec / rawPerSec };
   } finally {
     await database.close();
   }

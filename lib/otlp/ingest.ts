@@ -4,11 +4,9 @@ import { readDecodedBody } from '@/lib/http/body';
 import { ApiError } from '@/lib/http/errors';
 import { asUnavailable, ingestGate } from '@/lib/traces/admission';
 import { storeSpans } from '@/lib/traces/ingest';
-import { OtlpDecodeError, decodeTraceRequest } from './decode';
+import { OtlpDecodeError, decodeTraceRequest, type OtlpEncoding } from './decode';
 import { encodeTraceResponse } from './encode';
 import { mapOtlpSpan } from './map';
-
-export type OtlpEncoding = 'protobuf' | 'json';
 
 const DEFAULT_MAX_BODY_MB = 32;
 

@@ -1,6 +1,7 @@
 import 'server-only';
 import { readAppConfig } from '@/lib/config/app.config';
 import { warmUpTokenizer } from '@/lib/llm/tokens';
+import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
 import { scheduleRetention } from '@/lib/traces/retention';
 import { DatabaseSpanSink } from '@/lib/traces/database-sink';
@@ -10,14 +11,14 @@ import { getAppContext } from './context';
 
 /**
  * Called once per server process from `instrumentation.ts`: points the trace service at the
- * database, flushes it on shutdown, schedules retention, and opens the database eagerly so the
+ * database (and an OTLP backend when one is configured), flushes it on shutdown, schedules retention, and opens the database eagerly so the
  * first request does not pay for it.
  */
 export async function bootServer(): Promise<void> {
   // A bad PRICING_FILE stops the server now, not at the first priced call.
   priceTable();
   warmUpTokenizer();
-  traceService.setSink(new DatabaseSpanSink(async () => (await getAppContext()).database));
+  traceService.setSink(withOtlpExport(new DatabaseSpanSink(async () => (await getAppContext()).database)));
   registerShutdownHooks(traceService);
   stopWithSupervisor();
   const config = readAppConfig();

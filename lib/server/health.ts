@@ -1,18 +1,29 @@
 import 'server-only';
-import { traceService } from '@/lib/tracing';
+import { otlpExportStats } from '@/lib/otlp/outbound';
+import { traceService, type SpanQueueStats } from '@/lib/tracing';
 import { getAppContext } from './context';
 
 export interface Health {
   status: 'ok' | 'error';
   database: 'pglite' | 'postgres' | 'unavailable';
-  tracing: { enabled: boolean; queued: number; dropped: number; written: number; failedWrites: number };
+  tracing: {
+    enabled: boolean;
+    queued: number;
+    dropped: number;
+    written: number;
+    failedWrites: number;
+    /** The OTLP export queue, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
+    otlpExport?: SpanQueueStats;
+  };
   error?: string;
 }
 
 /** `GET /api/health`: is the database answering, and how is the trace queue doing. */
 export async function getHealth(): Promise<Health> {
   const stats = traceService.stats();
-  const tracing = { enabled: stats.enabled, queued: stats.queued, dropped: stats.dropped, written: stats.written, failedWrites: stats.failedWrites };
+  const otlpExport = otlpExportStats();
+  const tracing: Health['tracing'] = { enabled: stats.enabled, queued: stats.queued, dropped: stats.dropped, written: stats.written, failedWrites: stats.failedWrites };
+  if (otlpExport) tracing.otlpExport = otlpExport;
   try {
     const { database } = await getAppContext();
     await database.query('SELECT 1');

@@ -1,0 +1,48 @@
+import 'server-only';
+import { reportError } from '@/lib/tracing/diag';
+import { SpanQueue, type SpanQueueStats } from '@/lib/tracing/queue';
+import { TeeSpanSink } from '@/lib/tracing/sinks/tee';
+import type { SpanSink } from '@/lib/tracing/types';
+import { OtlpHttpSpanSink, readOtlpExportConfig } from './export';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The batch processor's standard variables, with OpenTelemetry's defaults. */
+function batchOptions(env: Env) {
+  const int = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isInteger(value) && value > 0 ? value : fallback;
+  };
+  const maxQueueSize = int('OTEL_BSP_MAX_QUEUE_SIZE', 2048);
+  return {
+    maxQueueSize,
+    batchSize: Math.min(int('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512), maxQueueSize),
+    batchIntervalMs: int('OTEL_BSP_SCHEDULE_DELAY', 5000),
+    exportTimeoutMs: int('OTEL_BSP_EXPORT_TIMEOUT', 30_000),
+  };
+}
+
+let exportQueue: SpanQueue | null = null;
+
+/**
+ * With `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` set, LLMTrace's own spans also go to that
+ * OpenTelemetry backend: the returned sink writes to `primary` and copies each span into a
+ * separate bounded queue that exports over OTLP/HTTP. A slow or down backend fills that queue
+ * (dropping and counting), never the database path. Without the variables, `primary` is returned.
+ */
+export function withOtlpExport(primary: SpanSink, env: Env = process.env): SpanSink {
+  const config = readOtlpExportConfig(env);
+  if (!config) return primary;
+  if (config.error) {
+    reportError(`OTLP export is off: ${config.error}`);
+    return primary;
+  }
+  exportQueue = new SpanQueue({ sink: new OtlpHttpSpanSink(config), ...batchOptions(env) });
+  console.log(`[llmtrace] exporting spans over OTLP (${config.encoding}) to ${config.url}`);
+  return new TeeSpanSink(primary, exportQueue);
+}
+
+/** The export queue's counters, or null when OTLP export is off. */
+export function otlpExportStats(): SpanQueueStats | null {
+  return exportQueue?.stats() ?? null;
+}
