@@ -19,6 +19,7 @@
  * `gen_ai.operation.name`: llm_call → `chat`, embedding → `embeddings`, tool_call →
  * `execute_tool`, agent → `invoke_agent`, retrieval → `retrieval`; chain and other spans get none.
  */
+import { extractChatMessages } from '@/lib/trace-view/messages';
 import type { SpanRecord } from '@/lib/tracing/types';
 import type { ExportSpan } from './encode';
 import type { Attributes, AttributeValue } from './types';
@@ -63,8 +64,16 @@ export function toExportSpan(record: SpanRecord, resource: Attributes): ExportSp
   set('gen_ai.usage.cache_read.input_tokens', record.cached_input_tokens);
   set('gen_ai.usage.reasoning.output_tokens', record.reasoning_tokens);
   if (isTool) set('gen_ai.tool.name', record.span_name.startsWith('tool.') ? record.span_name.slice(5) : record.span_name);
-  set(isTool ? 'gen_ai.tool.call.arguments' : 'gen_ai.input.messages', toJson(record.input_data));
-  set(isTool ? 'gen_ai.tool.call.result' : 'gen_ai.output.messages', toJson(record.output_data));
+  if (isTool) {
+    set('gen_ai.tool.call.arguments', toJson(record.input_data));
+    set('gen_ai.tool.call.result', toJson(record.output_data));
+  } else {
+    // Chat-shaped data in the semconv message schema; anything else as it was recorded.
+    const input = genAiMessages(record.input_data, 'user');
+    const output = genAiMessages(record.output_data, 'assistant');
+    set(input ? 'gen_ai.input.messages' : 'llmtrace.input', input ?? toJson(record.input_data));
+    set(output ? 'gen_ai.output.messages' : 'llmtrace.output', output ?? toJson(record.output_data));
+  }
   set('gen_ai.conversation.id', record.conversation_id);
   if (failed) set('error.type', '_OTHER');
 
@@ -95,6 +104,31 @@ export function toExportSpan(record: SpanRecord, resource: Attributes): ExportSp
       ? [{ name: 'exception', timeUnixNano: endTimeUnixNano, attributes: { 'exception.message': errorMessage || 'failed' } }]
       : [],
   };
+}
+
+/**
+ * Recorded chat data as GenAI semconv messages (`[{role, parts: [{type, content}|{type:'tool_call', …}]}]`)
+ * in JSON: a message list (`[…]` or `{messages}`), one message, or a model reply `{content, toolCalls}`.
+ * Undefined when the data is not a conversation.
+ */
+function genAiMessages(value: unknown, replyRole: 'user' | 'assistant'): string | undefined {
+  let messages = extractChatMessages(value);
+  if (!messages && value !== null && typeof value === 'object' && !Array.isArray(value) && 'content' in value) {
+    const reply = value as { content?: unknown; toolCalls?: unknown };
+    messages = extractChatMessages({ role: replyRole, content: reply.content ?? null, tool_calls: reply.toolCalls });
+  }
+  if (!messages) return undefined;
+  return toJson(
+    messages.map((message) => {
+      const parts: Array<Record<string, unknown>> = message.parts.map((part) =>
+        part.text !== undefined ? { type: 'text', content: part.text } : { type: 'generic', content: part.other },
+      );
+      const calls = Array.isArray(message.toolCalls) ? (message.toolCalls as Array<Record<string, unknown>>) : [];
+      for (const call of calls) parts.push({ type: 'tool_call', id: call.id ?? null, name: call.name ?? null, arguments: call.arguments ?? null });
+      if (message.toolCallId) return { role: message.role, parts: [{ type: 'tool_call_response', id: message.toolCallId, response: parts[0]?.content ?? null }] };
+      return { role: message.role, parts };
+    }),
+  );
 }
 
 /** Epoch nanoseconds of a Date (millisecond precision: that is what a Date holds). */
