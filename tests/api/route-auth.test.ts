@@ -15,8 +15,8 @@ function routeFiles(dir: string): string[] {
 }
 
 describeEachDatabase('route authentication', () => {
-  it('answers 401 on every method of every /api route but health and login', async () => {
-    const files = routeFiles('app/api').map((f) => f.split(path.sep).join('/'));
+  it('answers 401 on every method of every /api and OTLP (/v1) route but health and login', async () => {
+    const files = [...routeFiles('app/api'), ...routeFiles('app/v1')].map((f) => f.split(path.sep).join('/'));
     expect(files.length).toBeGreaterThan(3);
     const checked: string[] = [];
     for (const file of files) {
