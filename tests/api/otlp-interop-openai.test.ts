@@ -134,7 +134,8 @@ function runApp(apiKey: string, scenario: 'success' | 'failure' = 'success'): Pr
     NODE_PATH: path.join(ROOT, 'node_modules'),
     OTEL_SERVICE_NAME: 'support-app',
     OTEL_EXPORTER_OTLP_ENDPOINT: server.url,
-    OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${encodeURIComponent(`Bearer ${apiKey}`)}`,
+    // As the user guide writes it: a plain space (a URL-encoded %20 works too).
+    OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${apiKey}`,
     OPENAI_BASE_URL: fake.url,
     APP_SCENARIO: scenario,
   };
