@@ -78,6 +78,10 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
                       </div>
                       <div className="truncate text-xs text-slate-500">{trace.model_provider ?? ''}</div>
                     </>
+                  ) : trace.trace_models.length > 0 ? (
+                    <div className="truncate font-mono text-xs text-slate-800" title={`Models of the trace's calls: ${trace.trace_models.join(', ')}`}>
+                      {trace.trace_models.join(', ')}
+                    </div>
                   ) : (
                     <span className="text-slate-400">—</span>
                   )}

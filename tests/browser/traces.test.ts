@@ -167,7 +167,7 @@ it('exports the filtered list as CSV and JSON downloads', async () => {
   expect(csvDownload.suggestedFilename()).toMatch(/^traces-.*\.csv$/);
   const csv = await readFile((await csvDownload.path())!, 'utf8');
   const lines = csv.trim().split('\r\n');
-  expect(lines[0]).toMatch(/^trace_id,span_name,service_name,status,error_message,/);
+  expect(lines[0]).toMatch(/^trace_id,span_name,service_name,session_id,end_user_id,status,error_message,/);
   expect(csv).toContain(traceIds.failed);
   expect(csv).not.toContain(traceIds.completed);
   expect(lines.slice(1).every((line) => line.includes(',failed,'))).toBe(true);

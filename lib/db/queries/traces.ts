@@ -342,7 +342,8 @@ const TRACE_TOTALS = `
   sum(s.output_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_output_tokens,
   sum(coalesce(s.total_tokens, s.input_tokens + s.output_tokens, s.input_tokens, s.output_tokens)) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_total_tokens,
   sum(s.cost_usd) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_cost_usd,
-  (count(*) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.cost_usd IS NULL AND s.status NOT IN ('pending', 'running')))::int AS trace_unpriced_spans`;
+  (count(*) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.cost_usd IS NULL AND s.status NOT IN ('pending', 'running')))::int AS trace_unpriced_spans,
+  (array_agg(DISTINCT s.model_name) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.model_name IS NOT NULL))[1:3] AS trace_models`;
 
 /** A row of the trace list: the root span plus its trace's size and totals. */
 export interface TraceListRow extends ApiSpan {
@@ -354,6 +355,8 @@ export interface TraceListRow extends ApiSpan {
   trace_cost_usd: number | null;
   /** Finished model calls with usage but no price. */
   trace_unpriced_spans: number;
+  /** Up to three models the trace's counted model calls used (an agent root often names none). */
+  trace_models: string[];
 }
 
 const TOTALS_NUMERIC = ['trace_input_tokens', 'trace_output_tokens', 'trace_total_tokens', 'trace_cost_usd'] as const;
@@ -382,6 +385,7 @@ export async function listRootSpans(
     for (const key of TOTALS_NUMERIC) span[key] = row[key] === null || row[key] === undefined ? null : Number(row[key]);
     span.span_count = Number(row.span_count);
     span.trace_unpriced_spans = Number(row.trace_unpriced_spans);
+    span.trace_models = Array.isArray(row.trace_models) ? (row.trace_models as string[]) : [];
     return span;
   });
   const last = page[page.length - 1];
