@@ -21,6 +21,15 @@ function chatRound(tracing: boolean): { p50: number; p95: number } {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
+/** `npm run bench -- --only ingest` runs one section and prints it without rewriting docs/benchmarks.md. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const SECTIONS = ['overhead', 'ingest', 'query', 'chat'] as const;
+if (only && !(SECTIONS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of: ${SECTIONS.join(', ')}`);
+  process.exit(2);
+}
+const runs = (section: (typeof SECTIONS)[number]) => !only || only === section;
+
 async function main() {
   const lines: string[] = [];
   const log = (line = '') => {
@@ -33,73 +42,86 @@ async function main() {
   log(`Run ${new Date().toISOString()} on ${machine}. Each line compares us with a peer measured in the same run; ratios matter, absolute numbers drift with machine load.`);
   log();
 
-  console.error('▶ 1/4 span overhead: our queue vs the OpenTelemetry SDK…');
-  const overhead = await benchTracingOverhead();
-  log('## 1. Span start + end (DESIGN §8: no more than the OpenTelemetry SDK)');
-  log();
-  log('| | spans/s | ns/span |');
-  log('|---|---:|---:|');
-  log(`| LLMTrace trace service (batching queue, no-op sink) | ${fmt(overhead.ours.spansPerSec)} | ${fmt(overhead.ours.nsPerSpan)} |`);
-  log(`| OpenTelemetry SDK (BatchSpanProcessor, no-op exporter) | ${fmt(overhead.otel.spansPerSec)} | ${fmt(overhead.otel.nsPerSpan)} |`);
-  log();
-  log(`**Ratio (our cost / OTel cost): ${fmt(overhead.ratio, 2)}** — below 1.00 means cheaper than OpenTelemetry.`);
-  log();
+  if (runs('overhead')) {
+    console.error('▶ 1/4 span overhead: our queue vs the OpenTelemetry SDK…');
+    const overhead = await benchTracingOverhead();
+    log('## 1. Span start + end (DESIGN §8: no more than the OpenTelemetry SDK)');
+    log();
+    log('| | spans/s | ns/span |');
+    log('|---|---:|---:|');
+    log(`| LLMTrace trace service (batching queue, no-op sink) | ${fmt(overhead.ours.spansPerSec)} | ${fmt(overhead.ours.nsPerSpan)} |`);
+    log(`| OpenTelemetry SDK (BatchSpanProcessor, no-op exporter) | ${fmt(overhead.otel.spansPerSec)} | ${fmt(overhead.otel.nsPerSpan)} |`);
+    log();
+    log(`**Ratio (our cost / OTel cost): ${fmt(overhead.ratio, 2)}** — below 1.00 means cheaper than OpenTelemetry.`);
+    log();
+  }
 
-  console.error('▶ 2/4 ingest: POST /api/analytics/traces and POST /v1/traces vs a raw bulk insert (PGlite, Postgres)…');
+  if (runs('ingest')) console.error('▶ 2/4 ingest: POST /api/analytics/traces and POST /v1/traces vs a raw bulk insert (PGlite, Postgres)…');
   let server: PostgresServer | undefined;
   let pgUrl = process.env.DATABASE_URL;
-  if (!pgUrl) {
+  if (!pgUrl && (runs('ingest') || runs('query'))) {
     const bin = findPostgresBinDir();
     if (bin) {
       server = await startPostgres(bin);
       pgUrl = server.url;
     }
   }
-  const ingest: IngestResult[] = [await benchIngest('pglite', undefined, { spans: 10_000 })];
-  if (pgUrl) ingest.push(await benchIngest('postgres', pgUrl, { spans: 20_000 }));
+  const ingest: IngestResult[] = [];
+  if (runs('ingest')) {
+      ingest.push(await benchIngest('pglite', undefined, { spans: 10_000 }));
+      if (pgUrl) ingest.push(await benchIngest('postgres', pgUrl, { spans: 20_000 }));
+  }
   let queries: QueryResult[] = [];
-  if (pgUrl) {
+  if (pgUrl && runs('query')) {
     console.error('▶ 3/4 trace list at 1M spans on Postgres (seeding takes a minute)…');
     queries = await benchTraceListQuery(pgUrl, { onProgress: (message) => console.error(`  ${message}`) });
   }
   await server?.stop();
-  log('## 2. Ingest throughput (DESIGN §8: ≥ 20k spans/s into PGlite, ≥ 50% of a raw bulk insert into Postgres)');
-  log();
-  log('The same spans (1 root, 2 model calls, 1 tool call per trace; 1,000 per request) through each path; median of 3 rounds.');
-  log();
-  log('| database | spans | POST /api/analytics/traces (spans/s) | POST /v1/traces, OTLP protobuf (spans/s) | raw multi-row INSERT (spans/s) | JSON / raw | OTLP / raw |');
-  log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of ingest) log(`| ${r.database} | ${fmt(r.spans)} | ${fmt(r.oursPerSec)} | ${fmt(r.otlpPerSec)} | ${fmt(r.rawPerSec)} | ${fmt(r.ratio, 2)} | ${fmt(r.otlpRatio, 2)} |`);
-  if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
-  log();
-
-  log('## 3. Trace list at 1M spans on Postgres (DESIGN §8: p95 ≤ 50 ms)');
-  log();
-  if (queries.length) {
-    log('250,000 traces × 4 spans for one user; `GET /api/analytics/traces` list query, limit 50, 30 runs each.');
+  if (runs('ingest')) {
+    log('## 2. Ingest throughput (DESIGN §8: ≥ 20k spans/s into PGlite, ≥ 50% of a raw bulk insert into Postgres)');
     log();
-    log('| query | rows | p50 (ms) | p95 (ms) |');
-    log('|---|---:|---:|---:|');
-    for (const q of queries) log(`| ${q.label} | ${q.rows} | ${fmt(q.p50, 1)} | ${fmt(q.p95, 1)} |`);
-  } else log('No Postgres server available; not measured.');
-  log();
-
-  console.error('▶ 4/4 /api/chat with tracing on vs off (demo model, alternating rounds)…');
-  const on: number[] = [];
-  const off: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    off.push(chatRound(false).p50);
-    on.push(chatRound(true).p50);
+    log('The same spans (1 root, 2 model calls, 1 tool call per trace; 1,000 per request) through each path; median of 3 alternating rounds, the range in brackets.');
+    log();
+    log('| database | spans | POST /api/analytics/traces (spans/s) | POST /v1/traces, OTLP protobuf (spans/s) | raw multi-row INSERT (spans/s) | JSON / raw | OTLP / raw |');
+    log('|---|---:|---:|---:|---:|---:|---:|');
+    const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+    for (const r of ingest) log(`| ${r.database} | ${fmt(r.spans)} | ${fmt(r.oursPerSec)} (${range(r.rounds.json)}) | ${fmt(r.otlpPerSec)} (${range(r.rounds.otlp)}) | ${fmt(r.rawPerSec)} (${range(r.rounds.raw)}) | ${fmt(r.ratio, 2)} | ${fmt(r.otlpRatio, 2)} |`);
+    if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
+    log();
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  log('## 4. Tracing overhead on /api/chat (DESIGN §8: ≤ 1 ms added at p50)');
-  log();
-  log('| | p50 per round (ms) | median p50 (ms) |');
-  log('|---|---|---:|');
-  log(`| tracing off | ${off.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(off), 2)} |`);
-  log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(on), 2)} |`);
-  log();
-  log(`**Added by tracing at p50: ${fmt(median(on) - median(off), 2)} ms** (a request with a tool call: 1 root, 2 llm.call and 1 tool span).`);
+
+  if (runs('query')) {
+    log('## 3. Trace list at 1M spans on Postgres (DESIGN §8: p95 ≤ 50 ms)');
+    log();
+    if (queries.length) {
+      log('250,000 traces × 4 spans for one user; `GET /api/analytics/traces` list query, limit 50, 30 runs each.');
+      log();
+      log('| query | rows | p50 (ms) | p95 (ms) |');
+      log('|---|---:|---:|---:|');
+      for (const q of queries) log(`| ${q.label} | ${q.rows} | ${fmt(q.p50, 1)} | ${fmt(q.p95, 1)} |`);
+    } else log('No Postgres server available; not measured.');
+    log();
+  }
+
+  if (runs('chat')) {
+    console.error('▶ 4/4 /api/chat with tracing on vs off (demo model, alternating rounds)…');
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      off.push(chatRound(false).p50);
+      on.push(chatRound(true).p50);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    log('## 4. Tracing overhead on /api/chat (DESIGN §8: ≤ 1 ms added at p50)');
+    log();
+    log('| | p50 per round (ms) | median p50 (ms) |');
+    log('|---|---|---:|');
+    log(`| tracing off | ${off.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(off), 2)} |`);
+    log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(on), 2)} |`);
+    log();
+    log(`**Added by tracing at p50: ${fmt(median(on) - median(off), 2)} ms** (a request with a tool call: 1 root, 2 llm.call and 1 tool span).`);
+  }
+  if (only) return;
   writeFileSync('docs/benchmarks.md', `${lines.join('\n')}\n`);
   console.error('✔ written to docs/benchmarks.md');
 }

@@ -85,6 +85,8 @@ export interface IngestResult {
   rawPerSec: number;
   ratio: number;
   otlpRatio: number;
+  /** Each round's spans/s, for the spread. */
+  rounds: { json: number[]; otlp: number[]; raw: number[] };
 }
 
 async function timeIt(fn: () => Promise<void>): Promise<number> {
@@ -131,7 +133,10 @@ export async function benchIngest(kind: 'pglite' | 'postgres', url: string | und
     const oursPerSec = median(ours);
     const otlpPerSec = median(viaOtlp);
     const rawPerSec = median(raw);
-    return { database: kind, spans, oursPerSec, otlpPerSec, rawPerSec, ratio: oursPerSec / rawPerSec, otlpRatio: otlpPerSec / rawPerSec };
+    return {
+      database: kind, spans, oursPerSec, otlpPerSec, rawPerSec, ratio: oursPerSec / rawPerSec, otlpRatio: otlpPerSec / rawPerSec,
+      rounds: { json: ours, otlp: viaOtlp, raw },
+    };
   } finally {
     await database.close();
   }
