@@ -7,6 +7,8 @@ import { createApiKey } from '@/lib/auth/accounts';
 import { decodeTraceResponse } from '@/lib/otlp/decode';
 import { encodeTraceRequest, type ExportSpan } from '@/lib/otlp/encode';
 import { OTLP_BODY_LIMIT } from '@/lib/otlp/ingest';
+import { setAppContext } from '@/lib/server/context';
+import { IngestGate, ingestGate } from '@/lib/traces/admission';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { hexId } from '../support/spans';
@@ -175,4 +177,38 @@ describeEachDatabase('OTLP/HTTP ingest', (getDatabase) => {
     expect(await read(bob.apiKey, `trace_id=${traceId}`)).toEqual([]);
     expect(await read(bob.apiKey, 'service_name=orders-api')).toEqual([]);
   });
+
+  it('answers 503 with Retry-After while the database is down, and stores the batch once it is back', async () => {
+    const database = getDatabase();
+    const user = await createTestUser(database);
+    const { traceId, spans } = agentTrace();
+    const body = encodeTraceRequest(spans, 'protobuf');
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    setAppContext({ database: { ...database, transaction: () => Promise.reject(down) } });
+    try {
+      const refused = await post(user.apiKey, body);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(ingestGate.bytesInFlight).toBe(0);
+    } finally {
+      setAppContext({ database });
+    }
+    expect((await post(user.apiKey, body)).status).toBe(200);
+    expect(await read(user.apiKey, `trace_id=${traceId}`)).toHaveLength(4);
+  });
+});
+
+it('admits request bodies up to its byte budget, then answers 503 with Retry-After until bytes are released', () => {
+  const gate = new IngestGate(1000);
+  const first = gate.admit(600);
+  expect(() => gate.admit(500)).toThrow(expect.objectContaining({ status: 503, options: expect.objectContaining({ headers: { 'retry-after': '1' } }) }));
+  const second = gate.admit(400);
+  first();
+  first();
+  expect(gate.bytesInFlight).toBe(400);
+  second();
+  // One body larger than the whole budget still gets in when nothing else is in flight.
+  const big = gate.admit(5000);
+  expect(gate.bytesInFlight).toBe(5000);
+  big();
 });
