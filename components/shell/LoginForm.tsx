@@ -1,13 +1,18 @@
 'use client';
 
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { LOGIN_PATH } from '@/lib/auth/cookies';
 import { apiFetch, ApiRequestError } from '@/lib/client/api';
 
-export function LoginForm() {
+/**
+ * The sign-in form. Without JavaScript it is a plain form post to the login endpoint, which
+ * redirects to `next` (or back here with an error). With JavaScript it signs in through the JSON
+ * API and shows errors in place.
+ */
+export function LoginForm({ next, initialError }: { next: string; initialError: string | null }) {
   const router = useRouter();
-  const params = useSearchParams();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const [busy, setBusy] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -16,9 +21,8 @@ export function LoginForm() {
     setBusy(true);
     setError(null);
     try {
-      await apiFetch('/api/auth/login', { json: { email: form.get('email'), password: form.get('password') } });
-      const next = params.get('next');
-      router.replace(next && next.startsWith('/') && !next.startsWith('//') ? next : '/analytics');
+      await apiFetch(LOGIN_PATH, { json: { email: form.get('email'), password: form.get('password') } });
+      router.replace(next);
       router.refresh();
     } catch (err) {
       setError(err instanceof ApiRequestError ? err.message : 'Could not reach the server. Is it running?');
@@ -27,7 +31,8 @@ export function LoginForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} className="mt-5 space-y-4" data-testid="login-form">
+    <form method="post" action={LOGIN_PATH} onSubmit={onSubmit} className="mt-5 space-y-4" data-testid="login-form">
+      <input type="hidden" name="next" value={next} />
       <label className="block">
         <span className="text-sm font-medium text-slate-700">Email</span>
         <input name="email" type="email" autoComplete="username" required className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20" />

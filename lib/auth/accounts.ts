@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import type { Database } from '@/lib/db/client';
+import type { Database, Queryable } from '@/lib/db/client';
 import {
   countUsers,
   deleteSessionByHash,
@@ -9,12 +9,10 @@ import {
   insertApiKey,
   insertSession,
   insertUser,
-  recordFailedLogin,
-  resetFailedLogins,
   useApiKeyByHash,
 } from '@/lib/db/queries/accounts';
 import { ApiError } from '@/lib/http/errors';
-import { generateApiKey, hashPassword, randomBase62, sha256Hex, verifyPassword } from './secrets';
+import { generateApiKey, hashPassword, randomBase62, sha256Hex } from './secrets';
 
 export type KeyScope = 'full' | 'chat';
 
@@ -31,68 +29,46 @@ export interface Principal {
   csrfToken?: string;
 }
 
+/**
+ * Creates a user and their first (full-scope) API key in one transaction: either both exist
+ * afterwards or neither does. Two concurrent calls with one email give one user and one 409.
+ */
 export async function createUserAccount(
   database: Database,
   { email, password, keyName = 'default' }: { email: string; password: string; keyName?: string },
 ) {
   const parsedEmail = emailSchema.parse(email);
   passwordSchema.parse(password);
-  if (await findUserByEmail(database, { email: parsedEmail })) {
-    throw new ApiError('conflict', `A user with the email ${parsedEmail} already exists.`);
+  // Hashed before the transaction opens: argon2 takes tens of milliseconds, and PGlite queues every query meanwhile.
+  const passwordHash = await hashPassword(password);
+  const conflict = () => new ApiError('conflict', `A user with the email ${parsedEmail} already exists.`);
+  try {
+    return await database.transaction(async (tx) => {
+      if (await findUserByEmail(tx, { email: parsedEmail })) throw conflict();
+      const user = await insertUser(tx, { email: parsedEmail, passwordHash });
+      const { key } = await createApiKey(tx, { userId: user.id, name: keyName, scope: 'full' });
+      return { user, apiKey: key };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
   }
-  const user = await insertUser(database, { email: parsedEmail, passwordHash: await hashPassword(password) });
-  const { key } = await createApiKey(database, { userId: user.id, name: keyName, scope: 'full' });
-  return { user, apiKey: key };
 }
 
-export async function createApiKey(database: Database, { userId, name, scope }: { userId: string; name: string; scope: KeyScope }) {
+function isUniqueViolation(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+export async function createApiKey(database: Queryable, { userId, name, scope }: { userId: string; name: string; scope: KeyScope }) {
   const { key, prefix, keyHash } = generateApiKey();
   const row = await insertApiKey(database, { userId, name, prefix, keyHash, scope });
   return { key, id: row.id, prefix, name: row.name, scope: row.scope, createdAt: row.createdAt };
 }
 
 export { countUsers };
-
-/** Failed logins allowed before the account is locked for a while. */
-const FREE_ATTEMPTS = 5;
-const BASE_LOCK_MS = 30_000;
-const MAX_LOCK_MS = 15 * 60_000;
-/** Compared against when the email is unknown, so both paths take the same time. */
-let dummyHash: Promise<string> | undefined;
-
-/**
- * Checks an email and password. After 5 failures in a row the account is locked for 30 s,
- * doubling with each further failure up to 15 min; a locked account answers 429 with
- * `Retry-After` even for the right password.
- */
-export async function verifyLogin(database: Database, { email, password }: { email: string; password: string }) {
-  const user = await findUserByEmail(database, { email });
-  if (!user) {
-    dummyHash ??= hashPassword(randomBase62(16));
-    await verifyPassword(await dummyHash, password);
-    throw invalidCredentials();
-  }
-  const now = Date.now();
-  if (user.lockedUntil && user.lockedUntil.getTime() > now) throw locked(user.lockedUntil.getTime() - now);
-  if (!(await verifyPassword(user.passwordHash, password))) {
-    const failures = user.failedLoginCount + 1;
-    const lockMs = failures >= FREE_ATTEMPTS ? Math.min(BASE_LOCK_MS * 2 ** (failures - FREE_ATTEMPTS), MAX_LOCK_MS) : 0;
-    await recordFailedLogin(database, { userId: user.id, lockedUntil: lockMs ? new Date(now + lockMs) : null });
-    if (lockMs) throw locked(lockMs);
-    throw invalidCredentials();
-  }
-  if (user.failedLoginCount > 0) await resetFailedLogins(database, { userId: user.id });
-  return user;
-}
-
-function invalidCredentials() {
-  return new ApiError('unauthorized', 'Wrong email or password.');
-}
-
-function locked(ms: number) {
-  const seconds = Math.ceil(ms / 1000);
-  return new ApiError('rate_limited', `Too many failed sign-ins. Try again in ${seconds} s.`, { headers: { 'Retry-After': String(seconds) } });
-}
 
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 

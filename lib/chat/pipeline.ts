@@ -1,14 +1,16 @@
 import 'server-only';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import type { Principal } from '@/lib/auth/accounts';
 import { llmConfig } from '@/lib/config/llm.config';
 import type { Database } from '@/lib/db/client';
-import { findConversation, insertConversation, insertMessage, listConversationMessages } from '@/lib/db/queries/chat';
+import { summarizeDatabaseError } from '@/lib/db/errors';
+import { createConversation, findConversation, insertMessage, listConversationMessages, type ConversationSource } from '@/lib/db/queries/chat';
 import { ApiError } from '@/lib/http/errors';
-import { CancelledError, ProviderError, isAbortError } from '@/lib/llm/errors';
+import { ProviderError } from '@/lib/llm/errors';
 import type { ChatMessage, ModelResponse, ProviderName } from '@/lib/llm/types';
 import { callModel } from '@/lib/llm/unified-client';
 import { executeTool, toolDefinitions } from '@/lib/tools';
-import { isRecording, runWithSpan, traceService, type TraceContext } from '@/lib/tracing';
+import { describeError, isAbortError, isRecording, runWithSpan, traceService, type TraceContext, type TraceResult } from '@/lib/tracing';
 import { retrieveContext } from './retrieval';
 import type { ChatEvent, ChatRequestBody, ChatResult } from './schema';
 
@@ -69,6 +71,91 @@ function titleFrom(content: string): string {
   return line.length > 80 ? `${line.slice(0, 77)}…` : line || 'New conversation';
 }
 
+/** Where a principal's new conversations come from: the dashboard, a full API key, or a widget (chat-scope) key. */
+function sourceOf(principal: Principal): ConversationSource {
+  if (principal.via === 'session') return 'app';
+  return principal.scope === 'chat' ? 'widget' : 'api';
+}
+
+/**
+ * The conversations a principal may continue: a widget key only widget conversations (DESIGN.md
+ * §6), so that it can never load the history of its user's other chats. Others: all of its user's.
+ */
+function continuableSources(principal: Principal): readonly ConversationSource[] | undefined {
+  return principal.scope === 'chat' ? ['widget'] : undefined;
+}
+
+/** The conversation a request continues or starts, and the messages the model is sent. */
+interface ConversationPlan {
+  /** Null for a new conversation: it is created together with the user's message. */
+  id: string | null;
+  source: ConversationSource;
+  history: ChatMessage[];
+}
+
+async function planConversation(database: Database, principal: Principal, body: ChatRequestBody): Promise<ConversationPlan> {
+  const lastUser = body.messages[body.messages.length - 1];
+  if (!body.conversationId) {
+    return { id: null, source: sourceOf(principal), history: body.messages.map((m) => ({ role: m.role, content: m.content })) };
+  }
+  const conversation = await findConversation(database, {
+    userId: principal.userId,
+    conversationId: body.conversationId,
+    sources: continuableSources(principal),
+  });
+  if (!conversation) throw new ApiError('not_found', 'No conversation with that id.');
+  // A continued conversation: the stored turns, plus any system prompt the client sends.
+  const stored = await listConversationMessages(database, { userId: principal.userId, conversationId: conversation.id });
+  const history: ChatMessage[] = [
+    ...body.messages.filter((m) => m.role === 'system').map((m) => ({ role: 'system' as const, content: m.content })),
+    ...stored.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+    { role: 'user', content: lastUser.content },
+  ];
+  return { id: conversation.id, source: conversation.source, history };
+}
+
+/** Saves the user's message; a new conversation is created with it, in one transaction. */
+async function saveUserMessage(
+  database: Database,
+  { principal, conversation, content, traceId }: { principal: Principal; conversation: ConversationPlan; content: string; traceId: string | null },
+): Promise<{ conversationId: string; messageId: string }> {
+  if (conversation.id === null) {
+    const created = await createConversation(database, {
+      userId: principal.userId,
+      title: titleFrom(content),
+      source: conversation.source,
+      firstMessage: { role: 'user', content, traceId },
+    });
+    return { conversationId: created.conversation.id, messageId: created.message.id };
+  }
+  const message = await insertMessage(database, { conversationId: conversation.id, userId: principal.userId, role: 'user', content, traceId });
+  return { conversationId: conversation.id, messageId: message.id };
+}
+
+/**
+ * The API error for a chat that failed after its trace started: it names the trace (DESIGN.md
+ * §3). A provider failure is a 502; anything unexpected is logged with its cause and hidden
+ * behind a 500.
+ */
+function chatFailure(error: unknown, traceId: string | null): ApiError {
+  if (error instanceof ApiError) return new ApiError(error.code, error.message, { ...error.options, extra: { ...error.options.extra, traceId } });
+  if (error instanceof ProviderError) {
+    return new ApiError('provider_error', `The model provider failed: ${error.message}`, { extra: { traceId, provider: error.provider } });
+  }
+  console.error(`[llmtrace] chat failed (trace ${traceId ?? 'not recorded'}):`, error);
+  return new ApiError('internal_error', 'Something went wrong on our side. The error was logged.', { extra: { traceId } });
+}
+
+/**
+ * The root's error_message for a failure: the provider's or the database's own words. A failed
+ * query is named by its cause, not by its SQL and parameters (which hold the user's message).
+ */
+function failureMessage(error: unknown): string {
+  if (error instanceof ProviderError) return `${error.provider} failed: ${error.message}`;
+  if (error instanceof DrizzleQueryError && error.cause !== undefined) return `database: ${summarizeDatabaseError(error.cause)}`;
+  return describeError(error);
+}
+
 /**
  * The chat pipeline behind `POST /api/chat`: one request = one trace (DESIGN.md §3).
  *
@@ -77,6 +164,10 @@ function titleFrom(content: string): string {
  * request's totals and the message's id. Every model round is an `llm.call` span and every tool
  * run a `tool.<name>` span (both made by `lib/llm` and `lib/tools`). The root and the message
  * share tokens, cost and one measured interval.
+ *
+ * Once the root has started it always ends: if saving the user's message fails here, it ends
+ * `failed` at once; otherwise `run()` ends it, whatever happens there. Every error after the
+ * start carries the `traceId`.
  */
 export async function prepareChat(database: Database, options: RunChatOptions): Promise<PreparedChat> {
   const { principal, body } = options;
@@ -86,53 +177,57 @@ export async function prepareChat(database: Database, options: RunChatOptions): 
   if (unknownTools.length) {
     throw new ApiError('validation_failed', `Unknown or unavailable tools: ${unknownTools.join(', ')}.`, { details: [{ path: 'tools', message: `unavailable: ${unknownTools.join(', ')}` }] });
   }
-
-  const lastUser = body.messages[body.messages.length - 1];
-  let conversation = body.conversationId ? await findConversation(database, { userId: principal.userId, conversationId: body.conversationId }) : null;
-  if (body.conversationId && !conversation) throw new ApiError('not_found', 'No conversation with that id.');
-  let history: ChatMessage[];
-  if (conversation) {
-    // A continued conversation: the stored turns, plus any system prompt the client sends.
-    const stored = await listConversationMessages(database, { userId: principal.userId, conversationId: conversation.id });
-    history = [
-      ...body.messages.filter((m) => m.role === 'system').map((m) => ({ role: 'system' as const, content: m.content })),
-      ...stored.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
-      { role: 'user', content: lastUser.content },
-    ];
-  } else {
-    const source = principal.via === 'session' ? 'app' : principal.scope === 'chat' ? 'widget' : 'api';
-    conversation = await insertConversation(database, { userId: principal.userId, title: titleFrom(lastUser.content), source });
-    history = body.messages.map((m) => ({ role: m.role, content: m.content }));
-  }
+  const conversation = await planConversation(database, principal, body);
 
   const root = await traceService.startTrace({
     spanName: 'llm.completion',
     operationType: 'llm_call',
     userId: principal.userId,
-    conversationId: conversation.id,
+    conversationId: conversation.id ?? undefined,
     modelName: model,
     modelProvider: provider,
-    inputData: { messages: history, tools: body.tools, knowledgeBase: body.knowledgeBase },
+    inputData: { messages: conversation.history, tools: body.tools, knowledgeBase: body.knowledgeBase },
     metadata: { stream: body.stream, source: conversation.source },
   });
   // Not recording (tracing off, or the service already shut down): the message gets no trace id.
   const traceId = isRecording(root) ? root.traceId : null;
-  const userMessage = await insertMessage(database, {
-    conversationId: conversation.id,
-    userId: principal.userId,
-    role: 'user',
-    content: lastUser.content,
-    traceId,
-  });
-  const conversationId = conversation.id;
+  let saved: { conversationId: string; messageId: string };
+  try {
+    saved = await saveUserMessage(database, { principal, conversation, content: body.messages[body.messages.length - 1].content, traceId });
+  } catch (error) {
+    await traceService.captureError(root, error, { errorMessage: failureMessage(error) });
+    throw chatFailure(error, traceId);
+  }
+  // A new conversation exists only now: named earlier, a failed save would leave the root
+  // pointing at a rolled-back row (which the span store refuses).
+  if (conversation.id === null) traceService.update(root, { conversationId: saved.conversationId });
 
   return {
     traceId,
     run: () =>
       runWithSpan(root, () =>
-        answer(database, { ...options, provider, model, tools, history, root, traceId, conversationId, userMessageId: userMessage.id }),
+        answer(database, {
+          ...options,
+          provider,
+          model,
+          tools,
+          history: conversation.history,
+          root,
+          traceId,
+          conversationId: saved.conversationId,
+          userMessageId: saved.messageId,
+        }),
       ),
   };
+}
+
+/** How the request ended, for the root span. */
+interface Outcome {
+  status: 'completed' | 'failed' | 'cancelled';
+  endTime: Date;
+  errorMessage?: string;
+  /** The assistant's message, or the user's when no answer was saved. */
+  messageId: string;
 }
 
 async function answer(
@@ -154,66 +249,34 @@ async function answer(
   const messages = [...ctx.history];
   let finalContent = '';
   let retrieved = 0;
+  // Replaced on every path that knows better; the `finally` below ends the root with it.
+  let outcome: Outcome = { status: 'failed', endTime: new Date(), errorMessage: 'The chat ended unexpectedly.', messageId: ctx.userMessageId };
 
-  const finish = async (status: 'completed' | 'failed' | 'cancelled', errorMessage?: string) => {
-    const endTime = new Date();
-    const latencyMs = endTime.getTime() - root.startTime.getTime();
-    const usage = { inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, totalTokens: totals.inputTokens + totals.outputTokens };
-    const costUsd = totals.rounds === 0 ? null : totals.costUsd;
-    let messageId = ctx.userMessageId;
-    if (status !== 'failed') {
-      const assistant = await insertMessage(database, {
-        conversationId: ctx.conversationId,
-        userId: principal.userId,
-        role: 'assistant',
-        content: finalContent,
-        latencyMs,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        costUsd,
-        modelName: totals.model,
-        modelProvider: ctx.provider,
-        traceId: ctx.traceId,
-        metadata: {
-          rounds: totals.rounds,
-          tool_calls: toolCalls.map((t) => t.name),
-          retrieved_passages: retrieved,
-          ...(totals.estimated ? { usage_estimated: true } : {}),
-          ...(status === 'cancelled' ? { cancelled: true } : {}),
-        },
-      });
-      messageId = assistant.id;
-    }
-    await traceService.endTrace(root, {
-      endTime,
-      status,
-      errorMessage,
-      messageId,
+  const latencyUntil = (endTime: Date) => endTime.getTime() - root.startTime.getTime();
+  const usage = () => ({ inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, totalTokens: totals.inputTokens + totals.outputTokens });
+  const costUsd = () => (totals.rounds === 0 ? null : totals.costUsd);
+  const saveAnswer = (endTime: Date, cancelled: boolean) =>
+    insertMessage(database, {
+      conversationId: ctx.conversationId,
+      userId: principal.userId,
+      role: 'assistant',
+      content: finalContent,
+      // The root's duration and the message's latency are measured over the same interval.
+      latencyMs: latencyUntil(endTime),
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      costUsd: costUsd(),
       modelName: totals.model,
       modelProvider: ctx.provider,
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
-      totalTokens: usage.totalTokens,
-      cachedInputTokens: totals.cachedInputTokens || undefined,
-      reasoningTokens: totals.reasoningTokens || undefined,
-      costUsd,
-      outputData: { content: finalContent, toolCalls: toolCalls.map(({ name, arguments: args, ok }) => ({ name, arguments: args, ok })) },
-      metadata: { rounds: totals.rounds, ...(totals.estimated ? { usage_estimated: true } : {}) },
-    });
-    const result: ChatResult = {
-      conversationId: ctx.conversationId,
-      messageId,
       traceId: ctx.traceId,
-      content: finalContent,
-      provider: ctx.provider,
-      model: totals.model,
-      usage,
-      costUsd,
-      latencyMs,
-      toolCalls,
-    };
-    return result;
-  };
+      metadata: {
+        rounds: totals.rounds,
+        tool_calls: toolCalls.map((t) => t.name),
+        retrieved_passages: retrieved,
+        ...(totals.estimated ? { usage_estimated: true } : {}),
+        ...(cancelled ? { cancelled: true } : {}),
+      },
+    });
 
   try {
     if (body.knowledgeBase) {
@@ -257,17 +320,47 @@ async function answer(
         messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: result.content });
       });
     }
-    return await finish('completed');
+    const endTime = new Date();
+    const assistant = await saveAnswer(endTime, false);
+    outcome = { status: 'completed', endTime, messageId: assistant.id };
+    return {
+      conversationId: ctx.conversationId,
+      messageId: assistant.id,
+      traceId: ctx.traceId,
+      content: finalContent,
+      provider: ctx.provider,
+      model: totals.model,
+      usage: usage(),
+      costUsd: costUsd(),
+      latencyMs: latencyUntil(endTime),
+      toolCalls,
+    };
   } catch (error) {
-    if (error instanceof CancelledError || isAbortError(error, signal)) {
-      await finish('cancelled', 'The client disconnected before the answer finished.').catch((e) => console.warn('[llmtrace] could not save a cancelled chat:', e));
+    const endTime = new Date();
+    if (isAbortError(error, signal)) {
+      outcome = { status: 'cancelled', endTime, errorMessage: 'The client disconnected before the answer finished.', messageId: ctx.userMessageId };
+      // The partial answer is kept, marked cancelled, and the trace points at it.
+      try {
+        outcome.messageId = (await saveAnswer(endTime, true)).id;
+      } catch (saveError) {
+        console.warn('[llmtrace] could not save a cancelled chat:', saveError);
+      }
       throw new ApiError('bad_request', 'The request was cancelled.', { extra: { traceId: ctx.traceId } });
     }
-    const message = error instanceof ProviderError ? `${error.provider} failed: ${error.message}` : (error as Error)?.message ?? String(error);
-    await finish('failed', message).catch((e) => console.warn('[llmtrace] could not record a failed chat:', e));
-    if (error instanceof ProviderError) {
-      throw new ApiError('provider_error', `The model provider failed: ${error.message}`, { extra: { traceId: ctx.traceId, provider: error.provider } });
-    }
-    throw error;
+    outcome = { status: 'failed', endTime, errorMessage: failureMessage(error), messageId: ctx.userMessageId };
+    throw chatFailure(error, ctx.traceId);
+  } finally {
+    const result: TraceResult = {
+      ...outcome,
+      modelName: totals.model,
+      modelProvider: ctx.provider,
+      ...usage(),
+      cachedInputTokens: totals.cachedInputTokens || undefined,
+      reasoningTokens: totals.reasoningTokens || undefined,
+      costUsd: costUsd(),
+      outputData: { content: finalContent, toolCalls: toolCalls.map(({ name, arguments: args, ok }) => ({ name, arguments: args, ok })) },
+      metadata: { rounds: totals.rounds, ...(totals.estimated ? { usage_estimated: true } : {}) },
+    };
+    await traceService.endTrace(root, result);
   }
 }

@@ -12,6 +12,12 @@ export interface AppConfig {
   adminPassword?: string;
   /** Days spans are kept. Default 30. */
   retentionDays: number;
+  /**
+   * Reverse proxies in front of the server whose `X-Forwarded-For` / `X-Forwarded-Host` are
+   * believed (`TRUST_PROXY`: `true` = 1, or a number of hops). Default 0: those headers are
+   * ignored, because any client can send them.
+   */
+  trustProxy: number;
 }
 
 export function readAppConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
@@ -23,7 +29,15 @@ export function readAppConfig(env: Readonly<Record<string, string | undefined>> 
     adminEmail: env.ADMIN_EMAIL?.trim() || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     retentionDays: positiveInt(env.TRACE_RETENTION_DAYS, 30),
+    trustProxy: proxyHops(env.TRUST_PROXY),
   };
+}
+
+/** `true` → 1, `false`/unset → 0, `N` → N hops. */
+export function proxyHops(value: string | undefined): number {
+  const text = value?.trim().toLowerCase() ?? '';
+  if (text === 'true') return 1;
+  return /^\d+$/.test(text) ? Math.min(Number(text), 32) : 0;
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {

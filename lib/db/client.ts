@@ -1,13 +1,14 @@
 import 'server-only';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
 import { migrate } from './migrate';
+import { parsePgTimestamp } from './timestamps';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -26,19 +27,58 @@ export interface DatabaseConfig {
 
 /** Raw SQL on one connection. */
 export interface SqlRunner {
-  /** Run one parameterised statement and return its rows (same shape on both drivers). */
+  /**
+   * Run one parameterised statement and return its rows, the same shape on both drivers:
+   * timestamps as `Date`, numeric as text, bigint as `number` (PGlite, within 2^53) or `BigInt`.
+   */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Run a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }
 
-/** One open database: the Drizzle handle plus raw SQL for migrations and bulk paths. */
-export interface Database extends SqlRunner {
+/**
+ * What a query function needs: a Drizzle handle and raw SQL that run on the same connection. Both
+ * the database and an open transaction are one, so a query taking a `Queryable` runs either on its
+ * own or as part of a caller's transaction.
+ */
+export interface Queryable extends SqlRunner {
   kind: DatabaseKind;
   db: DrizzleDb;
-  /** Run `fn` in one transaction on one connection; PGlite queues every other query meanwhile. */
-  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+/**
+ * One open transaction. `db` (Drizzle) and `query`/`exec` (raw SQL) all run inside it;
+ * `db.transaction` nests as a savepoint.
+ */
+export type Transaction = Queryable;
+
+/** One open database: the Drizzle handle plus raw SQL for migrations and bulk paths. */
+export interface Database extends Queryable {
+  /**
+   * Runs `fn` in one transaction on one connection: it commits when `fn` resolves and rolls back
+   * when it throws. PGlite queues every other query meanwhile, so keep slow work (hashing, network
+   * calls) outside.
+   *
+   * @example
+   * const user = await database.transaction(async (tx) => {
+   *   const [user] = await tx.db.insert(users).values({ email, passwordHash }).returning();
+   *   await insertApiKey(tx, { userId: user.id, name: 'default', prefix, keyHash, scope: 'full' });
+   *   return user;
+   * });
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The driver's own transaction client behind a Drizzle transaction, so that raw SQL joins the same
+ * transaction. Drizzle keeps it as `session.client` on both drivers (PGlite's `Transaction`,
+ * postgres.js's `TransactionSql`); `tests/db/transaction.test.ts` holds that assumption to account.
+ */
+function driverClientOf<C>(tx: unknown): C {
+  const client = (tx as { session?: { client?: C } }).session?.client;
+  if (!client) throw new Error('Drizzle transaction without session.client: the drizzle-orm internals changed; see lib/db/client.ts.');
+  return client;
 }
 
 /**
@@ -63,16 +103,22 @@ export async function createDatabase(config: DatabaseConfig = {}): Promise<Datab
   return database;
 }
 
+/** Postgres type oids of `timestamp` and `timestamptz`. */
+const TIMESTAMP_OIDS = [1114, 1184];
+
+/** Both drivers' own timestamp parsing is `new Date(text)`, which turns year 1 into 2001. */
+const TIMESTAMP_PARSERS = Object.fromEntries(TIMESTAMP_OIDS.map((oid) => [oid, (text: string) => parsePgTimestamp(text)]));
+
 async function openPglite(dataDir: string): Promise<Database> {
   let client: PGlite;
   let releaseLock = () => {};
   if (dataDir.startsWith('memory://')) {
-    client = new PGlite();
+    client = new PGlite({ parsers: TIMESTAMP_PARSERS });
   } else {
     const dir = path.resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
     releaseLock = lockDataDir(dir);
-    client = new PGlite(dir);
+    client = new PGlite(dir, { parsers: TIMESTAMP_PARSERS });
   }
   try {
     await client.waitReady;
@@ -92,14 +138,17 @@ async function openPglite(dataDir: string): Promise<Database> {
       await client.exec(script);
     },
     transaction(fn) {
-      return client.transaction((tx) =>
-        fn({
+      return db.transaction((dtx) => {
+        const tx = driverClientOf<PGliteTransaction>(dtx);
+        return fn({
+          kind: 'pglite',
+          db: dtx as unknown as DrizzleDb,
           query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
           exec: async (script: string) => {
             await tx.exec(script);
           },
-        }),
-      );
+        });
+      });
     },
     async close() {
       if (!client.closed) await client.close();
@@ -124,27 +173,44 @@ function openPostgres(url: string, max: number): Database {
     kind: 'postgres',
     db,
     async query<T>(text: string, params: unknown[] = []) {
-      const rows = await client.unsafe(text, params as never[]);
-      return rows as unknown as T[];
+      return withDates(await client.unsafe(text, params as never[])) as unknown as T[];
     },
     async exec(script: string) {
       await client.unsafe(script);
     },
-    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>) {
-      const result = await client.begin((tx) =>
-        fn({
-          query: async <R>(text: string, params: unknown[] = []) => (await tx.unsafe(text, params as never[])) as unknown as R[],
+    transaction(fn) {
+      return db.transaction((dtx) => {
+        const tx = driverClientOf<postgres.TransactionSql>(dtx);
+        return fn({
+          kind: 'postgres',
+          db: dtx as unknown as DrizzleDb,
+          query: async <R>(text: string, params: unknown[] = []) => withDates(await tx.unsafe(text, params as never[])) as unknown as R[],
           exec: async (script: string) => {
             await tx.unsafe(script);
           },
-        }),
-      );
-      return result as T;
+        });
+      });
     },
     async close() {
       await client.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * Drizzle's postgres.js driver makes the client return timestamps as text (its own columns map
+ * them); raw queries get `Date`s, as on PGlite.
+ */
+function withDates(rows: postgres.RowList<postgres.Row[]>): postgres.RowList<postgres.Row[]> {
+  const columns = rows.columns?.filter((column) => TIMESTAMP_OIDS.includes(column.type)).map((column) => column.name);
+  if (!columns || columns.length === 0) return rows;
+  for (const row of rows) {
+    for (const name of columns) {
+      const value = row[name];
+      if (typeof value === 'string') row[name] = parsePgTimestamp(value);
+    }
+  }
+  return rows;
 }
 
 /**

@@ -30,8 +30,6 @@ export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull(),
   passwordHash: text('password_hash').notNull(),
-  failedLoginCount: integer('failed_login_count').notNull().default(0),
-  lockedUntil: timestamp('locked_until', { withTimezone: true }),
   createdAt: createdAt(),
 });
 
@@ -54,6 +52,14 @@ export const sessions = pgTable('sessions', {
   csrfToken: text('csrf_token').notNull(),
   createdAt: createdAt(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** Browsers that signed in to an account before; sign-in throttling trusts them (`lib/auth/login-throttle.ts`). */
+export const trustedDevices = pgTable('trusted_devices', {
+  tokenHash: text('token_hash').notNull(),
+  userId: uuid('user_id').notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 export const conversations = pgTable('conversations', {

@@ -77,11 +77,15 @@ function assertJsonContentType(request: Request): void {
 export function parseJsonText(request: Request, text: string): unknown {
   assertJsonContentType(request);
   if (text.trim() === '') throw new ApiError('invalid_json', 'The request body is empty; send a JSON object.');
+  let value: unknown;
   try {
-    return JSON.parse(text, withoutNul);
+    // No reviver: JSON.parse alone takes any depth, a reviver recurses once per level.
+    value = JSON.parse(text);
   } catch (error) {
     throw new ApiError('invalid_json', `The request body is not valid JSON: ${(error as Error).message}`);
   }
+  // A string can hold U+0000 only through the escape (a raw control character is not valid JSON).
+  return text.includes('\\u0000') ? withoutNul(value) : value;
 }
 
 /**
@@ -93,8 +97,23 @@ export function stripNul(value: string): string {
   return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
 }
 
-function withoutNul(_key: string, value: unknown): unknown {
-  return typeof value === 'string' ? stripNul(value) : value;
+/** `value` with {@link stripNul} applied to every string in it, walked without recursion. */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return stripNul(value);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const container = pending.pop();
+    if (container === null || typeof container !== 'object') continue;
+    const record = container as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      // defineProperty, not assignment: a key named "__proto__" is an own property here.
+      if (typeof item === 'string') {
+        if (item.includes('\0')) Object.defineProperty(record, key, { value: stripNul(item), writable: true, enumerable: true, configurable: true });
+      } else if (item !== null && typeof item === 'object') pending.push(item);
+    }
+  }
+  return value;
 }
 
 /** zod issues as `details` for a 422. */

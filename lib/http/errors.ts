@@ -1,3 +1,5 @@
+import { summarizeDatabaseError } from '@/lib/db/errors';
+
 /** Error codes the API returns, each with its one HTTP status. */
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -54,6 +56,7 @@ export class ApiError extends Error {
 /** Maps anything thrown by a handler to a Response. Unknown errors are logged with their cause and hidden. */
 export function errorToResponse(error: unknown, context = ''): Response {
   if (error instanceof ApiError) return error.toResponse();
-  console.error(`[llmtrace] unhandled error${context ? ` in ${context}` : ''}:`, error);
+  // Database errors carry their statement and parameters (a whole batch): log a summary, with the stack.
+  console.error(`[llmtrace] unhandled error${context ? ` in ${context}` : ''}: ${summarizeDatabaseError(error)}`, (error as Error)?.stack?.split('\n').slice(1, 6).join('\n') ?? '');
   return new ApiError('internal_error', 'Something went wrong on our side. The error was logged.').toResponse();
 }

@@ -2,6 +2,7 @@ import 'server-only';
 import { principalFromApiKey, principalFromSession, type Principal } from '@/lib/auth/accounts';
 import { CSRF_HEADER, SESSION_COOKIE, readCookie } from '@/lib/auth/cookies';
 import { getAppContext, type AppContext } from '@/lib/server/context';
+import { requestHost } from './client-address';
 import { ApiError, errorToResponse } from './errors';
 
 export interface RouteContext<P> extends AppContext {
@@ -84,15 +85,66 @@ function checkCsrf(request: Request, principal: Principal): void {
   }
 }
 
-/** Rejects cross-site requests when the browser tells us their origin. */
-export function assertSameOrigin(request: Request): void {
+/**
+ * Rejects cross-site requests when the browser tells us their origin (`Sec-Fetch-Site`, `Origin`).
+ * The host they must match is `Host`, or `X-Forwarded-Host` only when `TRUST_PROXY` says a proxy
+ * sets it. With `requireProof`, a request that carries neither header is refused too: an HTML form
+ * post is a "simple" request any site can send, so it must prove where it came from.
+ */
+export function assertSameOrigin(request: Request, { requireProof = false }: { requireProof?: boolean } = {}): void {
+  const crossSite = () => new ApiError('csrf_failed', 'Cross-site requests are not allowed.');
   const site = request.headers.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') {
-    throw new ApiError('csrf_failed', 'Cross-site requests are not allowed.');
-  }
+  if (site && site !== 'same-origin' && site !== 'none') throw crossSite();
   const origin = request.headers.get('origin');
   if (origin && origin !== 'null') {
-    const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host;
-    if (new URL(origin).host !== host) throw new ApiError('csrf_failed', 'Cross-site requests are not allowed.');
+    if (originHost(origin) !== requestHost(request)) throw crossSite();
+    return;
   }
+  if (requireProof && site !== 'same-origin') throw crossSite();
+}
+
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+type ImplementableMethod = Exclude<HttpMethod, 'HEAD' | 'OPTIONS'>;
+type MethodHandler = (request: Request) => Promise<Response>;
+/** HEAD is derived from GET by Next.js when a route has GET. */
+type OtherMethods<I extends ImplementableMethod> = Exclude<HttpMethod, I | ('GET' extends I ? 'HEAD' : never)>;
+
+/**
+ * The handlers for every method a route does not implement: 405 in the JSON error shape with an
+ * `Allow` header, and OPTIONS answering 204 with the same `Allow`. Next.js would otherwise answer
+ * a missing method with an empty 405. Export them beside the route's own handlers, naming the
+ * methods it implements; `tests/api/methods.test.ts` checks every route file.
+ *
+ * @example
+ * export const GET = authenticated(async () => Response.json({ ok: true }));
+ * export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET'); // Next.js derives HEAD from GET
+ */
+export function otherMethods<const I extends ImplementableMethod>(...implemented: I[]): Record<OtherMethods<I>, MethodHandler> {
+  const has = (method: HttpMethod): boolean => (implemented as HttpMethod[]).includes(method) || (method === 'HEAD' && has('GET')) || method === 'OPTIONS';
+  const allow = HTTP_METHODS.filter(has).join(', ');
+  const handlers: Partial<Record<HttpMethod, MethodHandler>> = {};
+  for (const method of HTTP_METHODS) {
+    if (method === 'OPTIONS') handlers.OPTIONS = async () => new Response(null, { status: 204, headers: { Allow: allow } });
+    else if (!has(method)) {
+      handlers[method] = async (request) =>
+        new ApiError('method_not_allowed', `${request.method} is not supported on ${new URL(request.url).pathname}; use ${allow}.`, { headers: { Allow: allow } }).toResponse();
+    }
+  }
+  return handlers as Record<OtherMethods<I>, MethodHandler>;
+}
+
+/** Every method of a path no route serves: a JSON 404 (the catch-all routes). */
+export function notFoundEverywhere(): Record<HttpMethod, MethodHandler> {
+  const notFound: MethodHandler = async (request) =>
+    new ApiError('not_found', `There is no API endpoint at ${new URL(request.url).pathname}.`).toResponse();
+  return Object.fromEntries(HTTP_METHODS.map((method) => [method, notFound])) as Record<HttpMethod, MethodHandler>;
 }

@@ -57,21 +57,17 @@ export class ProviderError extends Error {
 export class CancelledError extends Error {
   constructor(message = 'Cancelled by the caller.', options?: { cause?: unknown }) {
     super(message, options);
-    // The name every fetch-based API uses for aborts, so generic `isAbortError` checks agree.
+    // The name every fetch-based API uses for aborts, so `isAbortError` and `withSpan` see a cancellation.
     this.name = 'AbortError';
   }
 }
 
 /**
  * True for anything that means "the caller gave up": our {@link CancelledError}, a DOM
- * `AbortError`, the SDKs' `APIUserAbortError`, or any error thrown after `signal` fired.
+ * `AbortError`, the SDKs' `APIUserAbortError`, or any error thrown after `signal` fired. The same
+ * rule `withSpan` uses to end a span `cancelled`.
  */
-export function isAbortError(error: unknown, signal?: AbortSignal): boolean {
-  if (signal?.aborted) return true;
-  if (error instanceof CancelledError) return true;
-  if (!(error instanceof Error)) return false;
-  return error.name === 'AbortError' || error.constructor.name === 'APIUserAbortError';
-}
+export { isAbortError } from '@/lib/tracing/abort';
 
 /** The status of an HTTP error → our code and whether a retry may help. */
 export function classifyStatus(status: number): { code: ProviderErrorCode; retryable: boolean } {

@@ -10,7 +10,7 @@ import { estimateUsage } from './tokens';
 import type { ModelRequest, ModelResponse, ModelUsage, ProviderName } from './types';
 
 /** The part of the trace service the client uses (the singleton by default). */
-export type ModelTracer = Pick<typeof traceService, 'withSpan' | 'update' | 'endTrace'>;
+export type ModelTracer = Pick<typeof traceService, 'withSpan' | 'update'>;
 
 export interface ModelClientOptions {
   /** Provider settings; default: read from the environment at each call. */
@@ -88,7 +88,19 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     return provider;
   }
 
+  /** One round trip in its own `llm.call` span: `cancelled` when the caller aborts, `failed` when the provider fails. */
   async function attempt(request: ModelRequest, attemptNumber: number, onText: () => void): Promise<ModelResponse> {
+    try {
+      return await tracedAttempt(request, attemptNumber, onText);
+    } catch (error) {
+      if (isAbortError(error, request.signal) && !(error instanceof CancelledError)) {
+        throw new CancelledError('The model call was cancelled.', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  function tracedAttempt(request: ModelRequest, attemptNumber: number, onText: () => void): Promise<ModelResponse> {
     const { messages, tools } = request;
     return tracer.withSpan(
       {
@@ -99,6 +111,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
         // A copy: callers keep appending to their message list, and the span must show what was sent.
         inputData: { messages: [...messages], tools },
         ...(attemptNumber > 1 ? { metadata: { attempt: attemptNumber } } : {}),
+        signal: request.signal,
       },
       async (ctx) => {
         const startedAt = performance.now();
@@ -125,22 +138,14 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
             },
           });
         } catch (error) {
-          const partial = partialContent ? { outputData: { content: partialContent, partial: true } } : {};
-          if (isAbortError(error, request.signal)) {
-            tracer.endTrace(ctx, {
-              status: 'cancelled',
-              errorMessage: 'Cancelled by the caller.',
-              ...(request.stream && timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs } : {}),
-              ...partial,
-            });
-            throw error instanceof CancelledError ? error : new CancelledError('The model call was cancelled.', { cause: error });
-          }
-          if (error instanceof ProviderError) {
-            tracer.update(ctx, {
-              ...partial,
-              metadata: { error_code: error.code, ...(error.status ? { http_status: error.status } : {}), retryable: error.retryable },
-            });
-          }
+          // withSpan ends the span cancelled or failed; what the user saw until then stays on it.
+          tracer.update(ctx, {
+            ...(partialContent ? { outputData: { content: partialContent, partial: true } } : {}),
+            ...(request.stream && timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs } : {}),
+            ...(error instanceof ProviderError
+              ? { metadata: { error_code: error.code, ...(error.status ? { http_status: error.status } : {}), retryable: error.retryable } }
+              : {}),
+          });
           throw error;
         }
 

@@ -1,5 +1,6 @@
 import 'server-only';
 import { readAppConfig } from '@/lib/config/app.config';
+import { capturePeerAddresses } from '@/lib/http/client-address';
 import { warmUpTokenizer } from '@/lib/llm/tokens';
 import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
@@ -15,6 +16,8 @@ import { getAppContext } from './context';
  * first request does not pay for it.
  */
 export async function bootServer(): Promise<void> {
+  // Sign-in throttling needs each request's socket address, which Next.js does not hand to routes.
+  capturePeerAddresses();
   // A bad PRICING_FILE stops the server now, not at the first priced call.
   priceTable();
   warmUpTokenizer();

@@ -1,5 +1,6 @@
 import 'server-only';
 import { otlpExportStats } from '@/lib/otlp/outbound';
+import { databaseSinkStats } from '@/lib/traces/database-sink';
 import { traceService, type SpanQueueStats } from '@/lib/tracing';
 import { getAppContext } from './context';
 
@@ -10,7 +11,10 @@ export interface Health {
     enabled: boolean;
     queued: number;
     dropped: number;
+    /** Spans handed to the sink (the database sink's refused ones included). */
     written: number;
+    /** Spans the database refused (each logged): stored = written − rejected. */
+    rejected: number;
     failedWrites: number;
     /** The OTLP export queue, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
     otlpExport?: SpanQueueStats;
@@ -22,7 +26,14 @@ export interface Health {
 export async function getHealth(): Promise<Health> {
   const stats = traceService.stats();
   const otlpExport = otlpExportStats();
-  const tracing: Health['tracing'] = { enabled: stats.enabled, queued: stats.queued, dropped: stats.dropped, written: stats.written, failedWrites: stats.failedWrites };
+  const tracing: Health['tracing'] = {
+    enabled: stats.enabled,
+    queued: stats.queued,
+    dropped: stats.dropped,
+    written: stats.written,
+    rejected: databaseSinkStats().rejected,
+    failedWrites: stats.failedWrites,
+  };
   if (otlpExport) tracing.otlpExport = otlpExport;
   try {
     const { database } = await getAppContext();

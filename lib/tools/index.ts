@@ -54,7 +54,7 @@ export function toolDefinitions(names: readonly string[], config: LlmConfig = ll
 }
 
 /** The part of the trace service that tool execution uses (the singleton by default). */
-export type ToolTracer = Pick<typeof traceService, 'withSpan' | 'update' | 'endTrace'>;
+export type ToolTracer = Pick<typeof traceService, 'withSpan' | 'update'>;
 
 export interface ExecuteToolOptions {
   config?: LlmConfig;
@@ -101,32 +101,31 @@ export async function executeTool(call: ToolCall, options: ExecuteToolOptions = 
   const base = { toolCallId: call.id, name: call.name };
   try {
     const output = await tracer.withSpan(
-      { spanName: `tool.${call.name}`, operationType: 'tool_call', inputData: call.arguments, metadata: { tool_call_id: call.id } },
+      {
+        spanName: `tool.${call.name}`,
+        operationType: 'tool_call',
+        inputData: call.arguments,
+        metadata: { tool_call_id: call.id },
+        signal: options.signal,
+      },
       async (ctx) => {
-        try {
-          if (!tool) throw new ToolFailure(`Unknown tool "${call.name}".`);
-          const config = options.config ?? llmConfig();
-          if (!tool.isAvailable(config)) throw new ToolFailure(`The tool "${call.name}" is not available here.`);
-          const parsed = tool.schema.safeParse(call.arguments);
-          if (!parsed.success) {
-            const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`);
-            throw new ToolFailure(`Invalid arguments for ${call.name}: ${problems.join('; ')}`);
-          }
-          const result = await runHandler(tool, parsed.data, config, options);
-          tracer.update(ctx, { outputData: result });
-          return result;
-        } catch (error) {
-          if (options.signal?.aborted) {
-            tracer.endTrace(ctx, { status: 'cancelled', errorMessage: 'Cancelled by the caller.' });
-            throw new CancelledError('The tool call was cancelled.', { cause: error });
-          }
-          throw error;
+        if (!tool) throw new ToolFailure(`Unknown tool "${call.name}".`);
+        const config = options.config ?? llmConfig();
+        if (!tool.isAvailable(config)) throw new ToolFailure(`The tool "${call.name}" is not available here.`);
+        const parsed = tool.schema.safeParse(call.arguments);
+        if (!parsed.success) {
+          const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`);
+          throw new ToolFailure(`Invalid arguments for ${call.name}: ${problems.join('; ')}`);
         }
+        const result = await runHandler(tool, parsed.data, config, options);
+        tracer.update(ctx, { outputData: result });
+        return result;
       },
     );
     return { ...base, ok: true, output, content: toContent(output) };
   } catch (error) {
     if (error instanceof CancelledError) throw error;
+    if (options.signal?.aborted) throw new CancelledError('The tool call was cancelled.', { cause: error });
     const message = error instanceof Error ? error.message : String(error);
     return { ...base, ok: false, error: message, content: JSON.stringify({ error: message }) };
   }

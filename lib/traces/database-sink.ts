@@ -1,7 +1,9 @@
 import 'server-only';
 import type { Database } from '@/lib/db/client';
-import { upsertSpans, type SpanRow } from '@/lib/db/queries/traces';
+import { summarizeDatabaseError } from '@/lib/db/errors';
+import { upsertSpansIsolating, type SpanRow } from '@/lib/db/queries/traces';
 import type { SpanRecord, SpanSink } from '@/lib/tracing/types';
+import { limitJsonDepth } from './json-depth';
 
 export function spanRecordToRow(span: SpanRecord): SpanRow {
   return {
@@ -31,48 +33,55 @@ export function spanRecordToRow(span: SpanRecord): SpanRow {
     session_id: span.conversation_id,
     end_user_id: null,
     tags: [],
-    input_data: span.input_data ?? null,
-    output_data: span.output_data ?? null,
-    metadata: span.metadata,
+    input_data: limitJsonDepth(span.input_data ?? null),
+    output_data: limitJsonDepth(span.output_data ?? null),
+    metadata: limitJsonDepth(span.metadata),
   };
 }
 
-/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the rows are at fault, not the database. */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
+interface SinkCounters {
+  rejected: number;
+}
+
+// On globalThis, like the app context: every route bundle of the Next.js server sees one count.
+const COUNTERS_KEY = Symbol.for('llmtrace.databaseSinkCounters');
+const counters: SinkCounters = ((globalThis as Record<symbol, SinkCounters>)[COUNTERS_KEY] ??= { rejected: 0 });
+
+/**
+ * Spans the database refused since the process started, over every {@link DatabaseSpanSink}.
+ * The queue counts them as written (they were handed to the sink); they are not stored.
+ */
+export function databaseSinkStats(): { rejected: number } {
+  return { rejected: counters.rejected };
 }
 
 /**
- * The app's sink: one bulk upsert per batch into `llm_traces`. When the batch is refused because
- * of its data (say a span whose message was deleted meanwhile), the spans are written one by one
- * so a single bad span cannot take its batch down; the bad ones are logged and skipped. Any other
- * failure (the database is down) rejects, and the queue retries the batch.
+ * The app's sink: one bulk upsert per batch into `llm_traces`. When the database refuses the
+ * batch because of its data (say a span whose message was deleted meanwhile), the batch is split
+ * until the refused spans stand alone: the others are written, the refused ones are counted in
+ * {@link databaseSinkStats} (and {@link DatabaseSpanSink.rejected}) and logged in one short line.
+ * Any other failure (the database is down) rejects, and the queue retries the batch.
  */
 export class DatabaseSpanSink implements SpanSink {
+  private refusedHere = 0;
+
   constructor(private readonly getDatabase: () => Promise<Database>) {}
+
+  /** Spans of this sink's batches that the database refused. */
+  get rejected(): number {
+    return this.refusedHere;
+  }
 
   async write(spans: SpanRecord[]): Promise<void> {
     const database = await this.getDatabase();
-    const rows = spans.map(spanRecordToRow);
-    try {
-      await upsertSpans(database, rows);
-    } catch (error) {
-      if (!isDataError(error) || rows.length === 1) {
-        if (isDataError(error)) console.warn(`[llmtrace] skipped a span the database refused (${(error as Error).message})`);
-        else throw error;
-        return;
-      }
-      let skipped = 0;
-      for (const row of rows) {
-        try {
-          await upsertSpans(database, [row]);
-        } catch (rowError) {
-          if (!isDataError(rowError)) throw rowError;
-          skipped++;
-        }
-      }
-      console.warn(`[llmtrace] skipped ${skipped} of ${rows.length} spans the database refused (${(error as Error).message})`);
-    }
+    const refused = await upsertSpansIsolating(database, spans.map(spanRecordToRow));
+    if (refused.length === 0) return;
+    this.refusedHere += refused.length;
+    counters.rejected += refused.length;
+    const first = spans[refused[0]!.index]!;
+    console.warn(
+      `[llmtrace] the database refused ${refused.length} of ${spans.length} spans; the rest were written ` +
+        `(first: ${first.span_name.slice(0, 80)} in trace ${first.trace_id}: ${summarizeDatabaseError(refused[0]!.error)})`,
+    );
   }
 }

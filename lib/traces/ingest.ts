@@ -1,9 +1,12 @@
 import 'server-only';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import { ownedIds, upsertSpans, type SpanRow } from '@/lib/db/queries/traces';
+import { RowsNotSerializableError, summarizeDatabaseError } from '@/lib/db/errors';
+import { ownedIds, upsertSpansIsolating, type SpanRow } from '@/lib/db/queries/traces';
+import { isStorableInstant, STORABLE_RANGE_MESSAGE } from '@/lib/db/timestamps';
 import { parseJsonText, readBodyText, validate } from '@/lib/http/body';
 import { asUnavailable, ingestGate } from './admission';
+import { limitJsonDepth } from './json-depth';
 import { calculateCost } from '@/lib/pricing';
 
 /** Largest ingest body (5 MB) and batch (1000 spans), per the HTTP contract. */
@@ -27,9 +30,15 @@ const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 timestamp or epoch milliseconds' });
     return z.NEVER;
   }
+  if (!isStorableInstant(date)) {
+    ctx.addIssue({ code: 'custom', message: STORABLE_RANGE_MESSAGE });
+    return z.NEVER;
+  }
   return date;
 });
-const count = z.number().int().nonnegative().max(2_147_483_647);
+/** Token counts are stored as Postgres `integer`. */
+const MAX_COUNT = 2_147_483_647;
+const count = z.number().int().nonnegative().max(MAX_COUNT);
 const text = (max: number) => z.string().max(max);
 
 /** One incoming span: the `llm_traces` column names. `user_id`, `id` and `created_at` are ignored. */
@@ -60,15 +69,19 @@ export const IncomingSpan = z
     session_id: text(200).nullish(),
     end_user_id: text(200).nullish(),
     tags: z.array(text(100).min(1)).max(50).nullish(),
-    input_data: z.unknown().optional(),
-    output_data: z.unknown().optional(),
-    metadata: z.record(z.string(), z.unknown()).nullish(),
+    input_data: z.unknown().optional().transform(limitJsonDepth),
+    output_data: z.unknown().optional().transform(limitJsonDepth),
+    metadata: z.record(z.string(), z.unknown()).nullish().transform(limitJsonDepth),
   })
   .refine((span) => !span.end_time || span.end_time.getTime() >= span.start_time.getTime(), {
     message: 'end_time is before start_time',
     path: ['end_time'],
   })
-  .refine((span) => span.parent_trace_id !== span.span_id, { message: 'a span cannot be its own parent', path: ['parent_trace_id'] });
+  .refine((span) => span.parent_trace_id !== span.span_id, { message: 'a span cannot be its own parent', path: ['parent_trace_id'] })
+  .refine((span) => span.total_tokens != null || (span.input_tokens ?? 0) + (span.output_tokens ?? 0) <= MAX_COUNT, {
+    message: `input_tokens + output_tokens is more than ${MAX_COUNT}, the largest total_tokens stored`,
+    path: ['total_tokens'],
+  });
 
 export type IncomingSpan = z.infer<typeof IncomingSpan>;
 
@@ -135,13 +148,19 @@ export function toSpanRow(userId: string, span: IncomingSpan): SpanRow {
   };
 }
 
+/** Why a span that passed validation was not stored, without the database's details (they stay in the log). */
+function refusalReason(error: unknown): string {
+  if (!(error instanceof RowsNotSerializableError)) return 'the database refused this span';
+  return `the span cannot be written as JSON (${error.cause instanceof RangeError ? 'nested too deeply' : 'unsupported value'})`;
+}
+
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'span'}: ${issue.message}`).join('; ');
 }
 
 /**
  * `POST /api/analytics/traces`: validates each span on its own, rejects the bad ones with their
- * reasons, and stores the rest in one transaction (all or nothing), owned by `userId`.
+ * reasons, and stores the rest, owned by `userId` (see {@link storeSpans}).
  */
 export async function ingestSpans(database: Database, { userId, request }: { userId: string; request: Request }): Promise<IngestResult> {
   const text = await readBodyText(request, INGEST_BODY_LIMIT);
@@ -157,8 +176,8 @@ export async function ingestSpans(database: Database, { userId, request }: { use
 /**
  * The span store's one way in for spans from outside (HTTP JSON and OTLP): each span is
  * validated by {@link IncomingSpan} alone, priced, checked for ownership of its message and
- * conversation, and the accepted ones are written together. `rejected` holds the indexes into
- * `spans`, in order.
+ * conversation, and the accepted ones are written together. Should the database still refuse one,
+ * it alone is rejected and the others are written. `rejected` holds the indexes into `spans`, in order.
  */
 export async function storeSpans(database: Database, { userId, spans }: { userId: string; spans: readonly unknown[] }): Promise<IngestResult> {
   const rejected: IngestResult['rejected'] = [];
@@ -175,13 +194,19 @@ export async function storeSpans(database: Database, { userId, spans }: { userId
     ownedIds(database, { userId, table: 'messages', ids: messageIds }),
     ownedIds(database, { userId, table: 'conversations', ids: conversationIds }),
   ]);
-  const accepted: SpanRow[] = [];
-  for (const { index, row } of candidates) {
+  const accepted: typeof candidates = [];
+  for (const candidate of candidates) {
+    const { index, row } = candidate;
     if (row.message_id && !ownedMessages.has(row.message_id)) rejected.push({ index, message: 'message_id: no such message of yours' });
     else if (row.conversation_id && !ownedConversations.has(row.conversation_id)) rejected.push({ index, message: 'conversation_id: no such conversation of yours' });
-    else accepted.push(row);
+    else accepted.push(candidate);
   }
-  await upsertSpans(database, accepted);
+  const refused = await upsertSpansIsolating(database, accepted.map(({ row }) => row));
+  if (refused.length > 0) {
+    // Validation should have caught it: say so once, briefly (the error holds the whole batch).
+    console.warn(`[llmtrace] ingest: the database refused ${refused.length} of ${accepted.length} spans (${summarizeDatabaseError(refused[0]!.error)})`);
+    for (const { index, error } of refused) rejected.push({ index: accepted[index]!.index, message: refusalReason(error) });
+  }
   rejected.sort((a, b) => a.index - b.index);
-  return { accepted: accepted.length, rejected };
+  return { accepted: accepted.length - refused.length, rejected };
 }

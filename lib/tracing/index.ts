@@ -16,6 +16,8 @@ export {
 } from './trace.service';
 export type { TraceServiceOptions, ChildSpanParams } from './trace.service';
 export { currentSpan, runWithSpan } from './context';
+export { contextFromTraceparent } from './propagation';
+export { isAbortError } from './abort';
 export {
   generateTraceId,
   generateSpanId,
@@ -39,6 +41,7 @@ export type {
   SpanStatus,
   TraceContext,
   StartTraceParams,
+  WithSpanParams,
   TraceResult,
   SpanRecord,
   SpanSink,

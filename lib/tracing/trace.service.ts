@@ -4,6 +4,7 @@
  * request code: it never throws, never rejects and never waits for a write.
  */
 import { TRACING_DEFAULTS, tracingConfig, type TracingConfig } from '../config/tracing.config';
+import { isAbortError } from './abort';
 import { currentSpan, runWithSpan } from './context';
 import { describeError, reportError } from './diag';
 import {
@@ -24,6 +25,7 @@ import type {
   TraceContext,
   TraceResult,
   TraceStats,
+  WithSpanParams,
 } from './types';
 
 export interface TraceServiceOptions {
@@ -271,26 +273,29 @@ export class TraceService {
   }
 
   /**
-   * Runs `fn` inside a new span and ends it: `completed` when `fn` returns, `failed` (with the
-   * error's message) when it throws, in which case the original error is re-thrown. The parent is
-   * `params.parent`, or else the current span, so calls nest across `await`s and `Promise.all`.
-   * `fn` may call `update(ctx, …)` to attach tokens, cost or output, or end the span itself.
+   * Runs `fn` inside a new span and ends it: `completed` when `fn` returns; when it throws,
+   * `cancelled` for an abort (an `AbortError`, the SDKs' `APIUserAbortError`, or anything thrown
+   * once `params.signal` fired) and `failed` otherwise, with the error's message, and the original
+   * error is re-thrown unchanged. The parent is `params.parent`, or else the current span, so
+   * calls nest across `await`s and `Promise.all`. `fn` may call `update(ctx, …)` to attach
+   * tokens, cost or output, or end the span itself.
    *
    * @example
-   * const docs = await traceService.withSpan({ spanName: 'retrieval', operationType: 'retrieval' }, async (span) => {
-   *   const found = await searchKnowledgeBase(query); // its own withSpan calls become children
+   * const docs = await traceService.withSpan({ spanName: 'retrieval', operationType: 'retrieval', signal }, async (span) => {
+   *   const found = await searchKnowledgeBase(query, { signal }); // its own withSpan calls become children
    *   traceService.update(span, { outputData: found.map((d) => d.id) });
    *   return found;
    * });
    */
-  async withSpan<T>(params: StartTraceParams, fn: (context: TraceContext) => T | Promise<T>): Promise<T> {
+  async withSpan<T>(params: WithSpanParams, fn: (context: TraceContext) => T | Promise<T>): Promise<T> {
     if (!this.config.enabled) return fn(this.nonRecording(params, params?.parent));
     const context = this.open(params, params?.parent ?? currentSpan());
     let value: T;
     try {
       value = await runWithSpan(context, () => fn(context));
     } catch (error) {
-      this.close(context, { status: 'failed', errorMessage: describeError(error) }, true);
+      const status = isAbortError(error, params?.signal) ? 'cancelled' : 'failed';
+      this.close(context, { status, errorMessage: describeError(error) }, true);
       throw error;
     }
     this.close(context, undefined, true);
@@ -656,7 +661,7 @@ export const traceService: TraceService =
  * const result = await withSpan({ spanName: 'tool.calculator', operationType: 'tool_call', inputData: args },
  *   () => calculate(args));
  */
-export function withSpan<T>(params: StartTraceParams, fn: (context: TraceContext) => T | Promise<T>): Promise<T> {
+export function withSpan<T>(params: WithSpanParams, fn: (context: TraceContext) => T | Promise<T>): Promise<T> {
   return traceService.withSpan(params, fn);
 }
 

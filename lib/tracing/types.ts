@@ -33,7 +33,10 @@ export interface StartTraceParams {
   operationType: OperationType;
   /** Owner of the span. Required for a root; children inherit it from their parent. */
   userId?: string;
-  /** Start a child of this span instead of a new trace. */
+  /**
+   * Start a child of this span instead of a new trace. It may be a span of another process,
+   * propagated as a W3C `traceparent` header (see `contextFromTraceparent`).
+   */
   parent?: TraceContext;
   /** Join an existing trace (e.g. propagated from another process) as a root-less span. */
   traceId?: string;
@@ -45,6 +48,16 @@ export interface StartTraceParams {
   metadata?: Record<string, unknown>;
   /** Defaults to now. */
   startTime?: Date;
+}
+
+/** Parameters of `withSpan`: those of `startTrace`, plus the caller's abort signal. */
+export interface WithSpanParams extends StartTraceParams {
+  /**
+   * The caller's signal. When `fn` throws after it fired, the span ends `cancelled` instead of
+   * `failed`, whatever was thrown. Without it only abort errors (`AbortError`,
+   * `APIUserAbortError`) count as cancellations.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TraceResult {

@@ -4,6 +4,7 @@ import { POST as logout } from '@/app/api/auth/logout/route';
 import { GET as health } from '@/app/api/health/route';
 import { DELETE as revokeKey } from '@/app/api/keys/[id]/route';
 import { GET as listKeys, POST as createKey } from '@/app/api/keys/route';
+import { createUserAccount } from '@/lib/auth/accounts';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 
@@ -111,18 +112,85 @@ describeEachDatabase('accounts and auth', (getDatabase, kind) => {
     expect((await call(listKeys, { path: '/api/keys', headers: { cookie } })).status).toBe(401);
   });
 
-  it('rejects a wrong password and locks the account after repeated failures', async () => {
+  it('rejects a wrong password with 401, and the sixth in a row with 429 and Retry-After', async () => {
     const user = await createTestUser(getDatabase());
     const attempt = (password: string) => call(login, { path: '/api/auth/login', body: { email: user.email, password } });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await attempt('wrong password')).status);
-    expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
-    expect(statuses[4]).toBe(429);
-    const lockedOut = await attempt(user.password);
-    expect(lockedOut.status).toBe(429);
-    expect(Number(lockedOut.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await attempt('x')).status).toBe(429);
-    expect((await call(login, { path: '/api/auth/login', body: { email: 'nobody@example.test', password: 'whatever1' } })).status).toBe(401);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const throttled = await attempt(user.password);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('answers a malformed session cookie with 401, never a 500', async () => {
+    const user = await createTestUser(getDatabase());
+    for (const cookie of ['lt_session=%', 'lt_session=%E0%A4%A', 'lt_session=%zz; lt_csrf=%', 'lt_csrf=%; lt_session=abc%', 'lt_session', '=; ;=%']) {
+      const response = await call(listKeys, { path: '/api/keys', headers: { cookie } });
+      expect(response.status, cookie).toBe(401);
+      expect((await response.json()).error.code).toBe('unauthorized');
+    }
+    const logoutResponse = await call(logout, { method: 'POST', path: '/api/auth/logout', headers: { cookie: 'lt_session=%' } });
+    expect(logoutResponse.status).toBe(401);
+    // An API key still works beside a broken cookie.
+    expect((await call(listKeys, { path: '/api/keys', apiKey: user.apiKey, headers: { cookie: 'lt_session=%' } })).status).toBe(200);
+  });
+
+  it('answers a malformed Origin or device cookie on sign-in with a 4xx, never a 500', async () => {
+    const user = await createTestUser(getDatabase());
+    for (const origin of ['not a url', 'http://', 'http://[::1', '%']) {
+      const response = await call(login, { path: '/api/auth/login', body: { email: user.email, password: user.password }, headers: { origin } });
+      expect(response.status, origin).toBe(403);
+    }
+    const withBrokenDevice = await call(login, { path: '/api/auth/login', body: { email: user.email, password: user.password }, headers: { cookie: 'lt_device=%' } });
+    expect(withBrokenDevice.status).toBe(200);
+  });
+
+  it('does not trust X-Forwarded-Host for the origin check unless TRUST_PROXY says a proxy sets it', async () => {
+    const user = await createTestUser(getDatabase());
+    const { cookie, csrf } = cookiesFrom(await call(login, { path: '/api/auth/login', body: { email: user.email, password: user.password } }));
+    const write = (headers: Record<string, string>) => call(createKey, { path: '/api/keys', headers: { cookie, 'x-csrf-token': csrf, host: 'llmtrace.internal:3000', ...headers }, body: { name: 'x' } });
+    const forged = { origin: 'https://evil.example', 'x-forwarded-host': 'evil.example' };
+    expect((await write(forged)).status).toBe(403);
+    expect((await write({ origin: 'http://llmtrace.internal:3000' })).status).toBe(201);
+
+    const previous = process.env.TRUST_PROXY;
+    process.env.TRUST_PROXY = 'true';
+    try {
+      expect((await write({ origin: 'https://traces.example.com', 'x-forwarded-host': 'traces.example.com' })).status).toBe(201);
+      // The proxy appends to what the client sent: only its own (last) entry counts.
+      expect((await write({ origin: 'https://evil.example', 'x-forwarded-host': 'evil.example, traces.example.com' })).status).toBe(403);
+    } finally {
+      if (previous === undefined) delete process.env.TRUST_PROXY;
+      else process.env.TRUST_PROXY = previous;
+    }
+  });
+
+  it('creates a user and their first key in one transaction: a failed key leaves no user behind', async () => {
+    const database = getDatabase();
+    const email = `atomic.${Date.now()}@example.test`;
+    await database.exec(`
+      CREATE FUNCTION refuse_key() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'key refused'; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER refuse_key BEFORE INSERT ON api_keys FOR EACH ROW EXECUTE FUNCTION refuse_key();`);
+    try {
+      await expect(createUserAccount(database, { email, password: 'a long password' })).rejects.toThrow();
+    } finally {
+      await database.exec('DROP TRIGGER refuse_key ON api_keys; DROP FUNCTION refuse_key();');
+    }
+    expect(await database.query('SELECT id FROM users WHERE email = $1', [email])).toEqual([]);
+    const { user, apiKey } = await createUserAccount(database, { email, password: 'a long password' });
+    expect((await call(listKeys, { path: '/api/keys', apiKey })).status).toBe(200);
+    expect(user.email).toBe(email);
+  });
+
+  it('gives one user and one conflict when the same email is created twice at once', async () => {
+    const email = `twice.${Date.now()}@example.test`;
+    const results = await Promise.allSettled([0, 1, 2].map(() => createUserAccount(getDatabase(), { email, password: 'a long password' })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const result of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(result.reason).toMatchObject({ code: 'conflict', status: 409 });
+    }
+    expect(await getDatabase().query('SELECT id FROM users WHERE email = $1', [email])).toHaveLength(1);
   });
 
   it('stores passwords as argon2id hashes', async () => {

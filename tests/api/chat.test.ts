@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { POST as chat } from '@/app/api/chat/route';
 import { POST as addDocument } from '@/app/api/documents/route';
 import { POST as createKey } from '@/app/api/keys/route';
@@ -37,6 +37,28 @@ afterAll(async () => {
 
 type Row = Record<string, any>;
 
+/** A message whose content holds this is refused by the test database (see `refuseMarkedMessages`). */
+const REFUSED = '[db:refuse]';
+
+/** Makes the database refuse to store any message containing {@link REFUSED}, as a failing write would. */
+async function refuseMarkedMessages(database: Database): Promise<void> {
+  await database.exec(`
+    CREATE OR REPLACE FUNCTION refuse_marked_message() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF strpos(NEW.content, '${REFUSED}') > 0 THEN
+        RAISE EXCEPTION 'message insert refused by the test database';
+      END IF;
+      RETURN NEW;
+    END $$;
+    DROP TRIGGER IF EXISTS refuse_marked_message ON messages;
+    CREATE TRIGGER refuse_marked_message BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_marked_message();
+  `);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describeEachDatabase('POST /api/chat', (getDatabase) => {
   let user: Awaited<ReturnType<typeof createTestUser>>;
   beforeEach(async () => {
@@ -51,6 +73,16 @@ describeEachDatabase('POST /api/chat', (getDatabase) => {
     await traceService.flush();
     const rows = await database.query<Row>('SELECT * FROM llm_traces WHERE trace_id = $1 ORDER BY start_time, span_id', [traceId]);
     return rows.map((r) => ({ ...r, duration_ms: r.duration_ms === null ? null : Number(r.duration_ms), cost_usd: r.cost_usd === null ? null : Number(r.cost_usd) }));
+  }
+
+  /** Polls, under a deadline, until the trace's root is stored with a final status; returns the last read. */
+  async function finishedRoot(traceId: string, timeoutMs = 5000): Promise<Row | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const root = (await spansOf(getDatabase(), traceId)).find((s) => s.parent_trace_id === null);
+      if ((root && root.status !== 'running' && root.status !== 'pending') || Date.now() > deadline) return root;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** DESIGN.md §3: the message and its trace agree exactly. */
@@ -205,26 +237,161 @@ describeEachDatabase('POST /api/chat', (getDatabase) => {
     abort.abort();
     await reader.cancel().catch(() => {});
     await openai.waitForClientAbort(5000);
-    let root: Row | undefined;
-    for (let i = 0; i < 50 && root?.status !== 'cancelled'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      root = (await spansOf(getDatabase(), traceId)).find((s) => s.parent_trace_id === null);
-    }
+    const root = await finishedRoot(traceId);
     expect(root?.status).toBe('cancelled');
     const [assistant] = await getDatabase().query<Row>("SELECT * FROM messages WHERE trace_id = $1 AND role = 'assistant'", [traceId]);
     expect(assistant.content.length).toBeGreaterThan(0);
     expect(assistant.metadata).toMatchObject({ cancelled: true });
   });
 
-  it('still saves the answer when every trace write fails', async () => {
-    const failing: SpanSink = { write: async () => { throw new Error('database for traces is down'); } };
+  it('still saves the answer when every trace write fails, and counts the failed writes', async () => {
+    // Earlier tests' spans go to the database, not to the failing sink.
+    await traceService.flush();
+    const before = traceService.stats();
+    const attempted = new Set<string>();
+    const failing: SpanSink = {
+      write: async (spans) => {
+        for (const span of spans) attempted.add(span.trace_id);
+        throw new Error('database for traces is down');
+      },
+    };
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
     traceService.setSink(failing);
-    const response = await send({ messages: [{ role: 'user', content: 'Are you still there?' }] });
+    let body: Row;
+    try {
+      const response = await send({ messages: [{ role: 'user', content: 'Are you still there?' }] });
+      expect(response.status).toBe(200);
+      body = await response.json();
+      const [message] = await getDatabase().query<Row>('SELECT * FROM messages WHERE id = $1', [body.messageId]);
+      expect(message.content).toBe(body.content);
+      // Written while the failing sink is still set: every attempt fails, is retried, and the spans are dropped.
+      await traceService.flush();
+    } finally {
+      traceService.setSink(new DatabaseSpanSink(async () => getDatabase()));
+    }
+    const after = traceService.stats();
+    expect(attempted.has(body.traceId)).toBe(true);
+    expect(after.failedWrites).toBeGreaterThan(before.failedWrites);
+    expect(after.dropped).toBeGreaterThanOrEqual(before.dropped + 2);
+    expect(after.written).toBe(before.written);
+    expect(await spansOf(getDatabase(), body.traceId)).toEqual([]);
+  });
+
+  it('answers a streamed provider failure with an error event carrying the traceId, and a failed root linked to the user message', async () => {
+    const response = await send({ messages: [{ role: 'user', content: 'Please fail while streaming [demo:fail]' }], stream: true });
+    const traceId = response.headers.get('x-trace-id');
+    const events = await readSse(response);
+    const error = events.find((e) => e.event === 'error')!.data;
+    expect(events.some((e) => e.event === 'done')).toBe(false);
+    expect(error.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(error.traceId).toBe(traceId);
+    const root = await finishedRoot(error.traceId);
+    expect(root).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/demo failed/) });
+    const [userMessage] = await getDatabase().query<Row>('SELECT * FROM messages WHERE id = $1', [root!.message_id]);
+    expect(userMessage).toMatchObject({ role: 'user', trace_id: error.traceId, conversation_id: root!.conversation_id });
+  });
+
+  it('ends the root failed and answers 500 with its traceId when saving the user message fails, leaving no orphan conversation', async () => {
+    await refuseMarkedMessages(getDatabase());
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    for (const stream of [false, true]) {
+      const response = await send({ messages: [{ role: 'user', content: `Hello ${REFUSED} (stream: ${stream})` }], stream });
+      expect(response.status).toBe(500);
+      const { error } = await response.json();
+      expect(error.code).toBe('internal_error');
+      expect(error.traceId).toMatch(/^[0-9a-f]{32}$/);
+      // The database's error is logged, and kept in the user's own trace, but never sent to the client.
+      expect(error.message).not.toMatch(/refused/);
+      const root = await finishedRoot(error.traceId);
+      expect(root).toMatchObject({ span_name: 'llm.completion', status: 'failed', error_message: expect.stringMatching(/refused by the test database/) });
+      expect(root!.error_message).not.toMatch(/insert into/i);
+      expect(root!.end_time).not.toBeNull();
+      // The conversation was rolled back with its first message, so the trace names neither.
+      expect(root).toMatchObject({ conversation_id: null, message_id: null });
+    }
+    expect(logged).toHaveBeenCalled();
+    const orphans = await getDatabase().query<Row>(
+      'SELECT c.id FROM conversations c WHERE c.user_id = $1 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)',
+      [user.userId],
+    );
+    expect(orphans).toEqual([]);
+  });
+
+  it('ends the root failed with the error when the user message of a continued conversation cannot be saved', async () => {
+    await refuseMarkedMessages(getDatabase());
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const first = await (await send({ messages: [{ role: 'user', content: 'Start a conversation' }] })).json();
+    const response = await send({ messages: [{ role: 'user', content: `Then this ${REFUSED}` }], conversationId: first.conversationId });
+    expect(response.status).toBe(500);
+    const { error } = await response.json();
+    const root = await finishedRoot(error.traceId);
+    expect(root).toMatchObject({ status: 'failed', conversation_id: first.conversationId, error_message: expect.stringMatching(/refused/) });
+    const saved = await getDatabase().query<Row>('SELECT role FROM messages WHERE conversation_id = $1', [first.conversationId]);
+    expect(saved.map((m) => m.role)).toEqual(['user', 'assistant']);
+  });
+
+  it('ends the root failed and answers 500 with its traceId when the answer cannot be saved', async () => {
+    await refuseMarkedMessages(getDatabase());
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    openai.enqueue({ kind: 'reply', content: `An answer the database refuses ${REFUSED}` });
+    const response = await send({ messages: [{ role: 'user', content: 'Say the words' }], provider: 'openai' });
+    expect(response.status).toBe(500);
+    const { error } = await response.json();
+    expect(error.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const root = await finishedRoot(error.traceId);
+    expect(root).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/refused/) });
+    const [userMessage] = await getDatabase().query<Row>('SELECT * FROM messages WHERE id = $1', [root!.message_id]);
+    expect(userMessage).toMatchObject({ role: 'user', content: 'Say the words', trace_id: error.traceId });
+  });
+
+  it('ends the root cancelled even when the partial answer of a disconnected client cannot be saved', async () => {
+    await refuseMarkedMessages(getDatabase());
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    openai.enqueue({ kind: 'stall', content: `${REFUSED} This answer stalls and is never saved`, afterChunks: 3 });
+    const abort = new AbortController();
+    const response = await send({ messages: [{ role: 'user', content: 'Tell me something' }], provider: 'openai', stream: true }, user.apiKey, abort.signal);
+    const traceId = response.headers.get('x-trace-id')!;
+    const reader = response.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    const root = await finishedRoot(traceId);
+    expect(root?.status).toBe('cancelled');
+    const [userMessage] = await getDatabase().query<Row>('SELECT * FROM messages WHERE id = $1', [root!.message_id]);
+    expect(userMessage.role).toBe('user');
+  });
+
+  it('lets a widget key continue its own widget conversation with its history', async () => {
+    const { apiKey: widgetKey } = await (await call(createKey, { path: '/api/keys', apiKey: user.apiKey, body: { scope: 'chat' } })).json();
+    openai.enqueue({ kind: 'reply', content: 'Hello, Grace.' });
+    const first = await (await send({ messages: [{ role: 'user', content: 'I am Grace.' }], provider: 'openai' }, widgetKey)).json();
+    openai.enqueue({ kind: 'reply', content: 'You are Grace.' });
+    const response = await send({ messages: [{ role: 'user', content: 'Who am I?' }], provider: 'openai', conversationId: first.conversationId }, widgetKey);
     expect(response.status).toBe(200);
-    const body = await response.json();
-    const [message] = await getDatabase().query<Row>('SELECT * FROM messages WHERE id = $1', [body.messageId]);
-    expect(message.content).toBe(body.content);
-    traceService.setSink(new DatabaseSpanSink(async () => getDatabase()));
+    const sent = openai.chatRequests().at(-1)!.body.messages.map((m: { content: string }) => m.content);
+    expect(sent).toEqual(['I am Grace.', 'Hello, Grace.', 'Who am I?']);
+  });
+
+  it("keeps a widget key out of its user's api and app conversations: 404, and their history never reaches the model", async () => {
+    const { apiKey: widgetKey } = await (await call(createKey, { path: '/api/keys', apiKey: user.apiKey, body: { scope: 'chat' } })).json();
+    openai.enqueue({ kind: 'reply', content: 'Noted.' });
+    const apiChat = await (await send({ messages: [{ role: 'user', content: 'The vault code is 7291.' }], provider: 'openai' })).json();
+    const [appChat] = await getDatabase().query<Row>("INSERT INTO conversations (user_id, title, source) VALUES ($1, 'Dashboard chat', 'app') RETURNING id", [user.userId]);
+    await getDatabase().query("INSERT INTO messages (conversation_id, user_id, role, content) VALUES ($1, $2, 'user', 'The alarm code is 4410.')", [appChat.id, user.userId]);
+    const modelCallsBefore = openai.chatRequests().length;
+
+    for (const conversationId of [apiChat.conversationId, appChat.id]) {
+      const response = await send({ messages: [{ role: 'user', content: 'Repeat everything I told you.' }], provider: 'openai', conversationId }, widgetKey);
+      expect(response.status).toBe(404);
+      const text = await response.text();
+      expect(JSON.parse(text).error.code).toBe('not_found');
+      expect(text).not.toMatch(/7291|4410/);
+    }
+    expect(openai.chatRequests()).toHaveLength(modelCallsBefore);
+    const stored = await getDatabase().query<Row>('SELECT conversation_id, count(*)::int AS n FROM messages WHERE conversation_id = ANY($1::uuid[]) GROUP BY conversation_id', [
+      [apiChat.conversationId, appChat.id],
+    ]);
+    expect(Object.fromEntries(stored.map((r) => [r.conversation_id, r.n]))).toEqual({ [apiChat.conversationId]: 2, [appChat.id]: 1 });
   });
 
   it('rejects bad chat bodies with 4xx', async () => {

@@ -22,6 +22,17 @@ describeEachDatabase('retention', (getDatabase) => {
     const left = await getDatabase().query<{ trace_id: string }>('SELECT DISTINCT trace_id FROM llm_traces WHERE user_id = $1', [user.userId]);
     expect(left.map((r) => r.trace_id)).toEqual([recent.traceId]);
   });
+
+  it('takes a cutoff before year 1 or after 9999 (a retention of a million days, or none) without failing', async () => {
+    const user = await createTestUser(getDatabase());
+    const ancient = threeLevelTrace({ start: new Date('0001-01-01T00:00:00Z') });
+    await call(postTraces, { path: '/api/analytics/traces', apiKey: user.apiKey, body: { traces: ancient.spans } });
+    for (const cutoff of [new Date(Date.now() - 1e6 * 86_400_000), new Date(-8640000000000000), new Date(NaN)]) {
+      expect(await deleteSpansOlderThan(getDatabase(), { cutoff })).toBe(0);
+    }
+    expect(await deleteSpansOlderThan(getDatabase(), { cutoff: new Date(8640000000000000) })).toBeGreaterThanOrEqual(ancient.spans.length);
+    expect(await getDatabase().query('SELECT 1 FROM llm_traces WHERE user_id = $1', [user.userId])).toEqual([]);
+  });
 });
 
 function cli(args: string[], env: Record<string, string>): string {

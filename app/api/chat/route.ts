@@ -2,7 +2,7 @@ import { prepareChat } from '@/lib/chat/pipeline';
 import { ChatRequestBody } from '@/lib/chat/schema';
 import { chatEventStream } from '@/lib/chat/sse';
 import { parseJsonBody } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,3 +18,5 @@ export const POST = authenticated(
   },
   { allowChatScope: true },
 );
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

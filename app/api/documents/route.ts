@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { insertDocument } from '@/lib/db/queries/chat';
 import { parseJsonBody } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 
 const DocumentBody = z.object({
   title: z.string().trim().min(1).max(500),
@@ -14,3 +14,5 @@ export const POST = authenticated(async ({ request, database, principal }) => {
   const document = await insertDocument(database, { userId: principal.userId, title, content });
   return Response.json({ document }, { status: 201 });
 });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

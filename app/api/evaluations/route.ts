@@ -1,5 +1,5 @@
 import { parseJsonBody } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { EvaluationBody, createEvaluation } from '@/lib/quality/evaluations';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +10,5 @@ export const POST = authenticated(async ({ request, database, principal }) => {
   const evaluation = await createEvaluation(database, { userId: principal.userId, body });
   return Response.json({ evaluation }, { status: 201 });
 });
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

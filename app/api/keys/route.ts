@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createApiKey } from '@/lib/auth/accounts';
 import { listApiKeys } from '@/lib/db/queries/accounts';
 import { parseJsonBody } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 
 const CreateKeyBody = z.object({
   name: z.string().trim().min(1).max(100).default('API key'),
@@ -23,3 +23,5 @@ export const POST = authenticated(async ({ request, database, principal }) => {
     { status: 201 },
   );
 });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST');

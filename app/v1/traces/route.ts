@@ -1,4 +1,4 @@
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { ingestOtlp } from '@/lib/otlp/ingest';
 import { withOtlpErrors } from '@/lib/otlp/status';
 
@@ -6,3 +6,5 @@ export const dynamic = 'force-dynamic';
 
 /** OTLP/HTTP trace ingest (protobuf or JSON, gzip or deflate): `OTEL_EXPORTER_OTLP_ENDPOINT=http://host:3000`. */
 export const POST = withOtlpErrors(authenticated(async ({ request, database, principal }) => ingestOtlp(database, { userId: principal.userId, request })));
+
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

@@ -1,50 +1,37 @@
 import 'server-only';
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
-import type { Database } from '../client';
-import { apiKeys, sessions, users, type ApiKey, type User } from '../schema';
+import type { Queryable } from '../client';
+import { apiKeys, sessions, trustedDevices, users, type ApiKey, type User } from '../schema';
 
-export async function insertUser(database: Database, { email, passwordHash }: { email: string; passwordHash: string }): Promise<User> {
+export async function insertUser(database: Queryable, { email, passwordHash }: { email: string; passwordHash: string }): Promise<User> {
   const [user] = await database.db.insert(users).values({ email: email.trim().toLowerCase(), passwordHash }).returning();
   return user;
 }
 
-export async function findUserByEmail(database: Database, { email }: { email: string }): Promise<User | null> {
+export async function findUserByEmail(database: Queryable, { email }: { email: string }): Promise<User | null> {
   const [user] = await database.db.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`).limit(1);
   return user ?? null;
 }
 
-export async function findUserById(database: Database, { userId }: { userId: string }): Promise<User | null> {
+export async function findUserById(database: Queryable, { userId }: { userId: string }): Promise<User | null> {
   const [user] = await database.db.select().from(users).where(eq(users.id, userId)).limit(1);
   return user ?? null;
 }
 
-export async function countUsers(database: Database): Promise<number> {
+export async function countUsers(database: Queryable): Promise<number> {
   const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(users);
   return Number(row?.n ?? 0);
 }
 
-export async function recordFailedLogin(database: Database, { userId, lockedUntil }: { userId: string; lockedUntil: Date | null }) {
-  const [row] = await database.db
-    .update(users)
-    .set({ failedLoginCount: sql`${users.failedLoginCount} + 1`, lockedUntil })
-    .where(eq(users.id, userId))
-    .returning({ failedLoginCount: users.failedLoginCount });
-  return row?.failedLoginCount ?? 0;
-}
-
-export async function resetFailedLogins(database: Database, { userId }: { userId: string }) {
-  await database.db.update(users).set({ failedLoginCount: 0, lockedUntil: null }).where(eq(users.id, userId));
-}
-
 export async function insertApiKey(
-  database: Database,
+  database: Queryable,
   values: { userId: string; name: string; prefix: string; keyHash: string; scope: 'full' | 'chat' },
 ): Promise<ApiKey> {
   const [key] = await database.db.insert(apiKeys).values(values).returning();
   return key;
 }
 
-export async function listApiKeys(database: Database, { userId }: { userId: string }) {
+export async function listApiKeys(database: Queryable, { userId }: { userId: string }) {
   return database.db
     .select({
       id: apiKeys.id,
@@ -60,7 +47,7 @@ export async function listApiKeys(database: Database, { userId }: { userId: stri
     .orderBy(desc(apiKeys.createdAt));
 }
 
-export async function revokeApiKey(database: Database, { userId, keyId }: { userId: string; keyId: string }): Promise<boolean> {
+export async function revokeApiKey(database: Queryable, { userId, keyId }: { userId: string; keyId: string }): Promise<boolean> {
   const rows = await database.db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
@@ -70,7 +57,7 @@ export async function revokeApiKey(database: Database, { userId, keyId }: { user
 }
 
 /** The live key with this hash, and its owner; marks it used (at most once a minute, to spare writes). */
-export async function useApiKeyByHash(database: Database, { keyHash }: { keyHash: string }) {
+export async function useApiKeyByHash(database: Queryable, { keyHash }: { keyHash: string }) {
   const [row] = await database.db
     .select({ key: apiKeys, email: users.email })
     .from(apiKeys)
@@ -86,14 +73,14 @@ export async function useApiKeyByHash(database: Database, { keyHash }: { keyHash
 }
 
 export async function insertSession(
-  database: Database,
+  database: Queryable,
   values: { userId: string; tokenHash: string; csrfToken: string; expiresAt: Date },
 ) {
   const [session] = await database.db.insert(sessions).values(values).returning();
   return session;
 }
 
-export async function findSessionByHash(database: Database, { tokenHash }: { tokenHash: string }) {
+export async function findSessionByHash(database: Queryable, { tokenHash }: { tokenHash: string }) {
   const [row] = await database.db
     .select({ session: sessions, email: users.email })
     .from(sessions)
@@ -103,10 +90,28 @@ export async function findSessionByHash(database: Database, { tokenHash }: { tok
   return row ?? null;
 }
 
-export async function deleteSessionByHash(database: Database, { tokenHash }: { tokenHash: string }) {
+export async function deleteSessionByHash(database: Queryable, { tokenHash }: { tokenHash: string }) {
   await database.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
 }
 
-export async function deleteExpiredSessions(database: Database) {
+export async function deleteExpiredSessions(database: Queryable) {
   await database.db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+}
+
+/** Whether this browser's device token has signed in to the account with this email before. */
+export async function isTrustedDevice(database: Queryable, { tokenHash, email }: { tokenHash: string; email: string }): Promise<boolean> {
+  const rows = await database.db
+    .select({ userId: trustedDevices.userId })
+    .from(trustedDevices)
+    .innerJoin(users, eq(users.id, trustedDevices.userId))
+    .where(and(eq(trustedDevices.tokenHash, tokenHash), sql`lower(${users.email}) = ${email.trim().toLowerCase()}`))
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function trustDevice(database: Queryable, { tokenHash, userId }: { tokenHash: string; userId: string }) {
+  await database.db
+    .insert(trustedDevices)
+    .values({ tokenHash, userId })
+    .onConflictDoUpdate({ target: [trustedDevices.tokenHash, trustedDevices.userId], set: { lastUsedAt: new Date() } });
 }

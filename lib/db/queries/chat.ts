@@ -1,21 +1,52 @@
 import 'server-only';
-import { and, asc, eq } from 'drizzle-orm';
-import type { Database } from '../client';
+import { sanitizeJson, sanitizeText } from '@/lib/text/sanitize';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Database, Queryable } from '../client';
 import { conversations, documents, messages, type Message } from '../schema';
 
-export async function insertConversation(
+/** Where a conversation was started: the dashboard, the API with a full key, or a chat-scope (widget) key. */
+export type ConversationSource = 'app' | 'api' | 'widget';
+
+type NewMessage = typeof messages.$inferInsert;
+
+/**
+ * Creates a conversation together with its first message, in one transaction: either both are
+ * stored or neither.
+ *
+ * @example
+ * const { conversation, message } = await createConversation(database, {
+ *   userId, title: 'Refunds', source: 'api', firstMessage: { role: 'user', content: 'Hi', traceId },
+ * });
+ */
+export async function createConversation(
   database: Database,
-  { userId, title, source }: { userId: string; title: string; source: 'app' | 'api' | 'widget' },
+  { userId, title, source, firstMessage }: { userId: string; title: string; source: ConversationSource; firstMessage: Omit<NewMessage, 'conversationId' | 'userId'> },
 ) {
-  const [row] = await database.db.insert(conversations).values({ userId, title, source }).returning();
-  return row;
+  return database.transaction(async (tx) => {
+    const [conversation] = await tx.db.insert(conversations).values({ userId, title, source }).returning();
+    const message = await insertMessage(tx, { ...firstMessage, conversationId: conversation.id, userId });
+    return { conversation, message };
+  });
 }
 
-export async function findConversation(database: Database, { userId, conversationId }: { userId: string; conversationId: string }) {
+/**
+ * The user's conversation with that id, or null. With `sources`, a conversation started elsewhere
+ * is treated as absent too (a widget key sees only widget conversations).
+ */
+export async function findConversation(
+  database: Database,
+  { userId, conversationId, sources }: { userId: string; conversationId: string; sources?: readonly ConversationSource[] },
+) {
   const [row] = await database.db
     .select()
     .from(conversations)
-    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
+    .where(
+      and(
+        eq(conversations.id, conversationId),
+        eq(conversations.userId, userId),
+        sources === undefined ? undefined : inArray(conversations.source, [...sources]),
+      ),
+    )
     .limit(1);
   return row ?? null;
 }
@@ -28,10 +59,12 @@ export async function listConversationMessages(database: Database, { userId, con
     .orderBy(asc(messages.createdAt));
 }
 
-export async function insertMessage(database: Database, values: typeof messages.$inferInsert): Promise<Message> {
-  // Model output is untrusted: a NUL (which Postgres text refuses) becomes U+FFFD.
-  const content = values.content?.includes('\0') ? values.content.replaceAll('\0', '\uFFFD') : values.content;
-  const [row] = await database.db.insert(messages).values({ ...values, content }).returning();
+/** Saves one message, on its own or inside the caller's transaction. */
+export async function insertMessage(database: Queryable, values: NewMessage): Promise<Message> {
+  // Model output is untrusted: a NUL or a lone surrogate (which Postgres refuses) becomes U+FFFD.
+  const content = values.content === undefined ? undefined : sanitizeText(values.content);
+  const metadata = values.metadata == null ? values.metadata : sanitizeJson(values.metadata);
+  const [row] = await database.db.insert(messages).values({ ...values, content, metadata }).returning();
   return row;
 }
 

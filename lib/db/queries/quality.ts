@@ -1,5 +1,7 @@
 import 'server-only';
 import type { Database } from '../client';
+import { MAX_STORABLE_MS, parsePgTimestamp } from '../timestamps';
+import { UUID_TEXT } from './traces';
 
 /** An evaluation as the API shows it: `message_evaluations` column names, ISO timestamps. */
 export interface ApiEvaluation {
@@ -47,7 +49,7 @@ export interface EvaluationCursor {
 type Row = Record<string, unknown>;
 
 function iso(value: unknown): string {
-  return (value instanceof Date ? value : new Date(String(value))).toISOString();
+  return (value instanceof Date ? value : parsePgTimestamp(String(value))).toISOString();
 }
 
 function numberOrNull(value: unknown): number | null {
@@ -131,10 +133,18 @@ export function encodeEvaluationCursor(cursor: EvaluationCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAtUs, cursor.id])).toString('base64url');
 }
 
+/** The last storable instant, in microseconds since the epoch. */
+const MAX_CURSOR_US = BigInt(MAX_STORABLE_MS) * 1000n + 999n;
+
+/**
+ * The position {@link encodeEvaluationCursor} wrote, or null for anything else: microseconds of a
+ * storable instant and a uuid, so the query cannot fail on them.
+ */
 export function decodeEvaluationCursor(value: string): EvaluationCursor | null {
   try {
-    const [createdAtUs, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAtUs !== 'string' || !/^\d{1,18}$/.test(createdAtUs) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const [createdAtUs, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAtUs !== 'string' || !/^\d{1,18}$/.test(createdAtUs) || BigInt(createdAtUs) > MAX_CURSOR_US) return null;
+    if (typeof id !== 'string' || !UUID_TEXT.test(id)) return null;
     return { createdAtUs, id };
   } catch {
     return null;

@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Database } from '../client';
+import { parsePgTimestamp } from '../timestamps';
 import { COUNTS_USAGE, LISTED_ROOT } from './traces';
 
 const MINUTE = 60_000;
@@ -87,7 +88,8 @@ const ROOTS_IN_RANGE = `t.user_id = $1 AND ${LISTED_ROOT('t')} AND t.start_time 
 /** Spans whose usage counts (each model call once, DESIGN §3) that started in [from, to). */
 const USAGE_IN_RANGE = `t.user_id = $1 AND ${COUNTS_USAGE('t')} AND t.start_time >= $2 AND t.start_time < $3`;
 
-const TOKENS_USED = '(coalesce(t.input_tokens, 0) + coalesce(t.output_tokens, 0) + coalesce(t.total_tokens, 0)) > 0';
+/** Counts are never negative; compared one by one, since their sum may not fit an integer. */
+const TOKENS_USED = '(t.input_tokens > 0 OR t.output_tokens > 0 OR t.total_tokens > 0)';
 
 /** Requests, errors and latency: over roots. */
 const REQUEST_AGGREGATES = `
@@ -138,7 +140,7 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
     database.query<Row>(`SELECT ${bucket} AS bucket, ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE} GROUP BY 1`, [...range, interval]),
     database.query<Row>(
       `SELECT t.model_name, t.model_provider, count(*)::int AS requests, sum(t.cost_usd) AS cost_usd,
-         coalesce(sum(coalesce(t.total_tokens, coalesce(t.input_tokens, 0) + coalesce(t.output_tokens, 0))), 0) AS tokens,
+         coalesce(sum(coalesce(t.total_tokens, coalesce(t.input_tokens, 0)::bigint + coalesce(t.output_tokens, 0))), 0) AS tokens,
          count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests
        FROM llm_traces t WHERE ${USAGE_IN_RANGE}
        GROUP BY t.model_name, t.model_provider
@@ -164,7 +166,7 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
 
   const byStart = new Map<number, Row>();
   for (const row of [...requestBuckets, ...usageBuckets]) {
-    const start = new Date(row.bucket as string | Date).getTime();
+    const start = (row.bucket instanceof Date ? row.bucket : parsePgTimestamp(String(row.bucket))).getTime();
     byStart.set(start, { ...byStart.get(start), ...row });
   }
   const series: StatsBucket[] = [];

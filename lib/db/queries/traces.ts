@@ -1,5 +1,8 @@
 import 'server-only';
+import { toStorableJson } from '@/lib/text/sanitize';
 import type { Database } from '../client';
+import { isDataError, RowsNotSerializableError } from '../errors';
+import { isStorableInstant, MAX_STORABLE_MS, MIN_STORABLE_MS, parsePgTimestamp } from '../timestamps';
 
 /** The columns every span has, in the `llm_traces` names; timestamps differ by where the span is. */
 interface SpanFields {
@@ -162,9 +165,6 @@ function dedupe(rows: SpanRow[]): SpanRow[] {
   return [...byKey.values()];
 }
 
-/** `\u0000` escapes (not preceded by an escaping backslash): Postgres text and jsonb refuse U+0000. */
-const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
-
 /**
  * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction: the
  * upsert, then the orphan and roll-up flags of the spans around them.
@@ -172,15 +172,55 @@ const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const unique = dedupe(rows);
-  // A NUL in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
-  const json = JSON.stringify(unique).replace(ESCAPED_NUL, '$1\\ufffd');
+  let json: string;
+  try {
+    // A NUL or a lone surrogate anywhere in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
+    json = toStorableJson(unique);
+  } catch (error) {
+    throw new RowsNotSerializableError(error);
+  }
+  // The flag statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
+  const keys = JSON.stringify(unique.map(({ user_id, trace_id, span_id }) => ({ user_id, trace_id, span_id })));
   await database.transaction(async (tx) => {
-    if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [json]);
+    if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [keys]);
     await tx.query(UPSERT_SQL, [json]);
-    await tx.query(ADOPT_ORPHANS_SQL, [json]);
-    await tx.query(MARK_ROLLUPS_SQL, [json]);
+    await tx.query(ADOPT_ORPHANS_SQL, [keys]);
+    await tx.query(MARK_ROLLUPS_SQL, [keys]);
   });
   return unique.length;
+}
+
+/** A span the database refused, by its index in the rows given, with the database's error. */
+export interface RefusedSpan {
+  index: number;
+  error: unknown;
+}
+
+/**
+ * {@link upsertSpans}, except that a batch the database refuses because of its data is split in
+ * halves, and again, until each refused span stands alone: every other span is written, each part
+ * in its own transaction. One statement when nothing is refused; about 2·log2(n) more per refused
+ * span. A failure that is not the data's (the database is down) rejects; parts written before it
+ * stay written, and writing them again is harmless.
+ */
+export async function upsertSpansIsolating(database: Database, rows: SpanRow[]): Promise<RefusedSpan[]> {
+  const refused: RefusedSpan[] = [];
+  const write = async (start: number, end: number): Promise<void> => {
+    try {
+      await upsertSpans(database, rows.slice(start, end));
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (end - start === 1) {
+        refused.push({ index: start, error });
+        return;
+      }
+      const middle = (start + end) >>> 1;
+      await write(start, middle);
+      await write(middle, end);
+    }
+  };
+  await write(0, rows.length);
+  return refused;
 }
 
 /** The subset of `ids` that are messages (or conversations) of this user. */
@@ -198,7 +238,7 @@ const NUMERIC = ['duration_ms', 'cost_usd', 'time_to_first_token_ms'] as const;
 
 function iso(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(String(value))).toISOString();
+  return (value instanceof Date ? value : parsePgTimestamp(String(value))).toISOString();
 }
 
 export function toApiSpan(row: Row): ApiSpan {
@@ -283,10 +323,19 @@ export function encodeCursor(cursor: TraceListCursor): string {
   return Buffer.from(JSON.stringify([cursor.startTime, cursor.id])).toString('base64url');
 }
 
+/** A row id as Postgres' uuid type reads it. */
+export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The position {@link encodeCursor} wrote, or null for anything else: the time must be the
+ * `toISOString()` of a storable instant and the id a uuid, so the query cannot fail on them.
+ */
 export function decodeCursor(value: string): TraceListCursor | null {
   try {
-    const [startTime, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [string, string];
-    if (typeof startTime !== 'string' || Number.isNaN(Date.parse(startTime)) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const [startTime, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof startTime !== 'string' || typeof id !== 'string' || !UUID_TEXT.test(id)) return null;
+    const date = new Date(startTime);
+    if (!isStorableInstant(date) || date.toISOString() !== startTime) return null;
     return { startTime, id };
   } catch {
     return null;
@@ -340,7 +389,7 @@ const TRACE_TOTALS = `
   count(*)::int AS span_count,
   sum(s.input_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_input_tokens,
   sum(s.output_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_output_tokens,
-  sum(coalesce(s.total_tokens, s.input_tokens + s.output_tokens, s.input_tokens, s.output_tokens)) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_total_tokens,
+  sum(coalesce(s.total_tokens, s.input_tokens::bigint + s.output_tokens, s.input_tokens, s.output_tokens)) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_total_tokens,
   sum(s.cost_usd) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_cost_usd,
   (count(*) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.cost_usd IS NULL AND s.status NOT IN ('pending', 'running')))::int AS trace_unpriced_spans,
   (array_agg(DISTINCT s.model_name) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.model_name IS NOT NULL))[1:3] AS trace_models`;
@@ -408,13 +457,19 @@ export async function deleteTrace(database: Database, { userId, traceId }: { use
   return rows.length;
 }
 
-/** Deletes up to `batchSize` spans that started before `cutoff`; returns how many. */
+/**
+ * Deletes up to `batchSize` spans that started before `cutoff`; returns how many. Spans start in
+ * years 1–9999, so a cutoff before year 1 (a retention of a million days) deletes nothing, and one
+ * beyond 9999 is read as the last storable instant.
+ */
 export async function deleteSpansBefore(database: Database, { cutoff, batchSize }: { cutoff: Date; batchSize: number }): Promise<number> {
+  if (!(cutoff.getTime() > MIN_STORABLE_MS)) return 0;
+  const before = new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS));
   const rows = await database.query<{ n: number }>(
     `WITH doomed AS (SELECT id FROM llm_traces WHERE start_time < $1 LIMIT $2)
      , gone AS (DELETE FROM llm_traces t USING doomed WHERE t.id = doomed.id RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
-    [cutoff.toISOString(), batchSize],
+    [before.toISOString(), batchSize],
   );
   return Number(rows[0]?.n ?? 0);
 }

@@ -1,3 +1,5 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemorySpanSink, TraceService, currentSpan, runWithSpan, type SpanRecord } from '@/lib/tracing';
 
@@ -135,5 +137,67 @@ describe('withSpan', () => {
   it('returns the value of a synchronous fn', async () => {
     const { service } = setup();
     await expect(service.withSpan({ spanName: 'sync', operationType: 'other', userId }, () => 7)).resolves.toBe(7);
+  });
+});
+
+describe('withSpan and aborts', () => {
+  const aborts: Array<[string, () => unknown]> = [
+    ['a DOMException named AbortError (fetch, AbortSignal)', () => new DOMException('This operation was aborted', 'AbortError')],
+    ['an Error whose name is AbortError', () => Object.assign(new Error('stream closed by the client'), { name: 'AbortError' })],
+    ["openai's APIUserAbortError", () => new OpenAI.APIUserAbortError()],
+    ["anthropic's APIUserAbortError", () => new Anthropic.APIUserAbortError()],
+    ['an error whose name is APIUserAbortError', () => Object.assign(new Error('Request was aborted.'), { name: 'APIUserAbortError' })],
+  ];
+
+  it.each(aborts)('records %s as cancelled, not failed, and re-throws it unchanged', async (_kind, makeError) => {
+    const { service, spans } = setup();
+    const thrown = makeError();
+    const outcome = service.withSpan({ spanName: 'llm.call', operationType: 'llm_call', userId }, async () => {
+      await pause(1);
+      throw thrown;
+    });
+    await expect(outcome).rejects.toBe(thrown);
+    const span = (await spans())['llm.call'];
+    expect(span.status).toBe('cancelled');
+    expect(span.error_message).toBe((thrown as Error).message);
+    expect(span.end_time).not.toBeNull();
+  });
+
+  it("records whatever is thrown once the caller's signal fired as cancelled", async () => {
+    const { service, spans } = setup();
+    const controller = new AbortController();
+    const hangUp = new Error('socket hang up');
+    const outcome = service.withSpan({ spanName: 'tool.web_search', operationType: 'tool_call', userId, signal: controller.signal }, async () => {
+      controller.abort();
+      throw hangUp;
+    });
+    await expect(outcome).rejects.toBe(hangUp);
+    expect((await spans())['tool.web_search']).toMatchObject({ status: 'cancelled', error_message: 'socket hang up' });
+  });
+
+  it('keeps time-outs and ordinary errors failed, also with a signal that did not fire', async () => {
+    const { service, spans } = setup();
+    const signal = new AbortController().signal;
+    const timeout = new DOMException('The operation timed out.', 'TimeoutError');
+    await expect(service.withSpan({ spanName: 'tool.slow', operationType: 'tool_call', userId, signal }, () => Promise.reject(timeout))).rejects.toBe(timeout);
+    const broken = new TypeError('fetch failed');
+    await expect(service.withSpan({ spanName: 'llm.call', operationType: 'llm_call', userId, signal }, () => Promise.reject(broken))).rejects.toBe(broken);
+    const byName = await spans();
+    expect(byName['tool.slow']).toMatchObject({ status: 'failed', error_message: 'The operation timed out.' });
+    expect(byName['llm.call']).toMatchObject({ status: 'failed', error_message: 'fetch failed' });
+  });
+
+  it('cancels every span an abort passes through, up to the root', async () => {
+    const { service, spans } = setup();
+    const abort = new DOMException('This operation was aborted', 'AbortError');
+    const outcome = service.withSpan({ spanName: 'llm.completion', operationType: 'llm_call', userId }, () =>
+      service.withSpan({ spanName: 'llm.call', operationType: 'llm_call' }, async () => {
+        throw abort;
+      }),
+    );
+    await expect(outcome).rejects.toBe(abort);
+    const byName = await spans();
+    expect(byName['llm.call'].status).toBe('cancelled');
+    expect(byName['llm.completion'].status).toBe('cancelled');
   });
 });

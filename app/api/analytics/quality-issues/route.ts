@@ -1,5 +1,5 @@
 import { parseQuery } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { QualityIssuesQuery, queryQualityIssues } from '@/lib/quality/evaluations';
 
 export const dynamic = 'force-dynamic';
@@ -9,3 +9,5 @@ export const GET = authenticated(async ({ request, database, principal }) => {
   const query = parseQuery(request, QualityIssuesQuery);
   return Response.json(await queryQualityIssues(database, { userId: principal.userId, query }));
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

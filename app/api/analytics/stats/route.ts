@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { overviewStats } from '@/lib/db/queries/stats';
+import { isStorableInstant, STORABLE_RANGE_MESSAGE } from '@/lib/db/timestamps';
 import { parseQuery } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { optionalInstant } from '@/lib/http/params';
 
 export const dynamic = 'force-dynamic';
@@ -13,6 +14,10 @@ const MAX_RANGE_DAYS = 366;
 const StatsQuery = z.object({ from: optionalInstant, to: optionalInstant }).transform(({ from, to }, ctx) => {
   const end = to ?? new Date();
   const start = from ?? new Date(end.getTime() - DAY_MS);
+  if (!isStorableInstant(start)) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: `the default (a day before to) ${STORABLE_RANGE_MESSAGE}; send from` });
+    return z.NEVER;
+  }
   if (start.getTime() >= end.getTime()) {
     ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
     return z.NEVER;
@@ -29,3 +34,5 @@ export const GET = authenticated(async ({ request, database, principal }) => {
   const { from, to } = parseQuery(request, StatsQuery);
   return Response.json(await overviewStats(database, { userId: principal.userId, from, to }));
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

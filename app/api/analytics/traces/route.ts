@@ -1,5 +1,5 @@
 import { parseQuery } from '@/lib/http/body';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { ingestSpans } from '@/lib/traces/ingest';
 import { TraceQuery, queryTraces } from '@/lib/traces/queries';
 
@@ -13,3 +13,5 @@ export const GET = authenticated(async ({ request, database, principal }) => {
 export const POST = authenticated(async ({ request, database, principal }) => {
   return Response.json(await ingestSpans(database, { userId: principal.userId, request }));
 });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST');

@@ -1,6 +1,6 @@
 import { deleteTrace } from '@/lib/db/queries/traces';
 import { ApiError } from '@/lib/http/errors';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { parseTraceId } from '@/lib/traces/queries';
 
 export const DELETE = authenticated<{ traceId: string }>(async ({ database, principal, params }) => {
@@ -8,3 +8,5 @@ export const DELETE = authenticated<{ traceId: string }>(async ({ database, prin
   if (deleted === 0) throw new ApiError('not_found', 'No trace with that id.');
   return new Response(null, { status: 204 });
 });
+
+export const { GET, HEAD, POST, PUT, PATCH, OPTIONS } = otherMethods('DELETE');

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { decodeCursor, listRootSpans, type TraceListRow } from '@/lib/db/queries/traces';
 import { parseQuery } from '@/lib/http/body';
 import { ApiError } from '@/lib/http/errors';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { TraceQuery } from '@/lib/traces/queries';
-import { csvField } from '@/components/traces/csv';
+import { csvField } from '@/lib/export/csv';
 
 export const dynamic = 'force-dynamic';
 
@@ -102,3 +102,5 @@ export const GET = authenticated(async ({ request, database, principal }) => {
     },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

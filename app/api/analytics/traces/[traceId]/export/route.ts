@@ -1,6 +1,6 @@
 import { getTraceSpans } from '@/lib/db/queries/traces';
 import { ApiError } from '@/lib/http/errors';
-import { authenticated } from '@/lib/http/route';
+import { authenticated, otherMethods } from '@/lib/http/route';
 import { parseTraceId } from '@/lib/traces/queries';
 
 export const GET = authenticated<{ traceId: string }>(async ({ database, principal, params }) => {
@@ -12,3 +12,5 @@ export const GET = authenticated<{ traceId: string }>(async ({ database, princip
     headers: { 'content-type': 'application/json; charset=utf-8', 'content-disposition': `attachment; filename="trace-${traceId}.json"` },
   });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm';
+import { expect, it } from 'vitest';
+import { users } from '@/lib/db/schema';
+import { describeEachDatabase } from '../support/databases';
+
+describeEachDatabase('database.transaction', (getDatabase) => {
+  it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
+    const email = `tx.commit.${Date.now()}@example.test`;
+    const id = await getDatabase().transaction(async (tx) => {
+      const [user] = await tx.db.insert(users).values({ email, passwordHash: 'x' }).returning();
+      const seenRaw = await tx.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
+      expect(seenRaw.map((r) => r.id)).toEqual([user!.id]);
+      await tx.query("UPDATE users SET password_hash = 'y' WHERE id = $1", [user!.id]);
+      const [seenByDrizzle] = await tx.db.select().from(users).where(eq(users.id, user!.id));
+      expect(seenByDrizzle!.passwordHash).toBe('y');
+      return user!.id;
+    });
+    const [stored] = await getDatabase().db.select().from(users).where(eq(users.id, id));
+    expect(stored!.passwordHash).toBe('y');
+  });
+
+  it('rolls back Drizzle and raw writes together when the function throws', async () => {
+    const email = `tx.rollback.${Date.now()}@example.test`;
+    await expect(
+      getDatabase().transaction(async (tx) => {
+        await tx.db.insert(users).values({ email, passwordHash: 'x' });
+        await tx.query("INSERT INTO users (email, password_hash) VALUES ($1, 'x')", [`raw.${email}`]);
+        throw new Error('roll me back');
+      }),
+    ).rejects.toThrow('roll me back');
+    expect(await getDatabase().query('SELECT id FROM users WHERE email = ANY($1::text[])', [[email, `raw.${email}`]])).toEqual([]);
+  });
+
+  it('nests tx.db.transaction as a savepoint', async () => {
+    const email = `tx.nested.${Date.now()}@example.test`;
+    await getDatabase().transaction(async (tx) => {
+      await tx.db.insert(users).values({ email, passwordHash: 'outer' });
+      await expect(
+        tx.db.transaction(async (inner) => {
+          await inner.insert(users).values({ email: `inner.${email}`, passwordHash: 'inner' });
+          throw new Error('undo the inner part only');
+        }),
+      ).rejects.toThrow();
+    });
+    const rows = await getDatabase().query<{ email: string }>('SELECT email FROM users WHERE email LIKE $1', [`%${email}`]);
+    expect(rows.map((r) => r.email)).toEqual([email]);
+  });
+
+  it('tells the caller which database it runs on', async () => {
+    await getDatabase().transaction(async (tx) => expect(tx.kind).toBe(getDatabase().kind));
+  });
+});
