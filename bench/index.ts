@@ -9,9 +9,16 @@ import os from 'node:os';
 import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests/support/postgres-server';
 import { benchIngest, type IngestResult } from './ingest';
 import { benchTraceListQuery, type QueryResult } from './query';
+import type { ProxyBenchResult } from './proxy';
 import { benchTracingOverhead } from './tracing-overhead';
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The proxy bench in its own process, so the servers and spans of the other sections do not disturb it. */
+function proxyBench(): ProxyBenchResult {
+  const out = execFileSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'bench/proxy.ts'], { env: { ...process.env }, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
 
 function chatRound(tracing: boolean): { p50: number; p95: number } {
   const out = execFileSync(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'bench/chat-overhead.ts'], {
@@ -23,7 +30,7 @@ function chatRound(tracing: boolean): { p50: number; p95: number } {
 
 /** `npm run bench -- --only ingest` runs one section and prints it without rewriting docs/benchmarks.md. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const SECTIONS = ['overhead', 'ingest', 'query', 'chat'] as const;
+const SECTIONS = ['overhead', 'ingest', 'query', 'chat', 'proxy'] as const;
 if (only && !(SECTIONS as readonly string[]).includes(only)) {
   console.error(`--only takes one of: ${SECTIONS.join(', ')}`);
   process.exit(2);
@@ -120,6 +127,20 @@ async function main() {
     log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(on), 2)} |`);
     log();
     log(`**Added by tracing at p50: ${fmt(median(on) - median(off), 2)} ms** (a request with a tool call: 1 root, 2 llm.call and 1 tool span).`);
+  }
+  if (runs('proxy')) {
+    console.error('▶ 5/5 the proxy vs a direct call to the same local upstream (alternating requests)…');
+    const proxy = proxyBench();
+    const perRound = (xs: number[]) => xs.map((x) => fmt(x, 2)).join(', ');
+    log('## 5. The OpenAI-compatible proxy (DESIGN §8: ≤ 2 ms added at p50, and to the time to first token)');
+    log();
+    log(`${proxy.rounds} rounds of ${proxy.requestsPerRound} requests, direct and proxied alternating, against one local fake upstream; tracing on, spans written to PGlite.`);
+    log();
+    log('| | direct p50 (ms) | through the proxy p50 (ms) | added p50 (ms) | added, per round (ms) |');
+    log('|---|---:|---:|---:|---|');
+    log(`| whole answer | ${fmt(proxy.latency.directP50, 2)} | ${fmt(proxy.latency.proxyP50, 2)} | **${fmt(proxy.latency.addedP50, 2)}** | ${perRound(proxy.latency.addedPerRound)} |`);
+    log(`| time to first token (stream) | ${fmt(proxy.ttft.directP50, 2)} | ${fmt(proxy.ttft.proxyP50, 2)} | **${fmt(proxy.ttft.addedP50, 2)}** | ${perRound(proxy.ttft.addedPerRound)} |`);
+    log();
   }
   if (only) return;
   writeFileSync('docs/benchmarks.md', `${lines.join('\n')}\n`);

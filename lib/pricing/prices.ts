@@ -120,4 +120,10 @@ export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
   'ministral-3b': { input: 0.04, output: 0.04 },
   'open-mistral-nemo': { input: 0.15, output: 0.15 },
   'mistral-nemo': { input: 0.15, output: 0.15 },
+  // Embeddings: input tokens only.
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
+  'mistral-embed': { input: 0.1, output: 0 },
+  'gemini-embedding-001': { input: 0.15, output: 0 },
 };
