@@ -107,33 +107,39 @@ export const COUNTS_USAGE = (t: string) => `(NOT ${t}.usage_rollup AND ${HAS_USA
  * `usage_rollup` (children usually arrive first: they end first).
  */
 const UPSERT_SQL = `
-INSERT INTO llm_traces (${COLUMNS}, orphan, usage_rollup)
-SELECT ${COLUMNS},
-  r.parent_trace_id IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id),
-  EXISTS (
-    SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.parent_trace_id = r.span_id
-      AND (c.usage_rollup OR c.input_tokens IS NOT NULL OR c.output_tokens IS NOT NULL OR c.total_tokens IS NOT NULL OR c.cost_usd IS NOT NULL))
-FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
-ON CONFLICT (user_id, trace_id, span_id) DO UPDATE SET
-  ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n  ')},
-  orphan = EXCLUDED.orphan,
-  usage_rollup = llm_traces.usage_rollup OR EXCLUDED.usage_rollup
-WHERE NOT (llm_traces.status IN ('completed', 'failed', 'cancelled') AND EXCLUDED.status IN ('pending', 'running'))`;
+WITH written AS (
+  INSERT INTO llm_traces (${COLUMNS}, orphan, usage_rollup)
+  SELECT ${COLUMNS},
+    r.parent_trace_id IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id),
+    EXISTS (
+      SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.parent_trace_id = r.span_id
+        AND (c.usage_rollup OR c.input_tokens IS NOT NULL OR c.output_tokens IS NOT NULL OR c.total_tokens IS NOT NULL OR c.cost_usd IS NOT NULL))
+  FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
+  ON CONFLICT (user_id, trace_id, span_id) DO UPDATE SET
+    ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n    ')},
+    orphan = EXCLUDED.orphan,
+    usage_rollup = llm_traces.usage_rollup OR EXCLUDED.usage_rollup
+  WHERE NOT (llm_traces.status IN ('completed', 'failed', 'cancelled') AND EXCLUDED.status IN ('pending', 'running'))
+  RETURNING user_id, trace_id, parent_trace_id, usage_rollup OR ${HAS_USAGE('llm_traces')} AS reports_usage
+)
+SELECT DISTINCT user_id, trace_id, parent_trace_id AS span_id FROM written WHERE parent_trace_id IS NOT NULL AND reports_usage`;
 
-const BATCH_KEYS = `json_to_recordset($1::json) AS b(user_id uuid, trace_id text, span_id text)`;
+const BATCH_TRACES = `(SELECT DISTINCT user_id, trace_id FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text)) t`;
 
-/** Orphans whose parent came in this batch are roots no more. */
+/** Orphans of the batch's traces whose parent is now stored are roots no more: one index probe per trace. */
 const ADOPT_ORPHANS_SQL = `
-UPDATE llm_traces c SET orphan = false FROM ${BATCH_KEYS}
-WHERE c.orphan AND c.user_id = b.user_id AND c.trace_id = b.trace_id AND c.parent_trace_id = b.span_id`;
+UPDATE llm_traces c SET orphan = false FROM ${BATCH_TRACES}
+WHERE c.orphan AND c.user_id = t.user_id AND c.trace_id = t.trace_id
+  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id)`;
 
-/** Every ancestor of a span that reports usage (or rolls it up) becomes a roll-up; stops at ancestors already marked. */
+/**
+ * The parents of the written spans that report usage (or roll it up), and their ancestors, become
+ * roll-ups; the walk stops at an ancestor already marked, whose own ancestors are marked too.
+ */
 const MARK_ROLLUPS_SQL = `
 WITH RECURSIVE up AS (
-  SELECT t.user_id, t.trace_id, t.parent_trace_id AS span_id
-  FROM ${BATCH_KEYS} JOIN llm_traces t ON t.user_id = b.user_id AND t.trace_id = b.trace_id AND t.span_id = b.span_id
-  WHERE t.parent_trace_id IS NOT NULL AND (t.usage_rollup OR ${HAS_USAGE('t')})
+  SELECT user_id, trace_id, span_id FROM json_to_recordset($1::json) AS s(user_id uuid, trace_id text, span_id text)
   UNION
   SELECT p.user_id, p.trace_id, p.parent_trace_id
   FROM up JOIN llm_traces p ON p.user_id = up.user_id AND p.trace_id = up.trace_id AND p.span_id = up.span_id
@@ -148,7 +154,7 @@ WHERE t.user_id = up.user_id AND t.trace_id = up.trace_id AND t.span_id = up.spa
  */
 const LOCK_TRACES_SQL = `
 SELECT pg_advisory_xact_lock(k) FROM (
-  SELECT DISTINCT hashtextextended(b.user_id::text || b.trace_id, 0) AS k FROM ${BATCH_KEYS} ORDER BY k
+  SELECT DISTINCT hashtextextended(b.user_id::text || b.trace_id, 0) AS k FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text) ORDER BY k
 ) locks`;
 
 const OPEN_STATUSES = new Set(['pending', 'running']);
@@ -180,12 +186,12 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     throw new RowsNotSerializableError(error);
   }
   // The flag statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
-  const keys = JSON.stringify(unique.map(({ user_id, trace_id, span_id }) => ({ user_id, trace_id, span_id })));
+  const traces = JSON.stringify(unique.map(({ user_id, trace_id }) => ({ user_id, trace_id })));
   await database.transaction(async (tx) => {
-    if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [keys]);
-    await tx.query(UPSERT_SQL, [json]);
-    await tx.query(ADOPT_ORPHANS_SQL, [keys]);
-    await tx.query(MARK_ROLLUPS_SQL, [keys]);
+    if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [traces]);
+    const usageParents = await tx.query(UPSERT_SQL, [json]);
+    await tx.query(ADOPT_ORPHANS_SQL, [traces]);
+    if (usageParents.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(usageParents)]);
   });
   return unique.length;
 }
