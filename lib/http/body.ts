@@ -136,8 +136,14 @@ export async function parseJsonBody<S extends z.ZodType>(request: Request, schem
   return validate(schema, await readJson(request, limit));
 }
 
-/** Validates URL search params (single values) against a schema. */
+/** Validates URL search params against a schema; a key given more than once arrives as an array. */
 export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
-  const params = Object.fromEntries([...new URL(request.url).searchParams.entries()].map(([key, value]) => [key, stripNul(value)]));
+  const params: Record<string, string | string[]> = {};
+  for (const [key, raw] of new URL(request.url).searchParams.entries()) {
+    const value = stripNul(raw);
+    const seen = params[key];
+    // A repeated key (`?tag=a&tag=b`) becomes a list; schemas that take one value answer it with a 422.
+    params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
   return validate(schema, params, 'query string');
 }

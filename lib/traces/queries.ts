@@ -32,6 +32,13 @@ export const TraceQuery = z.object({
   to: optionalInstant,
   conversation_id: z.uuid().optional(),
   service_name: z.string().max(200).optional(),
+  session_id: z.string().max(200).optional(),
+  end_user_id: z.string().max(200).optional(),
+  /** Repeatable: a trace must carry every tag given. */
+  tag: z
+    .union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(20)])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .optional(),
   q: z.string().trim().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),

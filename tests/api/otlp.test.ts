@@ -178,6 +178,27 @@ describeEachDatabase('OTLP/HTTP ingest', (getDatabase) => {
     expect(await read(bob.apiKey, 'service_name=orders-api')).toEqual([]);
   });
 
+  it('filters the trace list by session, end user and every given tag, from OTLP attributes', async () => {
+    const user = await createTestUser(getDatabase());
+    const make = (session: string, endUser: string, tags: string[]) => {
+      const traceId = hexId(16);
+      const attributes = { 'session.id': session, 'user.id': endUser, tags };
+      return { traceId, body: encodeTraceRequest([span(traceId, hexId(8), null, 'checkout', { attributes })], 'protobuf') };
+    };
+    const a = make('s-1', 'u-42', ['beta', 'refunds']);
+    const b = make('s-1', 'u-7', ['beta']);
+    const c = make('s-2', 'u-42', []);
+    for (const t of [a, b, c]) expect((await post(user.apiKey, t.body)).status).toBe(200);
+    const ids = async (query: string) => (await read(user.apiKey, query)).map((r) => r.trace_id).sort();
+    expect(await ids('session_id=s-1')).toEqual([a.traceId, b.traceId].sort());
+    expect(await ids('end_user_id=u-42')).toEqual([a.traceId, c.traceId].sort());
+    expect(await ids('tag=beta')).toEqual([a.traceId, b.traceId].sort());
+    expect(await ids('tag=beta&tag=refunds')).toEqual([a.traceId]);
+    expect(await ids('session_id=s-2&end_user_id=u-7')).toEqual([]);
+    const other = await createTestUser(getDatabase(), 'other');
+    expect(await read(other.apiKey, 'session_id=s-1')).toEqual([]);
+  });
+
   it('answers 503 with Retry-After while the database is down, and stores the batch once it is back', async () => {
     const database = getDatabase();
     const user = await createTestUser(database);

@@ -317,6 +317,10 @@ export interface TraceListFilters {
   to?: Date;
   conversation_id?: string;
   service_name?: string;
+  session_id?: string;
+  end_user_id?: string;
+  /** The root must carry every one of these tags. */
+  tag?: string[];
   q?: string;
 }
 
@@ -370,6 +374,9 @@ function listConditions(userId: string, filters: TraceListFilters) {
   if (filters.to) add((p) => `r.start_time < ${p}`, filters.to.toISOString());
   if (filters.conversation_id) add((p) => `r.conversation_id = ${p}`, filters.conversation_id);
   if (filters.service_name) add((p) => `r.service_name = ${p}`, filters.service_name);
+  if (filters.session_id) add((p) => `r.session_id = ${p} AND r.session_id IS NOT NULL`, filters.session_id);
+  if (filters.end_user_id) add((p) => `r.end_user_id = ${p} AND r.end_user_id IS NOT NULL`, filters.end_user_id);
+  if (filters.tag?.length) add((p) => `r.tags @> ${p}::text[] AND r.tags <> '{}'`, filters.tag);
   if (filters.operation_type) {
     // A trace matches when its root or any of its spans has the operation (e.g. "traces with a tool call").
     add(
