@@ -19,6 +19,16 @@ export function isDataError(error: unknown): boolean {
   return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
+/** SQLSTATE classes of a database that is down or out of resources, and socket errors reaching it. */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0)/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/** A write failed because the database is unreachable or overloaded, not because of the data: worth retrying later. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code));
+}
+
 /**
  * The rows could not even be turned into the JSON parameter (a value nested too deep for the
  * stack, a BigInt, a cycle): like a data exception, the rows are at fault. The cause is

@@ -15,7 +15,7 @@ import 'server-only';
 import { principalFromApiKey, type Principal } from '@/lib/auth/accounts';
 import type { Database } from '@/lib/db/client';
 import { summarizeDatabaseError } from '@/lib/db/errors';
-import { ProxyError } from './errors';
+import { KEY_CHECK_UNAVAILABLE, ProxyError } from './errors';
 import { cachedPrincipal } from './key-cache';
 import type { ProxyDialect } from './types';
 
@@ -69,7 +69,7 @@ export async function authenticateCaller(request: Request, database: Database, d
     principal = await cachedPrincipal(database, found.key, principalFromApiKey);
   } catch (error) {
     console.error(`[llmtrace] proxy: checking an API key failed: ${summarizeDatabaseError(error)}`);
-    throw new ProxyError('unavailable', 'LLMTrace proxy: the LLMTrace key could not be checked right now (database unavailable). Try again shortly.');
+    throw new ProxyError('unavailable', KEY_CHECK_UNAVAILABLE);
   }
   if (!principal) throw new ProxyError('unauthorized', 'LLMTrace proxy: the LLMTrace API key is invalid or revoked.');
   if (principal.scope === 'chat') {

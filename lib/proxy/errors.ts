@@ -22,6 +22,9 @@ const STATUS: Record<ProxyErrorKind, number> = {
  */
 const FINAL: ReadonlySet<ProxyErrorKind> = new Set(['unauthorized', 'forbidden', 'not_found', 'too_large', 'not_configured']);
 
+/** What the client hears when its LLMTrace key cannot be checked because the database is unreachable. */
+export const KEY_CHECK_UNAVAILABLE = 'LLMTrace proxy: the LLMTrace key could not be checked right now (database unavailable). Try again shortly.';
+
 /**
  * A failure the proxy reports to the client in the provider's error format.
  *

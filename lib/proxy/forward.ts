@@ -9,10 +9,11 @@
  */
 import 'server-only';
 import { llmConfig } from '@/lib/config/llm.config';
+import { summarizeDatabaseError } from '@/lib/db/errors';
 import { getAppContext } from '@/lib/server/context';
 import { isRecording } from '@/lib/tracing';
 import { authenticateCaller, LLMTRACE_KEY_HEADER, type ProxyCaller } from './auth';
-import { ProxyError, providerErrorMessage } from './errors';
+import { KEY_CHECK_UNAVAILABLE, ProxyError, providerErrorMessage } from './errors';
 import { isRecord } from './fields';
 import { withoutInlineData } from './payload';
 import { relayBody, type RelayEnd } from './relay';
@@ -67,8 +68,8 @@ async function handle(request: Request, dialect: ProxyDialect, arrival: CallCont
   try {
     ({ database } = await getAppContext());
   } catch (error) {
-    console.error('[llmtrace] proxy: the database could not be opened:', error);
-    throw new ProxyError('unavailable', 'LLMTrace proxy: the LLMTrace key could not be checked right now (database unavailable). Try again shortly.');
+    console.error(`[llmtrace] proxy: the database could not be opened: ${summarizeDatabaseError(error)}`);
+    throw new ProxyError('unavailable', KEY_CHECK_UNAVAILABLE);
   }
   const caller = await authenticateCaller(request, database, dialect);
   const upstream = dialect.upstream(llmConfig());

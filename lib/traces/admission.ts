@@ -1,4 +1,5 @@
 import 'server-only';
+import { isDatabaseUnavailable } from '@/lib/db/errors';
 import { ApiError } from '@/lib/http/errors';
 
 /**
@@ -42,16 +43,6 @@ function readMegabytes(value: string | undefined, fallback: number): number {
 
 /** The process's gate, shared by `POST /api/analytics/traces` and `POST /v1/traces` (`INGEST_MAX_INFLIGHT_MB`, default 128). */
 export const ingestGate = new IngestGate(readMegabytes(process.env.INGEST_MAX_INFLIGHT_MB, DEFAULT_MAX_IN_FLIGHT_MB));
-
-/** SQLSTATE classes of a database that is down or out of resources, and socket errors reaching it. */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P0)/;
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
-
-/** A write failed because the database is unreachable or overloaded, not because of the data. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code));
-}
 
 /** Turns "the database is down" into a retryable 503; anything else is re-thrown as is. */
 export function asUnavailable(error: unknown): never {
