@@ -6,8 +6,8 @@ import { POST as chat } from '@/app/api/chat/route';
 import { createUserAccount } from '@/lib/auth/accounts';
 import { createDatabase } from '@/lib/db/client';
 import { setAppContext } from '@/lib/server/context';
-import { DatabaseSpanSink } from '@/lib/traces/database-sink';
-import { traceService } from '@/lib/tracing';
+import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
+import { traceService } from '@llmtrace/sdk';
 
 async function main() {
   const requests = Number(process.env.BENCH_CHAT_REQUESTS ?? 300);

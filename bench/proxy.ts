@@ -20,8 +20,8 @@
 import { createUserAccount } from '@/lib/auth/accounts';
 import { createDatabase } from '@/lib/db/client';
 import { setAppContext } from '@/lib/server/context';
-import { DatabaseSpanSink } from '@/lib/traces/database-sink';
-import { traceService } from '@/lib/tracing';
+import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
+import { traceService } from '@llmtrace/sdk';
 import { startFakeOpenAI } from '../tests/fakes/openai-server';
 import { configureUpstreams, startProxyServer } from '../tests/support/proxy-harness';
 

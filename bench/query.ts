@@ -3,7 +3,7 @@
  * the list query of `GET /api/analytics/traces` with each filter, p50/p95 over repeated runs.
  */
 import { createDatabase } from '@/lib/db/client';
-import { listRootSpans, type TraceListFilters } from '@/lib/db/queries/traces';
+import { listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
 
 export interface QueryResult {
   label: string;

@@ -10,8 +10,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { TraceService } from '../lib/tracing/trace.service';
-import type { SpanSink } from '../lib/tracing/types';
+import { TraceService } from '@llmtrace/sdk';
+import type { SpanSink } from '@llmtrace/sdk';
 
 export interface OverheadSide {
   spansPerSec: number;

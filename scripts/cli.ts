@@ -11,7 +11,7 @@ import { createApiKey, createUserAccount } from '@/lib/auth/accounts';
 import { readAppConfig } from '@/lib/config/app.config';
 import { createDatabase, type Database } from '@/lib/db/client';
 import { findUserByEmail } from '@/lib/db/queries/accounts';
-import { deleteSpansOlderThan } from '@/lib/traces/retention';
+import { deleteSpansOlderThan } from '@/lib/trace-store/retention';
 import { loadEnvFile } from './env';
 
 const USAGE = `Usage:

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { readAppConfig } from '@/lib/config/app.config';
 import { createDatabase } from '@/lib/db/client';
-import { ensureOwnerAccount, formatOwnerBanner } from '@/lib/server/bootstrap';
+import { ensureOwnerAccount, formatOwnerBanner } from '@/lib/server/owner-account';
 import { loadEnvFile } from './env';
 
 const BUILD_STAMP = path.join('.next', 'llmtrace-build-fingerprint');
@@ -72,7 +72,7 @@ async function main() {
   }
   const server = spawn(process.execPath, [NEXT_BIN, 'start', '-H', config.host, '-p', String(config.port)], {
     stdio: 'inherit',
-    // Our shutdown hooks (lib/tracing/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.
+    // Our shutdown hooks (packages/sdk/src/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true', LLMTRACE_SUPERVISOR_PID: String(process.pid) },
     // Its own process group: a Ctrl-C (or a stop signal to our group) reaches the server once, through
     // us, instead of twice; a second signal would make it exit before its spans are written.

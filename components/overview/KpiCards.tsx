@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { StatsTotals } from '@/lib/db/queries/stats';
+import type { StatsTotals } from '@/lib/trace-store/stats';
 import { formatCompact, formatDuration, formatInt, formatPercent, formatUsd } from './format';
 
 function Kpi({

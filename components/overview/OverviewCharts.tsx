@@ -28,7 +28,7 @@ import {
   pickTicks,
   type RangeKey,
 } from './format';
-import type { ModelStats, StatsBucket } from '@/lib/db/queries/stats';
+import type { ModelStats, StatsBucket } from '@/lib/trace-store/stats';
 
 export const COLORS = {
   indigo: '#6366f1',

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
-import { TraceView } from '@/components/trace/TraceView';
+import { TraceView } from '@/components/trace-detail/TraceView';
 import { apiFetch } from '@/lib/client/api';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { formatDateTime } from './format';

@@ -10,7 +10,7 @@ import { ProviderError } from '@/lib/llm/errors';
 import type { ChatMessage, ModelResponse, ProviderName } from '@/lib/llm/types';
 import { callModel } from '@/lib/llm/unified-client';
 import { executeTool, toolDefinitions } from '@/lib/tools';
-import { describeError, isAbortError, isRecording, runWithSpan, traceService, type TraceContext, type TraceResult } from '@/lib/tracing';
+import { describeError, isAbortError, isRecording, runWithSpan, traceService, type TraceContext, type TraceResult } from '@llmtrace/sdk';
 import { retrieveContext } from './retrieval';
 import type { ChatEvent, ChatRequestBody, ChatResult } from './schema';
 

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { searchDocuments, type DocumentHit } from '@/lib/db/queries/chat';
-import { traceService } from '@/lib/tracing';
+import { traceService } from '@llmtrace/sdk';
 
 /** Passages handed to the model at most. */
 export const RETRIEVAL_LIMIT = 4;

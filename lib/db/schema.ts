@@ -1,6 +1,8 @@
 /**
- * Drizzle table definitions, mirroring `lib/db/migrations/*.sql` (the SQL files are the source of
- * truth for DDL; this file gives queries their types). Keep both in step.
+ * Drizzle table definitions of the tables queried through Drizzle, mirroring
+ * `lib/db/migrations/*.sql` (the SQL files are the source of truth for DDL; this file gives
+ * queries their types). Keep both in step. Spans (`llm_traces`) are not here: their one
+ * definition is `SPAN_FIELDS` in `@llmtrace/sdk/span`, and the span store writes SQL from it.
  */
 import { sql } from 'drizzle-orm';
 import {
@@ -87,48 +89,6 @@ export const messages = pgTable('messages', {
   metadata: jsonb('metadata').$type<Record<string, unknown>>(),
 });
 
-export const llmTraces = pgTable('llm_traces', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id').notNull(),
-  conversationId: uuid('conversation_id'),
-  messageId: uuid('message_id'),
-  traceId: text('trace_id').notNull(),
-  parentTraceId: text('parent_trace_id'),
-  spanId: text('span_id').notNull(),
-  spanName: text('span_name').notNull(),
-  startTime: timestamp('start_time', { withTimezone: true }).notNull(),
-  endTime: timestamp('end_time', { withTimezone: true }),
-  durationMs: numericNumber('duration_ms'),
-  operationType: text('operation_type').notNull(),
-  modelName: text('model_name'),
-  modelProvider: text('model_provider'),
-  status: text('status').notNull(),
-  errorMessage: text('error_message'),
-  inputTokens: integer('input_tokens'),
-  outputTokens: integer('output_tokens'),
-  totalTokens: integer('total_tokens'),
-  cachedInputTokens: integer('cached_input_tokens'),
-  reasoningTokens: integer('reasoning_tokens'),
-  costUsd: numericNumber('cost_usd'),
-  timeToFirstTokenMs: numericNumber('time_to_first_token_ms'),
-  serviceName: text('service_name'),
-  inputData: jsonb('input_data'),
-  outputData: jsonb('output_data'),
-  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
-  createdAt: createdAt(),
-});
-
-export const messageEvaluations = pgTable('message_evaluations', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  messageId: uuid('message_id').notNull(),
-  userId: uuid('user_id').notNull(),
-  success: boolean('success').notNull(),
-  rating: integer('rating'),
-  failureTags: text('failure_tags').array().notNull().default(sql`'{}'`),
-  notes: text('notes'),
-  createdAt: createdAt(),
-});
-
 export const documents = pgTable('documents', {
   id: uuid('id').primaryKey().defaultRandom(),
   userId: uuid('user_id').notNull(),
@@ -144,7 +104,4 @@ export type User = typeof users.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
-export type LlmTrace = typeof llmTraces.$inferSelect;
-export type NewLlmTrace = typeof llmTraces.$inferInsert;
-export type MessageEvaluation = typeof messageEvaluations.$inferSelect;
 export type DocumentRow = typeof documents.$inferSelect;

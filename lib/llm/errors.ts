@@ -67,7 +67,7 @@ export class CancelledError extends Error {
  * `AbortError`, the SDKs' `APIUserAbortError`, or any error thrown after `signal` fired. The same
  * rule `withSpan` uses to end a span `cancelled`.
  */
-export { isAbortError } from '@/lib/tracing/abort';
+export { isAbortError } from '@llmtrace/sdk';
 
 /** The status of an HTTP error → our code and whether a retry may help. */
 export function classifyStatus(status: number): { code: ProviderErrorCode; retryable: boolean } {

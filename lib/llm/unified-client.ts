@@ -1,6 +1,6 @@
 import { llmConfig, type LlmConfig } from '@/lib/config/llm.config';
 import { calculateCost, priceTable, type PriceTable } from '@/lib/pricing';
-import { traceService } from '@/lib/tracing';
+import { traceService } from '@llmtrace/sdk';
 import { CancelledError, isAbortError, ProviderError } from './errors';
 import { createAnthropicProvider } from './providers/anthropic';
 import { createDemoProvider, demoPacing, type DemoProviderOptions } from './providers/demo';

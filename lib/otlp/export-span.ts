@@ -20,7 +20,7 @@
  * `execute_tool`, agent → `invoke_agent`, retrieval → `retrieval`; chain and other spans get none.
  */
 import { extractChatMessages } from '@/lib/trace-view/messages';
-import type { SpanRecord } from '@/lib/tracing/types';
+import type { SpanRecord } from '@llmtrace/sdk';
 import type { ExportSpan } from './encode';
 import type { Attributes, AttributeValue } from './types';
 

@@ -2,10 +2,10 @@
  * Sends LLMTrace's own spans to any OpenTelemetry backend over OTLP/HTTP, described with the
  * GenAI semantic conventions so that backend's LLM views understand them.
  */
-import type { ErrorHandler } from '@/lib/tracing/diag';
-import { reportError, safeReport } from '@/lib/tracing/diag';
-import { HttpSinkError } from '@/lib/tracing/sinks/http';
-import type { SpanRecord, SpanSink } from '@/lib/tracing/types';
+import type { ErrorHandler } from '@llmtrace/sdk';
+import { reportError, safeReport } from '@llmtrace/sdk';
+import { HttpSinkError } from '@llmtrace/sdk';
+import type { SpanRecord, SpanSink } from '@llmtrace/sdk';
 import { decodeTraceResponse, type OtlpEncoding } from './decode';
 import { encodeTraceRequest, OTLP_CONTENT_TYPES, type ExportSpan } from './encode';
 import { toExportSpan } from './export-span';

@@ -1,8 +1,8 @@
 import 'server-only';
-import { reportError } from '@/lib/tracing/diag';
-import { SpanQueue, type SpanQueueStats } from '@/lib/tracing/queue';
-import { TeeSpanSink } from '@/lib/tracing/sinks/tee';
-import type { SpanSink } from '@/lib/tracing/types';
+import { reportError } from '@llmtrace/sdk';
+import { SpanQueue, type SpanQueueStats } from '@llmtrace/sdk';
+import { TeeSpanSink } from '@llmtrace/sdk';
+import type { SpanSink } from '@llmtrace/sdk';
 import { OtlpHttpSpanSink, readOtlpExportConfig } from './export';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,3 +1,4 @@
+import type { OperationType, SpanFieldName, SpanRecord } from '@llmtrace/sdk/span';
 /**
  * OTLP spans after decoding, the same whichever encoding (protobuf or JSON) they came in.
  * Decoding (`decode.ts`) produces them; the convention mappers (`conventions/`) read them.
@@ -48,41 +49,25 @@ export interface OtlpSpan {
 }
 
 /** What kind of work a span records (the `llm_traces.operation_type` vocabulary). */
-export type MappedOperationType = 'llm_call' | 'tool_call' | 'retrieval' | 'embedding' | 'chain' | 'agent' | 'other';
+export type MappedOperationType = OperationType;
+
+/** Fields a convention never sets: the store fills them (owner, links, price) or they are set above. */
+type FixedField =
+  | 'user_id' | 'trace_id' | 'span_id' | 'parent_trace_id' | 'span_name' | 'operation_type' | 'status'
+  | 'start_time' | 'end_time' | 'duration_ms' | 'metadata' | 'cost_usd' | 'conversation_id' | 'message_id';
 
 /**
  * One OTLP span mapped onto `llm_traces` columns, in the shape `POST /api/analytics/traces` takes,
- * so both paths share one validation (`IncomingSpan`) and one write. Fields left undefined are
- * unknown; `cost_usd` is never set here: the span store prices every span the same way.
+ * so both paths share one validation (`IncomingSpan`) and one write. Every other span field is
+ * optional here (undefined = unknown); `cost_usd` is never set: the span store prices every span
+ * the same way.
  */
-export interface MappedSpan {
-  trace_id: string;
-  span_id: string;
-  parent_trace_id: string | null;
-  span_name: string;
-  operation_type: MappedOperationType;
+export type MappedSpan = Pick<SpanRecord, 'trace_id' | 'span_id' | 'parent_trace_id' | 'span_name' | 'operation_type' | 'duration_ms'> & {
   /** `failed` for status code 2 or an `exception` event; `completed` when ended; `running` when not. */
   status: 'completed' | 'failed' | 'running';
-  /** Epoch milliseconds (fractional: microseconds survive). */
+  /** Epoch milliseconds (fractional: microseconds survive). From the nanosecond timestamps. */
   start_time: number;
   end_time: number | null;
-  /** From the nanosecond timestamps, so sub-millisecond spans keep their length. */
-  duration_ms: number | null;
-  model_name?: string;
-  model_provider?: string;
-  error_message?: string;
-  input_tokens?: number;
-  output_tokens?: number;
-  total_tokens?: number;
-  cached_input_tokens?: number;
-  reasoning_tokens?: number;
-  time_to_first_token_ms?: number;
-  service_name?: string;
-  session_id?: string;
-  end_user_id?: string;
-  tags?: string[];
-  input_data?: unknown;
-  output_data?: unknown;
   /** The attributes no column took, and `otel.scope` / `otel.kind`; kept compact. */
   metadata: Record<string, unknown>;
-}
+} & { [K in Exclude<SpanFieldName, FixedField>]?: unknown extends SpanRecord[K] ? unknown : NonNullable<SpanRecord[K]> };

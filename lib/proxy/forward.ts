@@ -11,7 +11,7 @@ import 'server-only';
 import { llmConfig } from '@/lib/config/llm.config';
 import { summarizeDatabaseError } from '@/lib/db/errors';
 import { getAppContext } from '@/lib/server/context';
-import { isRecording } from '@/lib/tracing';
+import { isRecording } from '@llmtrace/sdk';
 import { authenticateCaller, LLMTRACE_KEY_HEADER, type ProxyCaller } from './auth';
 import { KEY_CHECK_UNAVAILABLE, ProxyError, providerErrorMessage } from './errors';
 import { isRecord } from './fields';

@@ -14,7 +14,7 @@
  * A pull-based `ReadableStream` rather than a `TransformStream`: it sees the client's cancel
  * directly, and reads upstream only as fast as the client takes bytes.
  */
-import { reportError } from '@/lib/tracing';
+import { reportError } from '@llmtrace/sdk';
 import { SseFramer } from './sse';
 import type { ResponseRecorder, SseEvent } from './types';
 

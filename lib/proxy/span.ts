@@ -5,8 +5,8 @@
  * pricing errors only leave the cost out.
  */
 import { calculateCost } from '@/lib/pricing';
-import { contextFromTraceparent, traceService } from '@/lib/tracing';
-import type { TraceContext, TraceResult } from '@/lib/tracing/types';
+import { contextFromTraceparent, traceService } from '@llmtrace/sdk';
+import type { TraceContext, TraceResult } from '@llmtrace/sdk';
 import type { AuthMode } from './auth';
 import type { CallObservation, PreparedCall, ProviderId, TokenUsage, TracedOperation } from './types';
 

@@ -4,7 +4,7 @@
  * provider's reply (JSON or Server-Sent Events) into what the span stores.
  */
 import type { LlmConfig } from '@/lib/config/llm.config';
-import type { OperationType } from '@/lib/tracing/types';
+import type { OperationType } from '@llmtrace/sdk';
 
 export type ProviderId = 'openai' | 'anthropic';
 

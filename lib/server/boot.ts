@@ -4,10 +4,10 @@ import { capturePeerAddresses } from '@/lib/http/client-address';
 import { warmUpTokenizer } from '@/lib/llm/tokens';
 import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
-import { scheduleRetention } from '@/lib/traces/retention';
-import { DatabaseSpanSink } from '@/lib/traces/database-sink';
-import { registerShutdownHooks, traceService } from '@/lib/tracing';
-import { ensureOwnerAccount, formatOwnerBanner } from './bootstrap';
+import { scheduleRetention } from '@/lib/trace-store/retention';
+import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
+import { registerShutdownHooks, traceService } from '@llmtrace/sdk';
+import { ensureOwnerAccount, formatOwnerBanner } from './owner-account';
 import { getAppContext } from './context';
 
 /**

@@ -7,20 +7,18 @@ export interface AppContext {
   database: Database;
 }
 
-type Holder = { context?: Promise<AppContext>; onCreate: Array<(context: AppContext) => void> };
+type Holder = { context?: Promise<AppContext> };
 
 // Kept on globalThis so every route bundle of the Next.js server shares one database handle.
 const KEY = Symbol.for('llmtrace.appContext');
-const holder: Holder = ((globalThis as Record<symbol, Holder>)[KEY] ??= { onCreate: [] });
+const holder: Holder = ((globalThis as Record<symbol, Holder>)[KEY] ??= {});
 
 /** The process's context, opened on first use from the environment (DATABASE_URL / DATA_DIR). */
 export function getAppContext(): Promise<AppContext> {
   holder.context ??= (async () => {
     const config = readAppConfig();
     const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-    const context = { database };
-    for (const hook of holder.onCreate) hook(context);
-    return context;
+    return { database };
   })().catch((error) => {
     holder.context = undefined;
     throw error;
@@ -31,11 +29,4 @@ export function getAppContext(): Promise<AppContext> {
 /** Replaces the process's context (tests, scripts that opened the database themselves). */
 export function setAppContext(context: AppContext): void {
   holder.context = Promise.resolve(context);
-  for (const hook of holder.onCreate) hook(context);
-}
-
-/** Runs `hook` whenever a context is created or set (e.g. to point the trace sink at it). */
-export function onAppContext(hook: (context: AppContext) => void): void {
-  holder.onCreate.push(hook);
-  holder.context?.then(hook, () => {});
 }

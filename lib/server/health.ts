@@ -1,7 +1,7 @@
 import 'server-only';
 import { otlpExportStats } from '@/lib/otlp/outbound';
-import { databaseSinkStats } from '@/lib/traces/database-sink';
-import { traceService, type SpanQueueStats } from '@/lib/tracing';
+import { databaseSinkStats } from '@/lib/trace-store/database-sink';
+import { traceService, type SpanQueueStats } from '@llmtrace/sdk';
 import { getAppContext } from './context';
 
 export interface Health {

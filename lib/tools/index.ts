@@ -1,7 +1,7 @@
 import { llmConfig, type LlmConfig } from '@/lib/config/llm.config';
 import { CancelledError } from '@/lib/llm/errors';
 import type { ToolCall, ToolDefinition } from '@/lib/llm/types';
-import { traceService } from '@/lib/tracing';
+import { traceService } from '@llmtrace/sdk';
 import { calculator } from './builtin/calculator';
 import { currentTime } from './builtin/current-time';
 import { webSearch } from './builtin/web-search';

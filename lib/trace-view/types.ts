@@ -5,63 +5,14 @@
  * Everything in an `ApiSpan` is untrusted input: the UI renders it as text only.
  */
 
-/** What kind of work a span records; the waterfall picks its colour and icon from it. */
-export type OperationType = 'llm_call' | 'tool_call' | 'retrieval' | 'embedding' | 'chain' | 'agent' | 'other';
+import type { ApiSpan } from '@llmtrace/sdk/span';
 
-/** Lifecycle of a span. `pending`/`running` are open (end_time null); the others are final. */
-export type SpanStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-export const OPERATION_TYPES: readonly OperationType[] = [
-  'llm_call',
-  'tool_call',
-  'retrieval',
-  'embedding',
-  'chain',
-  'agent',
-  'other',
-];
-
-export const SPAN_STATUSES: readonly SpanStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
-
-/** One span as served by the API: the `llm_traces` column names, timestamps as ISO 8601 strings. */
-export interface ApiSpan {
-  id: string;
-  user_id: string;
-  conversation_id: string | null;
-  message_id: string | null;
-  /** 32 lowercase hex characters; shared by every span of one request. */
-  trace_id: string;
-  /** The parent's `span_id`; null on the root. */
-  parent_trace_id: string | null;
-  /** 16 lowercase hex characters. */
-  span_id: string;
-  span_name: string;
-  start_time: string;
-  /** null while the span is running. */
-  end_time: string | null;
-  duration_ms: number | null;
-  /** One of `OperationType`; other strings (e.g. from OTLP) are shown as `other`. */
-  operation_type: OperationType | (string & {});
-  model_name: string | null;
-  model_provider: string | null;
-  /** One of `SpanStatus`; other strings are shown as given, neither open nor failed. */
-  status: SpanStatus | (string & {});
-  error_message: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  cached_input_tokens: number | null;
-  reasoning_tokens: number | null;
-  /** null = the model is unpriced (never a made-up 0). */
-  cost_usd: number | null;
-  time_to_first_token_ms: number | null;
-  input_data: unknown;
-  output_data: unknown;
-  metadata: Record<string, unknown> | null;
-  created_at: string;
-  /** True when input_data and output_data were left out (a big trace); SpanDetails fetches them on selection. */
-  data_omitted?: boolean;
-}
+export { OPERATION_TYPES, SPAN_STATUSES } from '@llmtrace/sdk/span';
+/**
+ * One span as served by the API (the one span definition, timestamps as ISO 8601 strings), the
+ * operation and status vocabularies.
+ */
+export type { ApiSpan, OperationType, SpanStatus } from '@llmtrace/sdk/span';
 
 /** Token counts and cost of a span together with all its descendants. */
 export interface SubtreeTotals {

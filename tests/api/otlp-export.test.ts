@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GET as getTraces } from '@/app/api/analytics/traces/route';
 import { POST as postOtlp } from '@/app/v1/traces/route';
 import { withOtlpExport } from '@/lib/otlp/outbound';
-import { InMemorySpanSink, TraceService } from '@/lib/tracing';
+import { InMemorySpanSink, TraceService } from '@llmtrace/sdk';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { startRouteServer, type RouteServer } from '../support/route-server';

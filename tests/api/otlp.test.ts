@@ -8,7 +8,7 @@ import { decodeTraceResponse } from '@/lib/otlp/decode';
 import { encodeTraceRequest, type ExportSpan } from '@/lib/otlp/encode';
 import { OTLP_BODY_LIMIT } from '@/lib/otlp/ingest';
 import { setAppContext } from '@/lib/server/context';
-import { IngestGate, ingestGate } from '@/lib/traces/admission';
+import { IngestGate, ingestGate } from '@/lib/trace-store/admission';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { hexId } from '../support/spans';

@@ -7,8 +7,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { calculateCost } from '@/lib/pricing';
-import { DatabaseSpanSink } from '@/lib/traces/database-sink';
-import { traceService } from '@/lib/tracing';
+import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
+import { traceService } from '@llmtrace/sdk';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
 import { createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
 import { setAppContext } from '@/lib/server/context';
-import { DatabaseSpanSink } from '@/lib/traces/database-sink';
-import { traceService } from '@/lib/tracing';
+import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
+import { traceService } from '@llmtrace/sdk';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server';
 import { gate, startRawUpstream, type RawUpstream } from '../fakes/raw-upstream';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
-import { deleteSpansOlderThan } from '@/lib/traces/retention';
+import { deleteSpansOlderThan } from '@/lib/trace-store/retention';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { threeLevelTrace } from '../support/spans';

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { GET as getStats } from '@/app/api/analytics/stats/route';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
-import type { StatsBucket } from '@/lib/db/queries/stats';
+import type { StatsBucket } from '@/lib/trace-store/stats';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { hexId } from '../support/spans';

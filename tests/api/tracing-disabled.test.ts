@@ -9,7 +9,7 @@ vi.hoisted(() => {
 
 import { POST as chat } from '@/app/api/chat/route';
 import { GET as health } from '@/app/api/health/route';
-import { traceService } from '@/lib/tracing';
+import { traceService } from '@llmtrace/sdk';
 import { createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 

@@ -1,7 +1,7 @@
 import { expect, it, vi } from 'vitest';
-import { DatabaseSpanSink, databaseSinkStats } from '@/lib/traces/database-sink';
-import { TraceService } from '@/lib/tracing';
-import type { SpanRecord } from '@/lib/tracing/types';
+import { DatabaseSpanSink, databaseSinkStats } from '@/lib/trace-store/database-sink';
+import { TraceService } from '@llmtrace/sdk';
+import type { SpanRecord } from '@llmtrace/sdk';
 import { createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 
@@ -41,7 +41,7 @@ describeEachDatabase('DatabaseSpanSink', (getDatabase) => {
       user_id: user.userId, trace_id: 'a'.repeat(32), parent_trace_id: null, span_name: 'x', operation_type: 'other' as const, status: 'completed' as const,
       start_time: new Date(), end_time: new Date(), duration_ms: 0, conversation_id: null, message_id: null, model_name: null, model_provider: null,
       error_message: null, input_tokens: null, output_tokens: null, total_tokens: null, cached_input_tokens: null, reasoning_tokens: null, cost_usd: null,
-      time_to_first_token_ms: null, input_data: null, output_data: null, metadata: null,
+      time_to_first_token_ms: null, service_name: null, session_id: null, end_user_id: null, tags: [], input_data: null, output_data: null, metadata: null,
     };
     await sink.write([
       { ...base, span_id: '1'.repeat(16) },
@@ -62,7 +62,7 @@ describeEachDatabase('DatabaseSpanSink', (getDatabase) => {
       user_id: user.userId, trace_id: traceId, parent_trace_id: i === 0 ? null : '0'.repeat(15) + '1', span_id: (i + 1).toString(16).padStart(16, '0'),
       span_name: `step ${i}`, operation_type: 'other', status: 'completed', start_time: new Date(), end_time: new Date(), duration_ms: 0,
       conversation_id: null, message_id: null, model_name: null, model_provider: null, error_message: null, input_tokens: null, output_tokens: null,
-      total_tokens: null, cached_input_tokens: null, reasoning_tokens: null, cost_usd: null, time_to_first_token_ms: null,
+      total_tokens: null, cached_input_tokens: null, reasoning_tokens: null, cost_usd: null, time_to_first_token_ms: null, service_name: null, session_id: null, end_user_id: null, tags: [],
       input_data: bulky, output_data: null, metadata: null,
     }));
     const refusedAt = [3, 40, 41];
@@ -97,7 +97,7 @@ describeEachDatabase('DatabaseSpanSink', (getDatabase) => {
       user_id: user.userId, trace_id: 'c'.repeat(32), parent_trace_id: null, span_id: '1'.repeat(16), span_name: 'deep', operation_type: 'tool_call', status: 'completed',
       start_time: new Date(), end_time: new Date(), duration_ms: 0, conversation_id: null, message_id: null, model_name: null, model_provider: null,
       error_message: null, input_tokens: null, output_tokens: null, total_tokens: null, cached_input_tokens: null, reasoning_tokens: null, cost_usd: null,
-      time_to_first_token_ms: null, input_data: JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), output_data: null, metadata: null,
+      time_to_first_token_ms: null, service_name: null, session_id: null, end_user_id: null, tags: [], input_data: JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), output_data: null, metadata: null,
     };
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {

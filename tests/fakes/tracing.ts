@@ -2,8 +2,8 @@
  * A trace service writing to an in-memory sink, for asserting on the spans code under test
  * produces. Spans need an owner, so code runs inside a root span (`inRoot`).
  */
-import { InMemorySpanSink, TraceService } from '@/lib/tracing';
-import type { SpanRecord, TraceContext } from '@/lib/tracing/types';
+import { InMemorySpanSink, TraceService } from '@llmtrace/sdk';
+import type { SpanRecord, TraceContext } from '@llmtrace/sdk';
 
 export const TEST_USER_ID = '00000000-0000-4000-8000-000000000001';
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import * as anthropicRoute from '@/app/api/proxy/anthropic/[...path]/route';
 import * as openaiRoute from '@/app/api/proxy/openai/v1/[...path]/route';
 import { GET as getTraces } from '@/app/api/analytics/traces/route';
-import { traceService } from '@/lib/tracing';
+import { traceService } from '@llmtrace/sdk';
 import { call } from './api';
 import { startRouteServer, type RouteServer, type RouteTable } from './route-server';
 

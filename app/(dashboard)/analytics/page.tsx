@@ -5,7 +5,7 @@ import { OverviewEmptyState } from '@/components/overview/OverviewEmptyState';
 import { RangePicker } from '@/components/overview/RangePicker';
 import { RANGE_LABEL, RANGE_MS, parseRange } from '@/components/overview/format';
 import { PageHeader } from '@/components/shell/PageHeader';
-import { overviewStats } from '@/lib/db/queries/stats';
+import { overviewStats } from '@/lib/trace-store/stats';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Database } from '../client';
 import { MAX_STORABLE_MS, parsePgTimestamp } from '../timestamps';
-import { UUID_TEXT } from './traces';
+import { decodeCursor, encodeCursor } from '../cursor';
 
 /** An evaluation as the API shows it: `message_evaluations` column names, ISO timestamps. */
 export interface ApiEvaluation {
@@ -130,7 +130,7 @@ export async function listFailureTags(database: Database, { userId, from, to }: 
 }
 
 export function encodeEvaluationCursor(cursor: EvaluationCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAtUs, cursor.id])).toString('base64url');
+  return encodeCursor({ position: cursor.createdAtUs, id: cursor.id });
 }
 
 /** The last storable instant, in microseconds since the epoch. */
@@ -141,14 +141,8 @@ const MAX_CURSOR_US = BigInt(MAX_STORABLE_MS) * 1000n + 999n;
  * storable instant and a uuid, so the query cannot fail on them.
  */
 export function decodeEvaluationCursor(value: string): EvaluationCursor | null {
-  try {
-    const [createdAtUs, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAtUs !== 'string' || !/^\d{1,18}$/.test(createdAtUs) || BigInt(createdAtUs) > MAX_CURSOR_US) return null;
-    if (typeof id !== 'string' || !UUID_TEXT.test(id)) return null;
-    return { createdAtUs, id };
-  } catch {
-    return null;
-  }
+  const cursor = decodeCursor(value, (us) => /^\d{1,18}$/.test(us) && BigInt(us) <= MAX_CURSOR_US);
+  return cursor && { createdAtUs: cursor.position, id: cursor.id };
 }
 
 /**

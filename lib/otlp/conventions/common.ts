@@ -1,3 +1,4 @@
+import { OPERATION_TYPES } from '@llmtrace/sdk/span';
 /**
  * What every span gets, whichever convention (if any) it follows: times, status and error,
  * `service.name`, the generic session / user / tag keys, and one spelling per model provider.
@@ -145,7 +146,7 @@ function logfireFields(reader: AttributeReader): ConventionFields {
   return fields;
 }
 
-const OPERATION_TYPES = new Set<string>(['llm_call', 'tool_call', 'retrieval', 'embedding', 'chain', 'agent', 'other']);
+const OPERATIONS: ReadonlySet<string> = new Set<string>(OPERATION_TYPES);
 
 /**
  * The generic keys: `session.id`, `user.id` / `enduser.id`, `tags`, Langfuse's and Logfire's
@@ -165,7 +166,7 @@ export function commonConvention(span: OtlpSpan): ConventionResult {
   // Another LLMTrace exporting its own spans: data that is not a conversation travels as JSON.
   fields.input_data ??= reader.convert('llmtrace.input', parseJsonText);
   fields.output_data ??= reader.convert('llmtrace.output', parseJsonText);
-  const operation = reader.convert('llmtrace.operation_type', (value) => (typeof value === 'string' && OPERATION_TYPES.has(value) ? (value as MappedOperationType) : undefined));
+  const operation = reader.convert('llmtrace.operation_type', (value) => (typeof value === 'string' && OPERATIONS.has(value) ? (value as MappedOperationType) : undefined));
   if (operation) fields.operation_type = operation;
   const failed = spanStatus(span) === 'failed';
   if (failed) {

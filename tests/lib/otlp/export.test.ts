@@ -5,8 +5,8 @@ import { decodeTraceRequest, type OtlpEncoding } from '@/lib/otlp/decode';
 import { encodeTraceResponse } from '@/lib/otlp/encode';
 import { OtlpHttpSpanSink } from '@/lib/otlp/export';
 import type { OtlpSpan } from '@/lib/otlp/types';
-import { HttpSinkError } from '@/lib/tracing';
-import type { SpanRecord } from '@/lib/tracing/types';
+import { HttpSinkError } from '@llmtrace/sdk';
+import type { SpanRecord } from '@llmtrace/sdk';
 import { freePort } from '../../support/ports';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -35,6 +35,10 @@ function record(overrides: Partial<SpanRecord> = {}): SpanRecord {
     reasoning_tokens: null,
     cost_usd: 0.000042,
     time_to_first_token_ms: 310,
+    service_name: null,
+    session_id: null,
+    end_user_id: null,
+    tags: [],
     input_data: [{ role: 'user', content: 'hi' }],
     output_data: { content: 'hello' },
     metadata: null,

@@ -15,7 +15,7 @@ import type { MappedSpan, OtlpSpan } from '@/lib/otlp/types';
 import { extractChatMessages } from '@/lib/trace-view/messages';
 import { buildTraceTree, traceTotals } from '@/lib/trace-view/tree';
 import type { ApiSpan } from '@/lib/trace-view/types';
-import { IncomingSpan } from '@/lib/traces/ingest';
+import { IncomingSpan } from '@/lib/trace-store/ingest';
 import { loadOtlpFixture } from '@/tests/support/otlp-json';
 
 const FIXTURES = ['openllmetry-openai.json', 'openinference-openai.json', 'logfire-openai.json', 'genai-events.json', 'genai-agent.json', 'vercel-ai.json'];

@@ -1,14 +1,14 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { PageHeader } from '@/components/shell/PageHeader';
-import { TraceFilters } from '@/components/traces/TraceFilters';
-import { TraceTable, type ListedTrace } from '@/components/traces/TraceTable';
-import { TracesEmptyState } from '@/components/traces/TracesEmptyState';
-import { FILTER_KEYS, filterQuery, type FilterValues } from '@/components/traces/format';
-import { decodeCursor, listRootSpans, recentFilterValues } from '@/lib/db/queries/traces';
+import { TraceFilters } from '@/components/trace-list/TraceFilters';
+import { TraceTable, type ListedTrace } from '@/components/trace-list/TraceTable';
+import { TracesEmptyState } from '@/components/trace-list/TracesEmptyState';
+import { FILTER_KEYS, filterQuery, type FilterValues } from '@/components/trace-list/format';
+import { decodeCursor, listRootSpans, recentFilterValues } from '@/lib/trace-store/read';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
-import { TraceQuery } from '@/lib/traces/queries';
+import { TraceQuery } from '@/lib/trace-store/api-query';
 
 export const metadata: Metadata = { title: 'Traces · LLMTrace' };
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { overviewStats } from '@/lib/db/queries/stats';
+import { overviewStats } from '@/lib/trace-store/stats';
 import { isStorableInstant, STORABLE_RANGE_MESSAGE } from '@/lib/db/timestamps';
 import { parseQuery } from '@/lib/http/body';
 import { authenticated, otherMethods } from '@/lib/http/route';

@@ -1,7 +1,7 @@
 import { parseQuery } from '@/lib/http/body';
 import { authenticated, otherMethods } from '@/lib/http/route';
-import { ingestSpans } from '@/lib/traces/ingest';
-import { TraceQuery, queryTraces } from '@/lib/traces/queries';
+import { ingestSpans } from '@/lib/trace-store/ingest';
+import { TraceQuery, queryTraces } from '@/lib/trace-store/api-query';
 
 export const dynamic = 'force-dynamic';
 

@@ -2,12 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { preload } from 'react-dom';
-import { TraceDetailClient } from '@/components/traces/TraceDetailClient';
-import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/db/queries/traces';
+import { TraceDetailClient } from '@/components/trace-detail/TraceDetailClient';
+import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/trace-store/read';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 import { lightTraceUrl } from '@/lib/trace-view/urls';
-import { TraceIdParam } from '@/lib/traces/queries';
+import { TraceIdParam } from '@/lib/trace-store/api-query';
 
 export const dynamic = 'force-dynamic';
 

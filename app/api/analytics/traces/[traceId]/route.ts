@@ -1,7 +1,7 @@
-import { deleteTrace } from '@/lib/db/queries/traces';
+import { deleteTrace } from '@/lib/trace-store/write';
 import { ApiError } from '@/lib/http/errors';
 import { authenticated, otherMethods } from '@/lib/http/route';
-import { parseTraceId } from '@/lib/traces/queries';
+import { parseTraceId } from '@/lib/trace-store/api-query';
 
 export const DELETE = authenticated<{ traceId: string }>(async ({ database, principal, params }) => {
   const deleted = await deleteTrace(database, { userId: principal.userId, traceId: parseTraceId(params.traceId) });

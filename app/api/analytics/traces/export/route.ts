@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { decodeCursor, listRootSpans, type TraceListRow } from '@/lib/db/queries/traces';
+import { decodeCursor, listRootSpans, type TraceListRow } from '@/lib/trace-store/read';
 import { parseQuery } from '@/lib/http/body';
 import { ApiError } from '@/lib/http/errors';
 import { authenticated, otherMethods } from '@/lib/http/route';
-import { TraceQuery } from '@/lib/traces/queries';
+import { TraceQuery } from '@/lib/trace-store/api-query';
 import { csvField } from '@/lib/export/csv';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
-import { getTraceSpans } from '@/lib/db/queries/traces';
+import { getTraceSpans } from '@/lib/trace-store/read';
 import { ApiError } from '@/lib/http/errors';
 import { authenticated, otherMethods } from '@/lib/http/route';
-import { parseTraceId } from '@/lib/traces/queries';
+import { parseTraceId } from '@/lib/trace-store/api-query';
 
 export const GET = authenticated<{ traceId: string }>(async ({ database, principal, params }) => {
   const traceId = parseTraceId(params.traceId);

@@ -1,0 +1,57 @@
+'use client';
+
+import { useCallback, useEffect, useState } from 'react';
+import { TraceView } from '@/components/trace-detail/TraceView';
+import { apiFetch } from '@/lib/client/api';
+import type { ApiSpan } from '@/lib/trace-view/types';
+import { lightTraceUrl } from '@/lib/trace-view/urls';
+
+/**
+ * The trace page's TraceView, keeping the selected span in `?span=`. The URL is updated with
+ * `history.replaceState` (which the App Router picks up) rather than `router.replace`, so arrow-key
+ * navigation does not re-render the page on the server for every step.
+ *
+ * `spans` is null for a big trace: it is then fetched here as JSON without inputs and outputs,
+ * which the details panel loads per selected span.
+ */
+export function TraceDetailClient({
+  spans,
+  spanCount,
+  traceId,
+  initialSpanId,
+}: {
+  spans: ApiSpan[] | null;
+  spanCount: number;
+  traceId: string;
+  initialSpanId?: string;
+}) {
+  const [loaded, setLoaded] = useState<ApiSpan[] | null>(spans);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (spans) return setLoaded(spans);
+    let cancelled = false;
+    apiFetch<{ traces: ApiSpan[] }>(lightTraceUrl(traceId))
+      .then(({ traces }) => !cancelled && setLoaded(traces))
+      .catch((err: Error) => !cancelled && setError(err.message));
+    return () => {
+      cancelled = true;
+    };
+  }, [spans, traceId]);
+
+  const onSelectSpan = useCallback((spanId: string | null) => {
+    const url = new URL(window.location.href);
+    if (spanId) url.searchParams.set('span', spanId);
+    else url.searchParams.delete('span');
+    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }, []);
+
+  if (!loaded) {
+    return (
+      <div className="flex h-full items-center justify-center rounded-xl border border-slate-200 bg-white text-sm text-slate-500" data-testid="trace-loading">
+        {error ? `Could not load the trace: ${error}` : `Loading ${spanCount.toLocaleString('en-US')} spans…`}
+      </div>
+    );
+  }
+  return <TraceView spans={loaded} initialSpanId={initialSpanId} onSelectSpan={onSelectSpan} exportHref={`/api/analytics/traces/${traceId}/export`} />;
+}

@@ -1,0 +1,212 @@
+import 'server-only';
+import type { ApiSpan } from '@llmtrace/sdk/span';
+import type { Database } from '@/lib/db/client';
+import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '@/lib/db/cursor';
+import { isStorableInstant } from '@/lib/db/timestamps';
+import { COUNTS_USAGE, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
+
+type Row = Record<string, unknown>;
+
+const SELECT_COLUMNS = selectColumns('llm_traces');
+const LIGHT_SELECT_COLUMNS = selectColumns('llm_traces', { withData: false });
+
+/**
+ * Every span of one trace, parents before children (by start time). With `withData: false` the
+ * (often large) input_data and output_data are left out and each span says `data_omitted`.
+ */
+export async function getTraceSpans(
+  database: Database,
+  { userId, traceId, withData = true }: { userId: string; traceId: string; withData?: boolean },
+): Promise<ApiSpan[]> {
+  const rows = await database.query<Row>(
+    `SELECT ${withData ? SELECT_COLUMNS : LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 ORDER BY start_time, (parent_trace_id IS NOT NULL), span_id`,
+    [userId, traceId],
+  );
+  return rows.map(toApiSpan);
+}
+
+export async function countTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
+  const [row] = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM llm_traces WHERE user_id = $1 AND trace_id = $2', [userId, traceId]);
+  return Number(row?.n ?? 0);
+}
+
+/** The root span of a trace (the earliest parentless one, else the earliest orphan), without its input and output. */
+export async function getRootSpan(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan | null> {
+  const [row] = await database.query<Row>(
+    `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND (parent_trace_id IS NULL OR orphan)
+     ORDER BY (parent_trace_id IS NULL) DESC, start_time LIMIT 1`,
+    [userId, traceId],
+  );
+  return row ? toApiSpan(row) : null;
+}
+
+/** One span with all its data. */
+export async function getSpan(database: Database, { userId, traceId, spanId }: { userId: string; traceId: string; spanId: string }): Promise<ApiSpan | null> {
+  const [row] = await database.query<Row>(`SELECT ${SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND span_id = $3`, [userId, traceId, spanId]);
+  return row ? toApiSpan(row) : null;
+}
+
+/** Every span of the trace linked to this message (through any of its spans, or messages.trace_id). */
+export async function getSpansByMessage(database: Database, { userId, messageId }: { userId: string; messageId: string }): Promise<ApiSpan[]> {
+  const [link] = await database.query<{ trace_id: string }>(
+    `SELECT trace_id FROM llm_traces WHERE user_id = $1 AND message_id = $2
+     UNION ALL SELECT trace_id FROM messages WHERE user_id = $1 AND id = $2 AND trace_id IS NOT NULL
+     LIMIT 1`,
+    [userId, messageId],
+  );
+  if (!link) return [];
+  return getTraceSpans(database, { userId, traceId: link.trace_id });
+}
+
+export interface TraceListFilters {
+  operation_type?: string;
+  status?: string;
+  model_provider?: string;
+  model_name?: string;
+  min_duration_ms?: number;
+  max_duration_ms?: number;
+  from?: Date;
+  to?: Date;
+  conversation_id?: string;
+  service_name?: string;
+  session_id?: string;
+  end_user_id?: string;
+  /** The root must carry every one of these tags. */
+  tag?: string[];
+  q?: string;
+}
+
+export interface TraceListCursor {
+  startTime: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: TraceListCursor): string {
+  return encodeKeyset({ position: cursor.startTime, id: cursor.id });
+}
+
+/**
+ * The position {@link encodeCursor} wrote, or null for anything else: the time must be the
+ * `toISOString()` of a storable instant, so the query cannot fail on it.
+ */
+export function decodeCursor(value: string): TraceListCursor | null {
+  const cursor = decodeKeyset(value, (time) => {
+    const date = new Date(time);
+    return isStorableInstant(date) && date.toISOString() === time;
+  });
+  return cursor && { startTime: cursor.position, id: cursor.id };
+}
+
+/** Builds the WHERE clause of the trace list (root spans of one user). */
+function listConditions(userId: string, filters: TraceListFilters) {
+  // An orphan flag can lag behind a parent written concurrently; the parent's presence is checked again.
+  const where = [
+    'r.user_id = $1',
+    LISTED_ROOT('r'),
+    'NOT (r.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id))',
+  ];
+  const params: unknown[] = [userId];
+  const add = (condition: (placeholder: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (filters.status) add((p) => `r.status = ${p}`, filters.status);
+  if (filters.model_provider) add((p) => `r.model_provider = ${p}`, filters.model_provider);
+  if (filters.model_name) add((p) => `r.model_name = ${p}`, filters.model_name);
+  if (filters.min_duration_ms !== undefined) add((p) => `r.duration_ms >= ${p}`, filters.min_duration_ms);
+  if (filters.max_duration_ms !== undefined) add((p) => `r.duration_ms <= ${p}`, filters.max_duration_ms);
+  if (filters.from) add((p) => `r.start_time >= ${p}`, filters.from.toISOString());
+  if (filters.to) add((p) => `r.start_time < ${p}`, filters.to.toISOString());
+  if (filters.conversation_id) add((p) => `r.conversation_id = ${p}`, filters.conversation_id);
+  if (filters.service_name) add((p) => `r.service_name = ${p}`, filters.service_name);
+  if (filters.session_id) add((p) => `r.session_id = ${p} AND r.session_id IS NOT NULL`, filters.session_id);
+  if (filters.end_user_id) add((p) => `r.end_user_id = ${p} AND r.end_user_id IS NOT NULL`, filters.end_user_id);
+  if (filters.tag?.length) add((p) => `r.tags @> ${p}::text[] AND r.tags <> '{}'`, filters.tag);
+  if (filters.operation_type) {
+    // A trace matches when its root or any of its spans has the operation (e.g. "traces with a tool call").
+    add(
+      (p) => `(r.operation_type = ${p} OR EXISTS (SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.operation_type = ${p}))`,
+      filters.operation_type,
+    );
+  }
+  if (filters.q) {
+    const pattern = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add(
+      (p) => `(r.span_name ILIKE ${p} OR r.model_name ILIKE ${p} OR r.error_message ILIKE ${p} OR r.trace_id ILIKE ${p} OR r.message_id::text ILIKE ${p} OR r.service_name ILIKE ${p})`,
+      pattern,
+    );
+  }
+  return { where, params };
+}
+
+/**
+ * A trace's totals, counting each model call once: the spans whose usage counts (nothing below
+ * them reports usage), over the whole trace.
+ */
+const TRACE_TOTALS = `
+  count(*)::int AS span_count,
+  sum(s.input_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_input_tokens,
+  sum(s.output_tokens) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_output_tokens,
+  sum(coalesce(s.total_tokens, s.input_tokens::bigint + s.output_tokens, s.input_tokens, s.output_tokens)) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_total_tokens,
+  sum(s.cost_usd) FILTER (WHERE ${COUNTS_USAGE('s')}) AS trace_cost_usd,
+  (count(*) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.cost_usd IS NULL AND s.status NOT IN ('pending', 'running')))::int AS trace_unpriced_spans,
+  (array_agg(DISTINCT s.model_name) FILTER (WHERE ${COUNTS_USAGE('s')} AND s.model_name IS NOT NULL))[1:3] AS trace_models`;
+
+/** A row of the trace list: the root span plus its trace's size and totals. */
+export interface TraceListRow extends ApiSpan {
+  span_count: number;
+  trace_input_tokens: number | null;
+  trace_output_tokens: number | null;
+  trace_total_tokens: number | null;
+  /** Sum over priced model calls; null when none is priced. */
+  trace_cost_usd: number | null;
+  /** Finished model calls with usage but no price. */
+  trace_unpriced_spans: number;
+  /** Up to three models the trace's counted model calls used (an agent root often names none). */
+  trace_models: string[];
+}
+
+const TOTALS_NUMERIC = ['trace_input_tokens', 'trace_output_tokens', 'trace_total_tokens', 'trace_cost_usd'] as const;
+
+/** The trace list: root spans, newest first, keyset-paginated on (start_time, id). */
+export async function listRootSpans(
+  database: Database,
+  { userId, filters, limit, cursor }: { userId: string; filters: TraceListFilters; limit: number; cursor?: TraceListCursor | null },
+): Promise<{ traces: TraceListRow[]; nextCursor: string | null }> {
+  const { where, params } = listConditions(userId, filters);
+  if (cursor) {
+    params.push(cursor.startTime, cursor.id);
+    where.push(`(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(limit + 1);
+  const rows = await database.query<Row>(
+    `SELECT ${selectColumns('r')}, totals.*
+     FROM llm_traces r
+     CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) totals
+     WHERE ${where.join(' AND ')}
+     ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit).map((row): TraceListRow => {
+    const span = toApiSpan(row) as TraceListRow;
+    for (const key of TOTALS_NUMERIC) span[key] = row[key] === null || row[key] === undefined ? null : Number(row[key]);
+    span.span_count = Number(row.span_count);
+    span.trace_unpriced_spans = Number(row.trace_unpriced_spans);
+    span.trace_models = Array.isArray(row.trace_models) ? (row.trace_models as string[]) : [];
+    return span;
+  });
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;
+  return { traces: page, nextCursor };
+}
+
+/** Providers, models and services of the user's recent traces, for the trace list's filter pickers. */
+export async function recentFilterValues(database: Database, { userId }: { userId: string }) {
+  return database.query<{ model_provider: string | null; model_name: string | null; service_name: string | null }>(
+    `SELECT DISTINCT model_provider, model_name, service_name FROM (
+       SELECT r.model_provider, r.model_name, r.service_name FROM llm_traces r WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} ORDER BY r.start_time DESC LIMIT 2000
+     ) recent`,
+    [userId],
+  );
+}
+
