@@ -12,8 +12,8 @@ import { ensureOwnerAccount, formatOwnerBanner } from '@/lib/server/owner-accoun
 import { loadEnvFile } from './env';
 
 const BUILD_STAMP = path.join('.next', 'llmtrace-build-fingerprint');
-const SOURCE_DIRS = ['app', 'components', 'lib'];
-const SOURCE_FILES = ['package-lock.json', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'instrumentation.ts'];
+const SOURCE_DIRS = ['app', 'components', 'lib', path.join('packages', 'sdk', 'src')];
+const SOURCE_FILES = ['package-lock.json', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.next.json', 'instrumentation.ts', path.join('packages', 'sdk', 'package.json')];
 const NEXT_BIN = path.join('node_modules', 'next', 'dist', 'bin', 'next');
 
 /** A hash of the sources that go into the build, so an updated checkout is rebuilt. */

@@ -1,4 +1,5 @@
 import 'server-only';
+import { randomUUID } from 'node:crypto';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import type { Principal } from '@/lib/auth/accounts';
 import { llmConfig } from '@/lib/config/llm.config';
@@ -89,6 +90,8 @@ function continuableSources(principal: Principal): readonly ConversationSource[]
 interface ConversationPlan {
   /** Null for a new conversation: it is created together with the user's message. */
   id: string | null;
+  /** The conversation's id, chosen now for a new one: the trace's session from its first span. */
+  sessionId: string;
   source: ConversationSource;
   history: ChatMessage[];
 }
@@ -96,7 +99,12 @@ interface ConversationPlan {
 async function planConversation(database: Database, principal: Principal, body: ChatRequestBody): Promise<ConversationPlan> {
   const lastUser = body.messages[body.messages.length - 1];
   if (!body.conversationId) {
-    return { id: null, source: sourceOf(principal), history: body.messages.map((m) => ({ role: m.role, content: m.content })) };
+    return {
+      id: null,
+      sessionId: randomUUID(),
+      source: sourceOf(principal),
+      history: body.messages.map((m) => ({ role: m.role, content: m.content })),
+    };
   }
   const conversation = await findConversation(database, {
     userId: principal.userId,
@@ -111,7 +119,7 @@ async function planConversation(database: Database, principal: Principal, body: 
     ...stored.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
     { role: 'user', content: lastUser.content },
   ];
-  return { id: conversation.id, source: conversation.source, history };
+  return { id: conversation.id, sessionId: conversation.id, source: conversation.source, history };
 }
 
 /** Saves the user's message; a new conversation is created with it, in one transaction. */
@@ -121,6 +129,7 @@ async function saveUserMessage(
 ): Promise<{ conversationId: string; messageId: string }> {
   if (conversation.id === null) {
     const created = await createConversation(database, {
+      id: conversation.sessionId,
       userId: principal.userId,
       title: titleFrom(content),
       source: conversation.source,
@@ -184,6 +193,10 @@ export async function prepareChat(database: Database, options: RunChatOptions): 
     operationType: 'llm_call',
     userId: principal.userId,
     conversationId: conversation.id ?? undefined,
+    // The session of a chat is its conversation, named before it is saved so every span carries it.
+    sessionId: conversation.sessionId,
+    endUserId: body.user,
+    tags: body.tags,
     modelName: model,
     modelProvider: provider,
     inputData: { messages: conversation.history, tools: body.tools, knowledgeBase: body.knowledgeBase },

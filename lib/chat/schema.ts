@@ -18,6 +18,10 @@ export const ChatRequestBody = z.object({
   stream: z.boolean().default(false),
   tools: z.array(z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/)).max(32).default([]),
   knowledgeBase: z.boolean().default(false),
+  /** The application's own user; stored as the trace's `end_user_id`. */
+  user: z.string().trim().min(1).max(200).optional(),
+  /** Labels for the trace list's tag filter. */
+  tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
 });
 export type ChatRequestBody = z.infer<typeof ChatRequestBody>;
 

@@ -7,6 +7,7 @@
 import { calculateCost } from '@/lib/pricing';
 import { contextFromTraceparent, traceService } from '@llmtrace/sdk';
 import type { TraceContext, TraceResult } from '@llmtrace/sdk';
+import { SPAN_FIELDS } from '@llmtrace/sdk/span';
 import type { AuthMode } from './auth';
 import type { CallObservation, PreparedCall, ProviderId, TokenUsage, TracedOperation } from './types';
 
@@ -14,9 +15,6 @@ import type { CallObservation, PreparedCall, ProviderId, TokenUsage, TracedOpera
 const SESSION_HEADER = 'x-llmtrace-session-id';
 const END_USER_HEADER = 'x-llmtrace-user-id';
 const TAGS_HEADER = 'x-llmtrace-tags';
-const MAX_ID_LENGTH = 200;
-const MAX_TAGS = 50;
-const MAX_TAG_LENGTH = 100;
 
 export interface ProxySpanStart {
   userId: string;
@@ -59,13 +57,13 @@ export function startProxySpan(start: ProxySpanStart): Promise<TraceContext> {
     modelProvider: start.provider,
     inputData: call.input,
     startTime: start.startTime,
+    ...callerHints(headers),
     metadata: {
       source: 'proxy',
       auth: start.mode,
       endpoint: start.path,
       stream: call.stream,
       ...(Object.keys(call.parameters).length > 0 ? { parameters: call.parameters } : {}),
-      ...callerHints(headers),
     },
   });
 }
@@ -96,18 +94,18 @@ export function endProxySpan(span: TraceContext, call: PreparedCall, end: ProxyS
   void traceService.endTrace(span, result);
 }
 
-/** Session, end user and tags the app sent for this call, bounded like the ingest API bounds them. */
-function callerHints(headers: Headers): Record<string, unknown> {
-  const hints: Record<string, unknown> = {};
+/** Session, end user and tags the app sent for this call, cut to the span fields' limits. */
+function callerHints(headers: Headers): { sessionId?: string; endUserId?: string; tags?: string[] } {
+  const hints: { sessionId?: string; endUserId?: string; tags?: string[] } = {};
   const session = headers.get(SESSION_HEADER)?.trim();
-  if (session) hints.session_id = session.slice(0, MAX_ID_LENGTH);
+  if (session) hints.sessionId = session.slice(0, SPAN_FIELDS.session_id.max);
   const endUser = headers.get(END_USER_HEADER)?.trim();
-  if (endUser) hints.end_user_id = endUser.slice(0, MAX_ID_LENGTH);
+  if (endUser) hints.endUserId = endUser.slice(0, SPAN_FIELDS.end_user_id.max);
   const tags = (headers.get(TAGS_HEADER) ?? '')
     .split(',')
-    .map((tag) => tag.trim().slice(0, MAX_TAG_LENGTH))
+    .map((tag) => tag.trim().slice(0, SPAN_FIELDS.tags.max))
     .filter(Boolean);
-  if (tags.length > 0) hints.tags = [...new Set(tags)].slice(0, MAX_TAGS);
+  if (tags.length > 0) hints.tags = [...new Set(tags)].slice(0, SPAN_FIELDS.tags.maxItems);
   return hints;
 }
 

@@ -217,6 +217,21 @@ describeEachDatabase('POST /api/chat', (getDatabase) => {
     expect((await send({ messages: [{ role: 'user', content: 'hi' }], conversationId: first.conversationId }, other.apiKey)).status).toBe(404);
   });
 
+  it('stores the conversation as every span\'s session, and the request\'s user and tags on every span', async () => {
+    openai.enqueue({ kind: 'reply', content: 'Hello.' });
+    const first = await (await send({ messages: [{ role: 'user', content: 'Hi' }], provider: 'openai', user: 'customer-42', tags: ['beta', 'support', 'beta'] })).json();
+    openai.enqueue({ kind: 'reply', content: 'Again.' });
+    const second = await (await send({ messages: [{ role: 'user', content: 'Again' }], provider: 'openai', conversationId: first.conversationId })).json();
+    const firstSpans = await spansOf(getDatabase(), first.traceId);
+    expect(firstSpans.length).toBeGreaterThan(1);
+    for (const span of firstSpans) {
+      expect(span).toMatchObject({ session_id: first.conversationId, end_user_id: 'customer-42', tags: ['beta', 'support'] });
+    }
+    const secondSpans = await spansOf(getDatabase(), second.traceId);
+    for (const span of secondSpans) expect(span).toMatchObject({ session_id: first.conversationId, end_user_id: null, tags: [] });
+    expect((await send({ messages: [{ role: 'user', content: 'x' }], user: '' })).status).toBe(422);
+  });
+
   it('serves widget mode with a chat-scope key: the conversation is stored as source widget', async () => {
     const { apiKey } = await (await call(createKey, { path: '/api/keys', apiKey: user.apiKey, body: { scope: 'chat' } })).json();
     const response = await send({ messages: [{ role: 'user', content: 'Hi from the widget' }] }, apiKey);

@@ -108,7 +108,7 @@ describeEachDatabase('OpenAI proxy', (getDatabase) => {
       .withResponse();
     expect(Object.keys(lastUpstream().headers).filter((name) => name.startsWith('x-llmtrace'))).toEqual([]);
     const span = await storedSpan(alice.apiKey, response.headers.get('x-llmtrace-trace-id'));
-    expect(span.metadata).toMatchObject({ session_id: 'sess-1', end_user_id: 'user-7', tags: ['beta', 'support'] });
+    expect(span).toMatchObject({ session_id: 'sess-1', end_user_id: 'user-7', tags: ['beta', 'support'] });
   });
 
   it('keeps inline base64 data out of the stored input', async () => {

@@ -20,10 +20,16 @@ type NewMessage = typeof messages.$inferInsert;
  */
 export async function createConversation(
   database: Database,
-  { userId, title, source, firstMessage }: { userId: string; title: string; source: ConversationSource; firstMessage: Omit<NewMessage, 'conversationId' | 'userId'> },
+  {
+    id,
+    userId,
+    title,
+    source,
+    firstMessage,
+  }: { id?: string; userId: string; title: string; source: ConversationSource; firstMessage: Omit<NewMessage, 'conversationId' | 'userId'> },
 ) {
   return database.transaction(async (tx) => {
-    const [conversation] = await tx.db.insert(conversations).values({ userId, title, source }).returning();
+    const [conversation] = await tx.db.insert(conversations).values({ id, userId, title, source }).returning();
     const message = await insertMessage(tx, { ...firstMessage, conversationId: conversation.id, userId });
     return { conversation, message };
   });
@@ -66,15 +72,6 @@ export async function insertMessage(database: Queryable, values: NewMessage): Pr
   const metadata = values.metadata == null ? values.metadata : sanitizeJson(values.metadata);
   const [row] = await database.db.insert(messages).values({ ...values, content, metadata }).returning();
   return row;
-}
-
-export async function findMessage(database: Database, { userId, messageId }: { userId: string; messageId: string }) {
-  const [row] = await database.db
-    .select()
-    .from(messages)
-    .where(and(eq(messages.id, messageId), eq(messages.userId, userId)))
-    .limit(1);
-  return row ?? null;
 }
 
 export async function insertDocument(database: Database, { userId, title, content }: { userId: string; title: string; content: string }) {
