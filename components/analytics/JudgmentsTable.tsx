@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { TraceModal } from '@/components/quality/TraceModal';
-import { formatDateTime } from '@/components/quality/format';
+import { formatCount, formatDateTime } from '@/lib/format';
 import { apiFetch } from '@/lib/client/api';
 import type { TaggedMessage } from '@/lib/db/queries/quality';
 
@@ -78,7 +78,7 @@ export function JudgmentsTable({ tag, initialMessages, initialCursor }: { tag: s
           Messages tagged <span className="rounded bg-indigo-50 px-1.5 py-0.5 font-mono text-xs text-indigo-700">{tag}</span>
         </h2>
         <span className="shrink-0 text-xs text-slate-500">
-          {messages.length.toLocaleString('en-US')}
+          {formatCount(messages.length)}
           {cursor ? '+' : ''} shown · newest evaluation first
         </span>
       </div>

@@ -3,8 +3,7 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { PageHeader } from '@/components/shell/PageHeader';
-import { formatCost, formatCount } from '@/lib/trace-view/format';
-import { formatDuration } from '@/lib/trace-view/timeline';
+import { formatCost, formatCount, formatDuration } from '@/lib/format';
 import { DocumentForm } from './DocumentForm';
 import { EvaluationForm } from './EvaluationForm';
 import { sendChat, type ChatResult, type ToolEvent } from './stream';

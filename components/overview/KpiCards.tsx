@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { StatsTotals } from '@/lib/trace-store/stats';
-import { formatCompact, formatDuration, formatInt, formatPercent, formatUsd } from './format';
+import { formatCost, formatCount, formatCountCompact, formatDuration, formatPercent } from '@/lib/format';
 
 function Kpi({
   label,
@@ -41,25 +41,25 @@ export function KpiCards({ totals }: { totals: StatsTotals }) {
   const { requests, errors, error_rate, p50_ms, p95_ms, cost_usd, unpriced_requests, input_tokens, output_tokens } = totals;
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6" data-testid="kpis">
-      <Kpi label="Requests" value={formatInt(requests)} rawValue={requests} note={`${formatInt(errors)} failed`} testId="kpi-requests" />
+      <Kpi label="Requests" value={formatCount(requests)} rawValue={requests} note={`${formatCount(errors)} failed`} testId="kpi-requests" />
       <Kpi
         label="Error rate"
         value={formatPercent(error_rate)}
         rawValue={error_rate}
         tone={error_rate > 0.05 ? 'bad' : 'default'}
-        note={errors > 0 ? `${formatInt(errors)} of ${formatInt(requests)}` : 'no failures'}
+        note={errors > 0 ? `${formatCount(errors)} of ${formatCount(requests)}` : 'no failures'}
         testId="kpi-error-rate"
       />
       <Kpi label="Latency p50" value={formatDuration(p50_ms)} rawValue={p50_ms} note="median request" testId="kpi-p50" />
       <Kpi label="Latency p95" value={formatDuration(p95_ms)} rawValue={p95_ms} note="95th percentile" testId="kpi-p95" />
       <Kpi
         label="Total cost"
-        value={formatUsd(cost_usd)}
+        value={formatCost(cost_usd)}
         rawValue={cost_usd}
         note={
           unpriced_requests > 0 ? (
             <span className="text-amber-700" title="These requests used a model that is not in the price table; their cost is not included.">
-              + {formatInt(unpriced_requests)} unpriced request{unpriced_requests === 1 ? '' : 's'}
+              + {formatCount(unpriced_requests)} unpriced request{unpriced_requests === 1 ? '' : 's'}
             </span>
           ) : (
             'all requests priced'
@@ -71,13 +71,13 @@ export function KpiCards({ totals }: { totals: StatsTotals }) {
         label="Tokens in / out"
         value={
           <>
-            {formatCompact(input_tokens)}
+            {formatCountCompact(input_tokens)}
             <span className="text-slate-300"> / </span>
-            {formatCompact(output_tokens)}
+            {formatCountCompact(output_tokens)}
           </>
         }
-        note={`${formatInt(input_tokens + output_tokens)} total`}
-        title={`${formatInt(input_tokens)} input / ${formatInt(output_tokens)} output tokens`}
+        note={`${formatCount(input_tokens + output_tokens)} total`}
+        title={`${formatCount(input_tokens)} input / ${formatCount(output_tokens)} output tokens`}
         compact
         testId="kpi-tokens"
       />

@@ -18,16 +18,17 @@ import {
   type TooltipContentProps,
 } from 'recharts';
 import {
-  formatBucketRange,
-  formatCompact,
+  formatCost,
+  formatCount,
+  formatCountCompact,
   formatDuration,
-  formatDurationAxis,
-  formatInt,
-  formatTick,
-  formatUsd,
-  pickTicks,
-  type RangeKey,
-} from './format';
+  formatDurationShort,
+  formatPeriod,
+  formatTimeRange,
+  formatTimeTick,
+  truncate,
+} from '@/lib/format';
+import { pickTicks, RANGE_TICK_STEP, type RangeKey } from './range';
 import type { ModelStats, StatsBucket } from '@/lib/trace-store/stats';
 
 export const COLORS = {
@@ -98,7 +99,7 @@ function timeTooltip(bucketMs: number, describe: (row: Row) => TooltipLine[]) {
   function TimeTooltip(props: TooltipContentProps) {
     const row = props.active ? (props.payload?.[0]?.payload as Row | undefined) : undefined;
     if (!row) return null;
-    return <TooltipBox title={formatBucketRange(row.t, bucketMs)} lines={describe(row)} />;
+    return <TooltipBox title={formatTimeRange(row.t, bucketMs)} lines={describe(row)} />;
   }
   return TimeTooltip;
 }
@@ -139,7 +140,7 @@ export function OverviewCharts({
     }));
   }, [series]);
 
-  const tickFormatter = (value: number) => formatTick(value, range);
+  const tickFormatter = (value: number) => formatTimeTick(value, RANGE_TICK_STEP[range]);
   const ticks = useMemo(() => pickTicks(rows.map((row) => row.t), range), [rows, range]);
   const xAxis = (
     <XAxis
@@ -159,7 +160,7 @@ export function OverviewCharts({
     <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
       {stackedBars({
         title: 'Requests and errors',
-        subtitle: `per ${humanBucket(bucketMs)}`,
+        subtitle: `per ${formatPeriod(bucketMs)}`,
         testId: 'chart-requests',
         rows,
         xAxis,
@@ -175,7 +176,7 @@ export function OverviewCharts({
           <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid vertical={false} stroke={COLORS.grid} />
             {xAxis}
-            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatDurationAxis} />
+            <YAxis tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatDurationShort} />
             <Tooltip
               cursor={{ stroke: '#cbd5e1' }}
               content={timeTooltip(bucketMs, (row) => [
@@ -212,7 +213,7 @@ export function OverviewCharts({
 
       {stackedBars({
         title: 'Tokens',
-        subtitle: `input and output per ${humanBucket(bucketMs)}`,
+        subtitle: `input and output per ${formatPeriod(bucketMs)}`,
         testId: 'chart-tokens',
         rows,
         xAxis,
@@ -244,10 +245,10 @@ function stackedBars({ title, subtitle, testId, rows, xAxis, bucketMs, bars }: {
         <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%">
           <CartesianGrid vertical={false} stroke={COLORS.grid} />
           {xAxis}
-          <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCompact} />
+          <YAxis allowDecimals={false} tick={AXIS_TICK} tickLine={false} axisLine={false} width={48} tickFormatter={formatCountCompact} />
           <Tooltip
             cursor={{ fill: '#f1f5f9' }}
-            content={timeTooltip(bucketMs, (row) => bars.map((bar) => ({ label: bar.tooltip, value: formatInt(bar.value(row)), color: bar.color })))}
+            content={timeTooltip(bucketMs, (row) => bars.map((bar) => ({ label: bar.tooltip, value: formatCount(bar.value(row)), color: bar.color })))}
           />
           <Legend itemSorter={null} verticalAlign="top" align="right" height={24} iconType="square" iconSize={8} formatter={legendFormatter} />
           {bars.map((bar, i) => (
@@ -265,15 +266,6 @@ function stackedBars({ title, subtitle, testId, rows, xAxis, bucketMs, bars }: {
       </ResponsiveContainer>
     </ChartCard>
   );
-}
-
-function humanBucket(ms: number): string {
-  const minutes = ms / 60_000;
-  if (minutes < 60) return minutes === 1 ? 'minute' : `${minutes} minutes`;
-  const hours = minutes / 60;
-  if (hours < 24) return hours === 1 ? 'hour' : `${hours} hours`;
-  const days = hours / 24;
-  return days === 1 ? 'day' : `${days} days`;
 }
 
 /** Lines skip null buckets; a point with null neighbours would be invisible, so it gets a dot. */
@@ -308,7 +300,7 @@ function CostByModel({ byModel }: { byModel: ModelStats[] }) {
         .map((m) => ({
           label: modelLabel(m),
           cost: m.cost_usd ?? 0,
-          costLabel: m.cost_usd === null ? 'unpriced' : `${formatUsd(m.cost_usd)}${m.unpriced_requests > 0 ? ` (+${m.unpriced_requests} unpriced)` : ''}`,
+          costLabel: m.cost_usd === null ? 'unpriced' : `${formatCost(m.cost_usd)}${m.unpriced_requests > 0 ? ` (+${formatCount(m.unpriced_requests)} unpriced)` : ''}`,
           priced: m.cost_usd !== null,
           requests: m.requests,
           tokens: m.tokens,
@@ -327,10 +319,10 @@ function CostByModel({ byModel }: { byModel: ModelStats[] }) {
       <TooltipBox
         title={row.label}
         lines={[
-          { label: 'Cost', value: row.priced ? formatUsd(row.cost) : 'unpriced', color: COLORS.emerald },
-          { label: 'Requests', value: formatInt(row.requests), color: COLORS.indigo },
-          { label: 'Tokens', value: formatInt(row.tokens), color: COLORS.amber },
-          ...(row.unpriced > 0 ? [{ label: 'Unpriced requests', value: formatInt(row.unpriced), color: '#94a3b8' }] : []),
+          { label: 'Cost', value: row.priced ? formatCost(row.cost) : 'unpriced', color: COLORS.emerald },
+          { label: 'Requests', value: formatCount(row.requests), color: COLORS.indigo },
+          { label: 'Tokens', value: formatCount(row.tokens), color: COLORS.amber },
+          ...(row.unpriced > 0 ? [{ label: 'Unpriced requests', value: formatCount(row.unpriced), color: '#94a3b8' }] : []),
         ]}
       />
     );
@@ -344,7 +336,7 @@ function CostByModel({ byModel }: { byModel: ModelStats[] }) {
         <ResponsiveContainer width="100%" height={height}>
           <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 120, bottom: 0, left: 0 }} barCategoryGap={8}>
             <CartesianGrid horizontal={false} stroke={COLORS.grid} />
-            <XAxis type="number" tick={AXIS_TICK} tickLine={false} axisLine={{ stroke: COLORS.grid }} tickFormatter={(v: number) => formatUsd(v)} />
+            <XAxis type="number" tick={AXIS_TICK} tickLine={false} axisLine={{ stroke: COLORS.grid }} tickFormatter={(v: number) => formatCost(v)} />
             <YAxis
               type="category"
               dataKey="label"
@@ -352,7 +344,7 @@ function CostByModel({ byModel }: { byModel: ModelStats[] }) {
               tick={{ ...AXIS_TICK, fill: '#334155' }}
               tickLine={false}
               axisLine={false}
-              tickFormatter={(v: string) => (v.length > 30 ? `${v.slice(0, 29)}…` : v)}
+              tickFormatter={(v: string) => truncate(v, 30)}
             />
             <Tooltip cursor={{ fill: '#f1f5f9' }} content={ModelTooltip} />
             <Bar dataKey="cost" name="Cost" fill={COLORS.emerald} radius={[0, 3, 3, 0]} minPointSize={2} maxBarSize={22} isAnimationActive={false}>

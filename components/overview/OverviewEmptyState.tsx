@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { RANGE_LABEL, RANGES, type RangeKey } from './format';
+import { RANGE_LABEL, RANGES, type RangeKey } from './range';
 
 /** Shown when the range holds no requests: how to get some traces in. */
 export function OverviewEmptyState({ range }: { range: RangeKey }) {

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { RANGES, type RangeKey } from './format';
+import { RANGES, type RangeKey } from './range';
 
 const LABELS: Record<RangeKey, string> = { '1h': '1h', '24h': '24h', '7d': '7d', '30d': '30d' };
 

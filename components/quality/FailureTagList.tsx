@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { formatDateTime, formatRelative } from './format';
+import { formatCount, formatDateTime, formatRelative } from '@/lib/format';
 
 export interface TagCount {
   tag: string;
@@ -19,7 +19,7 @@ export function FailureTagList({ tags, selected }: { tags: TagCount[]; selected:
       <div className="flex items-baseline justify-between gap-2 border-b border-slate-100 px-4 py-3">
         <h2 className="text-sm font-semibold text-slate-900">Failure tags</h2>
         <span className="text-xs text-slate-500">
-          {tags.length} tag{tags.length === 1 ? '' : 's'} · {total.toLocaleString('en-US')} flagged evaluation{total === 1 ? '' : 's'}
+          {formatCount(tags.length)} tag{tags.length === 1 ? '' : 's'} · {formatCount(total)} flagged evaluation{total === 1 ? '' : 's'}
         </span>
       </div>
       <ol className="divide-y divide-slate-100">
@@ -41,7 +41,7 @@ export function FailureTagList({ tags, selected }: { tags: TagCount[]; selected:
                 <span className={`block h-full rounded-full ${active ? 'bg-indigo-600' : 'bg-indigo-400'}`} style={{ width: `${Math.max(2, (tag.count / max) * 100)}%` }} />
               </span>
               <span className="text-right font-mono text-sm tabular-nums text-slate-900" data-testid="tag-count">
-                {tag.count.toLocaleString('en-US')}
+                {formatCount(tag.count)}
               </span>
               <span className="truncate text-xs text-slate-500" title={`Last seen ${formatDateTime(tag.last_seen)}`}>
                 {formatRelative(tag.last_seen)}

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { TraceView } from '@/components/trace-detail/TraceView';
 import { apiFetch } from '@/lib/client/api';
 import type { ApiSpan } from '@/lib/trace-view/types';
-import { formatDateTime } from './format';
+import { formatDateTime } from '@/lib/format';
 
 /** What the modal needs to know about the message whose trace it shows. */
 export interface TraceModalMessage {

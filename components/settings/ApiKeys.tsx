@@ -2,6 +2,7 @@
 
 import { useState, useSyncExternalStore, type FormEvent } from 'react';
 import { apiFetch } from '@/lib/client/api';
+import { formatDateTime } from '@/lib/format';
 
 export interface ApiKeyRow {
   id: string;
@@ -21,8 +22,7 @@ function useIsClient() {
 
 function DateText({ iso, isClient }: { iso: string | null; isClient: boolean }) {
   if (!iso) return <span className="text-slate-400">never</span>;
-  const date = new Date(iso);
-  return <span title={iso}>{isClient ? date.toLocaleString() : `${iso.slice(0, 16).replace('T', ' ')} UTC`}</span>;
+  return <span title={iso}>{formatDateTime(iso, { utc: !isClient })}</span>;
 }
 
 function CopyBox({ value }: { value: string }) {

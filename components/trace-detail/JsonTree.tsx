@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { formatCount } from '@/lib/format';
 import { ChevronIcon } from './TraceIcons';
 
 /** Strings longer than this are cut, with a button to show the rest. */
@@ -27,7 +28,7 @@ export function LongText({ text, limit = STRING_LIMIT, className = '' }: { text:
           }}
           className="ml-1.5 rounded px-1 align-baseline font-sans text-[11px] font-medium text-indigo-600 hover:bg-indigo-50 hover:text-indigo-800"
         >
-          {expanded ? 'show less' : `show all (${text.length.toLocaleString('en-US')} chars)`}
+          {expanded ? 'show less' : `show all (${formatCount(text.length)} chars)`}
         </button>
       )}
     </span>
@@ -55,9 +56,9 @@ function Primitive({ value }: { value: unknown }) {
 }
 
 function summary(value: Record<string, unknown> | unknown[]): string {
-  if (Array.isArray(value)) return `[${value.length} ${value.length === 1 ? 'item' : 'items'}]`;
+  if (Array.isArray(value)) return `[${formatCount(value.length)} ${value.length === 1 ? 'item' : 'items'}]`;
   const n = Object.keys(value).length;
-  return `{${n} ${n === 1 ? 'key' : 'keys'}}`;
+  return `{${formatCount(n)} ${n === 1 ? 'key' : 'keys'}}`;
 }
 
 function JsonNode({

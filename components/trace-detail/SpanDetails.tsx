@@ -2,9 +2,9 @@
 
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { apiFetch } from '@/lib/client/api';
-import { formatCost, formatCount, formatTimestamp } from '@/lib/trace-view/format';
+import { formatCost, formatCount, formatDateTime, formatDuration } from '@/lib/format';
 import { extractChatMessages } from '@/lib/trace-view/messages';
-import { formatDuration, parseTimeMs } from '@/lib/trace-view/timeline';
+import { parseTimeMs } from '@/lib/trace-view/timeline';
 import { finiteOrNull } from '@/lib/trace-view/tree';
 import type { ApiSpan, TraceNode } from '@/lib/trace-view/types';
 import { ChatMessages } from './ChatMessages';
@@ -253,8 +253,8 @@ export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }:
               {cost !== null ? formatCost(cost) : open ? '—' : <span className="font-sans italic text-slate-500">unpriced</span>}
             </Field>
           )}
-          <Field label="Start">{formatTimestamp(startMs)}</Field>
-          <Field label="End">{open ? '—' : formatTimestamp(endMs)}</Field>
+          <Field label="Start">{formatDateTime(startMs, { milliseconds: true })}</Field>
+          <Field label="End">{open ? '—' : formatDateTime(endMs, { milliseconds: true })}</Field>
         </dl>
 
         {subtreeSummary && (

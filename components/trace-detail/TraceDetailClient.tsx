@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { TraceView } from '@/components/trace-detail/TraceView';
 import { apiFetch } from '@/lib/client/api';
+import { formatCount } from '@/lib/format';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { lightTraceUrl } from '@/lib/trace-view/urls';
 
@@ -49,7 +50,7 @@ export function TraceDetailClient({
   if (!loaded) {
     return (
       <div className="flex h-full items-center justify-center rounded-xl border border-slate-200 bg-white text-sm text-slate-500" data-testid="trace-loading">
-        {error ? `Could not load the trace: ${error}` : `Loading ${spanCount.toLocaleString('en-US')} spans…`}
+        {error ? `Could not load the trace: ${error}` : `Loading ${formatCount(spanCount)} spans…`}
       </div>
     );
   }

@@ -1,8 +1,7 @@
 'use client';
 
 import { useSyncExternalStore, type ReactNode } from 'react';
-import { formatCost, formatCount, formatTimestamp } from '@/lib/trace-view/format';
-import { formatDuration } from '@/lib/trace-view/timeline';
+import { formatCost, formatCount, formatDateTime, formatDuration } from '@/lib/format';
 import type { SubtreeTotals, TraceNode } from '@/lib/trace-view/types';
 import { CopyButton } from './CopyButton';
 import { StatusBadge } from './StatusBadge';
@@ -58,7 +57,7 @@ export function TraceHeader({
   const isClient = useIsClient();
   const { span } = root;
   const model = [span.model_provider, span.model_name].filter(Boolean).join(' / ');
-  const startText = startMs === null ? '—' : isClient ? formatTimestamp(startMs) : new Date(startMs).toISOString();
+  const startText = formatDateTime(startMs, { milliseconds: true, utc: !isClient });
 
   return (
     <section className="rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm" data-testid="trace-header">
@@ -107,10 +106,10 @@ export function TraceHeader({
         </Stat>
         <Stat label="Spans" testId="trace-span-count">
           {formatCount(spanCount)}
-          {failedCount > 0 && <span className="ml-1.5 font-sans text-xs font-medium text-red-600">{failedCount} failed</span>}
+          {failedCount > 0 && <span className="ml-1.5 font-sans text-xs font-medium text-red-600">{formatCount(failedCount)} failed</span>}
           {orphanCount > 0 && (
             <span className="ml-1.5 font-sans text-xs font-normal text-slate-500" title="Spans whose parent is not in this trace">
-              {orphanCount} orphan{orphanCount === 1 ? '' : 's'}
+              {formatCount(orphanCount)} orphan{orphanCount === 1 ? '' : 's'}
             </span>
           )}
         </Stat>

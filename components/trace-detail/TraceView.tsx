@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { formatCount } from '@/lib/format';
 import { computeTimeWindow, criticalPath, type CriticalSegment } from '@/lib/trace-view/timeline';
 import {
   ancestorIds,
@@ -327,7 +328,7 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
               Critical path
             </ToolbarButton>
             <span className="ml-2 font-mono text-[11px] tabular-nums text-slate-400" data-testid="visible-row-count">
-              {rows.length.toLocaleString('en-US')} / {tree.preorder.length.toLocaleString('en-US')} spans
+              {formatCount(rows.length)} / {formatCount(tree.preorder.length)} spans
             </span>
             <span className="ml-auto hidden items-center gap-1 pr-1 text-[11px] text-slate-400 xl:flex">
               <Kbd>↑</Kbd>

@@ -2,9 +2,9 @@
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type PointerEvent } from 'react';
+import { formatCount, formatDuration, formatDurationShort } from '@/lib/format';
 import {
   barGeometry,
-  formatDuration,
   labelPlacement,
   tickCountForWidth,
   timeTicks,
@@ -162,9 +162,9 @@ const WaterfallRow = memo(function WaterfallRow({
         {collapsed && hasChildren && (
           <span
             className="shrink-0 rounded bg-slate-100 px-1 font-mono text-[10px] tabular-nums text-slate-500"
-            title={`${node.totals.spanCount - 1} hidden descendant spans`}
+            title={`${formatCount(node.totals.spanCount - 1)} hidden descendant spans`}
           >
-            +{(node.totals.spanCount - 1).toLocaleString('en-US')}
+            +{formatCount(node.totals.spanCount - 1)}
           </span>
         )}
         {clippedDepth && (
@@ -352,7 +352,7 @@ export function Waterfall({
                     i === 0 ? 'pl-1' : last ? '-translate-x-full pr-1' : '-translate-x-1/2'
                   }`}
                 >
-                  {tick.label}
+                  {formatDurationShort(tick.ms)}
                 </span>
               </span>
             );

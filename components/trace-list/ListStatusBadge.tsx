@@ -1,4 +1,4 @@
-import { truncate } from './format';
+import { truncate } from '@/lib/format';
 
 const STYLES: Record<string, { label: string; badge: string; dot: string }> = {
   completed: { label: 'Completed', badge: 'bg-emerald-50 text-emerald-700 ring-emerald-600/20', dot: 'bg-emerald-500' },

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { formatLocal, formatRelative, formatUtc } from './format';
+import { formatDateTime, formatRelative } from '@/lib/format';
 
 const subscribeNothing = () => () => {};
 
@@ -18,7 +18,7 @@ export function TimeCell({ iso, serverNowMs }: { iso: string; serverNowMs: numbe
     return () => clearInterval(timer);
   }, []);
   const ms = Date.parse(iso);
-  const absolute = isClient ? formatLocal(ms) : formatUtc(ms);
+  const absolute = formatDateTime(ms, { utc: !isClient });
   return (
     <div className="whitespace-nowrap" title={iso}>
       <div className="text-slate-700">{formatRelative(ms, isClient ? now : serverNowMs)}</div>

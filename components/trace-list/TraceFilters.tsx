@@ -2,7 +2,7 @@
 
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, useSyncExternalStore, useTransition, type ReactNode } from 'react';
-import { filterQuery, type FilterKey, type FilterValues } from './format';
+import { filterQuery, type FilterKey, type FilterValues } from './filters';
 
 const OPERATIONS: Array<[string, string]> = [
   ['llm_call', 'LLM call'],

@@ -1,10 +1,8 @@
 import Link from 'next/link';
 import type { TraceListRow } from '@/lib/trace-store/read';
-import { formatCost, formatCount } from '@/lib/trace-view/format';
-import { formatDuration } from '@/lib/trace-view/timeline';
+import { formatCost, formatCount, formatDuration, truncate } from '@/lib/format';
 import { ListStatusBadge } from './ListStatusBadge';
 import { TimeCell } from './TimeCell';
-import { truncate } from './format';
 
 export type ListedTrace = TraceListRow;
 
@@ -106,7 +104,7 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
                   ) : (
                     <span
                       className="text-slate-800"
-                      title={trace.trace_unpriced_spans > 0 ? `${trace.trace_unpriced_spans} model call(s) unpriced, not included` : undefined}
+                      title={trace.trace_unpriced_spans > 0 ? `${formatCount(trace.trace_unpriced_spans)} model call(s) unpriced, not included` : undefined}
                     >
                       {formatCost(cost)}
                       {trace.trace_unpriced_spans > 0 ? '+' : ''}

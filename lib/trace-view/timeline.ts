@@ -1,6 +1,6 @@
 /**
  * Geometry of the waterfall: the trace's time window, where each bar sits on the shared time
- * axis, the axis ticks, and how durations read.
+ * axis, and the axis ticks (their labels read through `formatDurationShort` in `lib/format`).
  *
  * Guarantees, whatever the input (NaN, invalid dates, end before start, huge numbers):
  * - every number returned is finite;
@@ -124,8 +124,6 @@ export interface Tick {
   ms: number;
   /** Position on the axis, in [0, 1]. */
   fraction: number;
-  /** `0`, `250ms`, `1.5s`, `2m 30s`, `1h 05m`. */
-  label: string;
 }
 
 const SECOND = 1000;
@@ -163,69 +161,16 @@ export function tickCountForWidth(widthPx: number, minSpacingPx = 90): number {
  * (0, 250ms, 500ms, … / 0, 1s, 2s, … / 0, 30s, 1m, 1m 30s, …). The first tick is always 0.
  */
 export function timeTicks(durationMs: number, maxTicks = 6): Tick[] {
-  if (!Number.isFinite(durationMs) || durationMs <= 0) return [{ ms: 0, fraction: 0, label: '0' }];
+  if (!Number.isFinite(durationMs) || durationMs <= 0) return [{ ms: 0, fraction: 0 }];
   const intervals = clamp(Math.floor(Number.isFinite(maxTicks) ? maxTicks : 6), 1, 50);
   const step = niceStep(durationMs / intervals);
   const ticks: Tick[] = [];
   for (let i = 0; i <= intervals + 1; i++) {
     const ms = i * step;
     if (ms > durationMs * (1 + 1e-9)) break;
-    ticks.push({ ms, fraction: clamp01(ms / durationMs), label: formatTickLabel(ms) });
+    ticks.push({ ms, fraction: clamp01(ms / durationMs) });
   }
   return ticks;
-}
-
-function trimNumber(value: number, decimals: number): string {
-  return value.toFixed(decimals).replace(/\.?0+$/, '');
-}
-
-function pad2(value: number): string {
-  return value < 10 ? `0${value}` : String(value);
-}
-
-/** Compact axis label: `0`, `0.5ms`, `250ms`, `1.5s`, `2m 30s`, `1h 05m`, `2d 03h`. */
-export function formatTickLabel(ms: number): string {
-  if (!Number.isFinite(ms) || ms <= 0) return '0';
-  if (ms < SECOND) return `${trimNumber(ms, 3)}ms`;
-  if (ms < MINUTE) return `${trimNumber(ms / SECOND, 3)}s`;
-  if (ms < HOUR) {
-    const seconds = Math.round(ms / SECOND);
-    const m = Math.floor(seconds / 60);
-    const s = seconds % 60;
-    return s === 0 ? `${m}m` : `${m}m ${pad2(s)}s`;
-  }
-  if (ms < DAY) {
-    const minutes = Math.round(ms / MINUTE);
-    const h = Math.floor(minutes / 60);
-    const m = minutes % 60;
-    return m === 0 ? `${h}h` : `${h}h ${pad2(m)}m`;
-  }
-  const hours = Math.round(ms / HOUR);
-  const d = Math.floor(hours / 24);
-  const h = hours % 24;
-  return h === 0 ? `${d}d` : `${d}d ${pad2(h)}h`;
-}
-
-/**
- * A duration as people read it: `0.42 ms`, `7.5 ms`, `850 ms`, `1.25 s`, `12.3 s`, `2m 03s`,
- * `1h 05m`, `2d 03h`; `—` for null, NaN or a negative value.
- */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms === 0) return '0 ms';
-  if (ms < 0.01) return '<0.01 ms';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 9.95) return `${trimNumber(ms, 1)} ms`;
-  if (Math.round(ms) < SECOND) return `${Math.round(ms)} ms`;
-  const seconds = ms / SECOND;
-  if (seconds < 9.995) return `${seconds.toFixed(2)} s`;
-  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
-  const totalSeconds = Math.round(seconds);
-  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m ${pad2(totalSeconds % 60)}s`;
-  const totalMinutes = Math.round(ms / MINUTE);
-  if (totalMinutes < 24 * 60) return `${Math.floor(totalMinutes / 60)}h ${pad2(totalMinutes % 60)}m`;
-  const totalHours = Math.round(ms / HOUR);
-  return `${Math.floor(totalHours / 24)}d ${pad2(totalHours % 24)}h`;
 }
 
 /** A stretch of time during which a span is on the critical path. */

@@ -4,7 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { formatDateTime } from '@/components/quality/format';
+import { formatDateTime } from '@/lib/format';
 import { launchBrowser, screenshot, signIn } from './support/browser';
 
 interface ChatResult {

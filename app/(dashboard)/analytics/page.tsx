@@ -3,7 +3,7 @@ import { KpiCards } from '@/components/overview/KpiCards';
 import { OverviewCharts } from '@/components/overview/OverviewCharts';
 import { OverviewEmptyState } from '@/components/overview/OverviewEmptyState';
 import { RangePicker } from '@/components/overview/RangePicker';
-import { RANGE_LABEL, RANGE_MS, parseRange } from '@/components/overview/format';
+import { RANGE_LABEL, RANGE_MS, parseRange } from '@/components/overview/range';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { overviewStats } from '@/lib/trace-store/stats';
 import { getAppContext } from '@/lib/server/context';

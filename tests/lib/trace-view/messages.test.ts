@@ -1,30 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCost, formatCount, formatTimestamp } from '@/lib/trace-view/format';
 import { extractChatMessages } from '@/lib/trace-view/messages';
-
-describe('formatCost', () => {
-  it('says unpriced for a null cost and never shows a made-up zero', () => {
-    expect(formatCost(null)).toBe('unpriced');
-    expect(formatCost(undefined)).toBe('unpriced');
-    expect(formatCost(Number.NaN)).toBe('unpriced');
-  });
-
-  it('keeps about three significant digits for small amounts', () => {
-    expect(formatCost(0)).toBe('$0.00');
-    expect(formatCost(1234.5)).toBe('$1,234.50');
-    expect(formatCost(0.0123)).toBe('$0.0123');
-    expect(formatCost(0.000483)).toBe('$0.000483');
-  });
-});
-
-describe('formatCount and formatTimestamp', () => {
-  it('groups thousands and dashes missing values', () => {
-    expect(formatCount(12345)).toBe('12,345');
-    expect(formatCount(null)).toBe('—');
-    expect(formatTimestamp(Number.NaN)).toBe('—');
-    expect(formatTimestamp(Date.parse('2025-01-15T10:30:00.123Z'))).toMatch(/^2025-01-1\d \d\d:\d\d:00\.123$/);
-  });
-});
 
 describe('extractChatMessages', () => {
   it('reads an array of messages and {messages}', () => {

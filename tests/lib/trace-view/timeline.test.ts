@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { formatDurationShort } from '@/lib/format';
 import {
   barGeometry,
   clamp01,
   computeTimeWindow,
   criticalPath,
-  formatDuration,
-  formatTickLabel,
   labelPlacement,
   parseTimeMs,
   tickCountForWidth,
@@ -132,7 +131,8 @@ describe('labelPlacement', () => {
 });
 
 describe('timeTicks', () => {
-  const labels = (d: number, n: number) => timeTicks(d, n).map((t) => t.label);
+  // Labels as the waterfall's ruler shows them (tests/lib/format.test.ts covers the formatter).
+  const labels = (d: number, n: number) => timeTicks(d, n).map((t) => formatDurationShort(t.ms));
 
   it('uses nice millisecond steps', () => {
     expect(labels(1000, 4)).toEqual(['0', '250ms', '500ms', '750ms', '1s']);
@@ -153,7 +153,7 @@ describe('timeTicks', () => {
     for (const d of [1, 7, 333, 4210, 59_999, 1e7, 1e12]) {
       const ticks = timeTicks(d, 6);
       expect(ticks.length).toBeLessThanOrEqual(7);
-      expect(ticks[0]).toEqual({ ms: 0, fraction: 0, label: '0' });
+      expect(ticks[0]).toEqual({ ms: 0, fraction: 0 });
       for (const t of ticks) {
         expect(t.fraction).toBeGreaterThanOrEqual(0);
         expect(t.fraction).toBeLessThanOrEqual(1);
@@ -170,35 +170,6 @@ describe('timeTicks', () => {
     expect(tickCountForWidth(900)).toBe(10);
     expect(tickCountForWidth(50)).toBe(2);
     expect(tickCountForWidth(Number.NaN)).toBe(5);
-  });
-
-  it('formats tick labels compactly', () => {
-    expect(formatTickLabel(65_000)).toBe('1m 05s');
-    expect(formatTickLabel(3_900_000)).toBe('1h 05m');
-    expect(formatTickLabel(-3)).toBe('0');
-  });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [850, '850 ms'],
-    [1250, '1.25 s'],
-    [123_000, '2m 03s'],
-    [0, '0 ms'],
-    [0.004, '<0.01 ms'],
-    [0.42, '0.42 ms'],
-    [7.5, '7.5 ms'],
-    [999.6, '1.00 s'],
-    [12_340, '12.3 s'],
-    [59_990, '1m 00s'],
-    [3_900_000, '1h 05m'],
-    [90_000_000, '1d 01h'],
-  ])('%s ms reads as %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
-  });
-
-  it('shows a dash for missing or invalid values', () => {
-    for (const v of [null, undefined, Number.NaN, -1, Infinity]) expect(formatDuration(v)).toBe('—');
   });
 });
 

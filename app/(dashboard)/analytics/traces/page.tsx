@@ -4,11 +4,12 @@ import { PageHeader } from '@/components/shell/PageHeader';
 import { TraceFilters } from '@/components/trace-list/TraceFilters';
 import { TraceTable, type ListedTrace } from '@/components/trace-list/TraceTable';
 import { TracesEmptyState } from '@/components/trace-list/TracesEmptyState';
-import { FILTER_KEYS, filterQuery, type FilterValues } from '@/components/trace-list/format';
+import { FILTER_KEYS, filterQuery, type FilterValues } from '@/components/trace-list/filters';
 import { decodeCursor, listRootSpans, recentFilterValues } from '@/lib/trace-store/read';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 import { TraceQuery } from '@/lib/trace-store/api-query';
+import { formatCount } from '@/lib/format';
 
 export const metadata: Metadata = { title: 'Traces · LLMTrace' };
 export const dynamic = 'force-dynamic';
@@ -112,7 +113,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
             <TraceTable traces={traces} nowMs={Date.now()} />
             <nav className="flex items-center justify-between text-sm" aria-label="Pagination">
               <span className="text-slate-500" data-testid="trace-count">
-                {traces.length} trace{traces.length === 1 ? '' : 's'} on this page{nextCursor ? '' : onLaterPage ? ' (last page)' : ''}
+                {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} on this page{nextCursor ? '' : onLaterPage ? ' (last page)' : ''}
               </span>
               <div className="flex items-center gap-2">
                 {onLaterPage && (
