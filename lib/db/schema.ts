@@ -6,11 +6,9 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  boolean,
   customType,
   integer,
   jsonb,
-  numeric,
   pgTable,
   text,
   timestamp,
@@ -104,4 +102,3 @@ export type User = typeof users.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
-export type DocumentRow = typeof documents.$inferSelect;

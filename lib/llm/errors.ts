@@ -70,7 +70,7 @@ export class CancelledError extends Error {
 export { isAbortError } from '@llmtrace/sdk';
 
 /** The status of an HTTP error → our code and whether a retry may help. */
-export function classifyStatus(status: number): { code: ProviderErrorCode; retryable: boolean } {
+function classifyStatus(status: number): { code: ProviderErrorCode; retryable: boolean } {
   if (status === 429) return { code: 'rate_limited', retryable: true };
   if (status === 401 || status === 403) return { code: 'authentication_failed', retryable: false };
   if (status === 408) return { code: 'timeout', retryable: true };
@@ -79,7 +79,7 @@ export function classifyStatus(status: number): { code: ProviderErrorCode; retry
 }
 
 /** `retry-after` (seconds or an HTTP date) or `retry-after-ms` → milliseconds. */
-export function parseRetryAfter(headers: { get(name: string): string | null } | undefined): number | undefined {
+function parseRetryAfter(headers: { get(name: string): string | null } | undefined): number | undefined {
   if (!headers) return undefined;
   const ms = Number(headers.get('retry-after-ms'));
   if (headers.get('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
@@ -89,4 +89,66 @@ export function parseRetryAfter(headers: { get(name: string): string | null } | 
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+type ErrorClass<T extends Error = Error> = abstract new (...args: never[]) => T;
+
+/**
+ * The error classes both official SDKs export as statics (`OpenAI.APIError`,
+ * `Anthropic.APIError`…): the same Stainless-generated hierarchy, so one mapping serves both.
+ * Passing them in keeps this module free of either SDK.
+ */
+export interface SdkErrorClasses {
+  APIError: ErrorClass<Error & { readonly status: number | undefined; readonly headers: Headers | undefined }>;
+  APIConnectionError: ErrorClass;
+  APIConnectionTimeoutError: ErrorClass;
+  APIUserAbortError: ErrorClass;
+}
+
+/**
+ * Any failure of a provider SDK call → our {@link ProviderError}, or a {@link CancelledError}
+ * when the caller aborted. The one mapping every SDK-backed provider uses.
+ *
+ * @example
+ * try { ... } catch (error) { throw toProviderError('openai', error, { sdk: OpenAI, signal }); }
+ */
+export function toProviderError(
+  provider: ProviderName,
+  error: unknown,
+  { sdk, signal }: { sdk: SdkErrorClasses; signal?: AbortSignal },
+): ProviderError | CancelledError {
+  if (error instanceof ProviderError || error instanceof CancelledError) return error;
+  if (error instanceof sdk.APIUserAbortError || signal?.aborted) {
+    return new CancelledError(undefined, { cause: error });
+  }
+  if (error instanceof sdk.APIConnectionTimeoutError) {
+    return new ProviderError({ provider, code: 'timeout', message: 'The provider did not answer in time.', retryable: true, cause: error });
+  }
+  if (error instanceof sdk.APIConnectionError) {
+    return new ProviderError({ provider, code: 'connection_failed', message: `Could not reach the provider: ${error.message}`, retryable: true, cause: error });
+  }
+  if (error instanceof sdk.APIError) {
+    if (error.status === undefined) {
+      // An error event inside an otherwise successful stream (e.g. Anthropic's overloaded_error).
+      return new ProviderError({ provider, code: 'provider_unavailable', message: error.message, retryable: true, cause: error });
+    }
+    return new ProviderError({
+      provider,
+      status: error.status,
+      ...classifyStatus(error.status),
+      message: error.message,
+      retryAfterMs: parseRetryAfter(error.headers),
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  // fetch reports a connection dropped mid-body as a TypeError ("terminated").
+  const networkFailure = error instanceof TypeError;
+  return new ProviderError({
+    provider,
+    code: networkFailure ? 'connection_failed' : 'invalid_response',
+    message,
+    retryable: networkFailure,
+    cause: error,
+  });
 }

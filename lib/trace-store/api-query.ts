@@ -2,7 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import type { ApiSpan } from '@llmtrace/sdk/span';
-import { decodeCursor, getSpan, getSpansByMessage, getTraceSpans, listRootSpans } from './read';
+import { decodeCursor, getSpan, getSpansByMessage, getTraceSpans, listRootSpans, type TraceListRow } from './read';
 import { ApiError } from '@/lib/http/errors';
 import { optionalInstant } from '@/lib/http/params';
 
@@ -46,7 +46,8 @@ export const TraceQuery = z.object({
 });
 export type TraceQuery = z.infer<typeof TraceQuery>;
 
-export type TraceQueryResult = { traces: ApiSpan[] } | { traces: ApiSpan[]; next_cursor: string | null };
+/** One trace's spans (by message, trace id, or one span), or a page of the trace list. */
+export type TraceQueryResult = { traces: ApiSpan[] } | { traces: TraceListRow[]; next_cursor: string | null };
 
 /** Answers `GET /api/analytics/traces`: one trace by message or id, or the filtered list of roots. */
 export async function queryTraces(database: Database, { userId, query }: { userId: string; query: TraceQuery }): Promise<TraceQueryResult> {

@@ -166,7 +166,24 @@ export interface TraceListRow extends ApiSpan {
   trace_models: string[];
 }
 
-const TOTALS_NUMERIC = ['trace_input_tokens', 'trace_output_tokens', 'trace_total_tokens', 'trace_cost_usd'] as const;
+/** A nullable aggregate (Postgres sends bigint and numeric as text) → a JSON number or null. */
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** A row of the list query → the root as the API serves it, plus its trace's totals. */
+function toTraceListRow(row: Row): TraceListRow {
+  return {
+    ...toApiSpan(row),
+    span_count: Number(row.span_count),
+    trace_input_tokens: numberOrNull(row.trace_input_tokens),
+    trace_output_tokens: numberOrNull(row.trace_output_tokens),
+    trace_total_tokens: numberOrNull(row.trace_total_tokens),
+    trace_cost_usd: numberOrNull(row.trace_cost_usd),
+    trace_unpriced_spans: Number(row.trace_unpriced_spans),
+    trace_models: Array.isArray(row.trace_models) ? row.trace_models.map(String) : [],
+  };
+}
 
 /** The trace list: root spans, newest first, keyset-paginated on (start_time, id). */
 export async function listRootSpans(
@@ -187,14 +204,7 @@ export async function listRootSpans(
      ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
     params,
   );
-  const page = rows.slice(0, limit).map((row): TraceListRow => {
-    const span = toApiSpan(row) as TraceListRow;
-    for (const key of TOTALS_NUMERIC) span[key] = row[key] === null || row[key] === undefined ? null : Number(row[key]);
-    span.span_count = Number(row.span_count);
-    span.trace_unpriced_spans = Number(row.trace_unpriced_spans);
-    span.trace_models = Array.isArray(row.trace_models) ? (row.trace_models as string[]) : [];
-    return span;
-  });
+  const page = rows.slice(0, limit).map(toTraceListRow);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;
   return { traces: page, nextCursor };

@@ -13,11 +13,6 @@ export async function findUserByEmail(database: Queryable, { email }: { email: s
   return user ?? null;
 }
 
-export async function findUserById(database: Queryable, { userId }: { userId: string }): Promise<User | null> {
-  const [user] = await database.db.select().from(users).where(eq(users.id, userId)).limit(1);
-  return user ?? null;
-}
-
 export async function countUsers(database: Queryable): Promise<number> {
   const [row] = await database.db.select({ n: sql<number>`count(*)::int` }).from(users);
   return Number(row?.n ?? 0);

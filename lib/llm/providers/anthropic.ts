@@ -8,7 +8,7 @@ import type {
   Tool,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
-import { classifyStatus, CancelledError, parseRetryAfter, ProviderError } from '../errors';
+import { CancelledError, toProviderError } from '../errors';
 import type { ChatMessage, ToolCall, ToolDefinition } from '../types';
 import { parseToolArguments, type ModelProvider, type ProviderRequest, type ProviderResult, type ReportedUsage } from './provider';
 
@@ -63,7 +63,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         if (request.signal?.aborted) throw new CancelledError();
         return result;
       } catch (error) {
-        throw toProviderError(error, request.signal);
+        throw toProviderError('anthropic', error, { sdk: Anthropic, signal: request.signal });
       }
     },
   };
@@ -218,40 +218,4 @@ function definedFields<T extends object>(value: T): Partial<T> {
 
 function asArguments(input: unknown): Record<string, unknown> {
   return input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
-}
-
-function toProviderError(error: unknown, signal: AbortSignal | undefined): Error {
-  if (error instanceof ProviderError || error instanceof CancelledError) return error;
-  if (error instanceof Anthropic.APIUserAbortError || signal?.aborted) {
-    return new CancelledError(undefined, { cause: error });
-  }
-  if (error instanceof Anthropic.APIConnectionTimeoutError) {
-    return new ProviderError({ provider: 'anthropic', code: 'timeout', message: 'The provider did not answer in time.', retryable: true, cause: error });
-  }
-  if (error instanceof Anthropic.APIConnectionError) {
-    return new ProviderError({ provider: 'anthropic', code: 'connection_failed', message: `Could not reach the provider: ${error.message}`, retryable: true, cause: error });
-  }
-  if (error instanceof Anthropic.APIError) {
-    if (error.status === undefined) {
-      // An `event: error` inside the stream, e.g. overloaded_error.
-      return new ProviderError({ provider: 'anthropic', code: 'provider_unavailable', message: error.message, retryable: true, cause: error });
-    }
-    return new ProviderError({
-      provider: 'anthropic',
-      status: error.status,
-      ...classifyStatus(error.status),
-      message: error.message,
-      retryAfterMs: parseRetryAfter(error.headers),
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const networkFailure = error instanceof TypeError;
-  return new ProviderError({
-    provider: 'anthropic',
-    code: networkFailure ? 'connection_failed' : 'invalid_response',
-    message,
-    retryable: networkFailure,
-    cause: error,
-  });
 }

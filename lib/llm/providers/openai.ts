@@ -7,7 +7,7 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import { classifyStatus, CancelledError, parseRetryAfter, ProviderError } from '../errors';
+import { CancelledError, ProviderError, toProviderError } from '../errors';
 import type { ChatMessage, ToolCall, ToolDefinition } from '../types';
 import { parseToolArguments, type ModelProvider, type ProviderRequest, type ProviderResult, type ReportedUsage } from './provider';
 
@@ -64,7 +64,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
         if (request.signal?.aborted) throw new CancelledError();
         return result;
       } catch (error) {
-        throw toProviderError(error, request.signal);
+        throw toProviderError('openai', error, { sdk: OpenAI, signal: request.signal });
       }
     },
   };
@@ -168,41 +168,4 @@ function fromUsage(usage: CompletionUsage | null | undefined): ReportedUsage | u
     cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? undefined,
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? undefined,
   };
-}
-
-function toProviderError(error: unknown, signal: AbortSignal | undefined): Error {
-  if (error instanceof ProviderError || error instanceof CancelledError) return error;
-  if (error instanceof OpenAI.APIUserAbortError || signal?.aborted) {
-    return new CancelledError(undefined, { cause: error });
-  }
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new ProviderError({ provider: 'openai', code: 'timeout', message: 'The provider did not answer in time.', retryable: true, cause: error });
-  }
-  if (error instanceof OpenAI.APIConnectionError) {
-    return new ProviderError({ provider: 'openai', code: 'connection_failed', message: `Could not reach the provider: ${error.message}`, retryable: true, cause: error });
-  }
-  if (error instanceof OpenAI.APIError) {
-    if (error.status === undefined) {
-      // An error event inside an otherwise successful stream.
-      return new ProviderError({ provider: 'openai', code: 'provider_unavailable', message: error.message, retryable: true, cause: error });
-    }
-    return new ProviderError({
-      provider: 'openai',
-      status: error.status,
-      ...classifyStatus(error.status),
-      message: error.message,
-      retryAfterMs: parseRetryAfter(error.headers),
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  // fetch reports a connection dropped mid-body as a TypeError ("terminated").
-  const networkFailure = error instanceof TypeError;
-  return new ProviderError({
-    provider: 'openai',
-    code: networkFailure ? 'connection_failed' : 'invalid_response',
-    message,
-    retryable: networkFailure,
-    cause: error,
-  });
 }

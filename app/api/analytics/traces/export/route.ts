@@ -43,10 +43,10 @@ const CSV_COLUMNS = [
   'span_count',
   'conversation_id',
   'message_id',
-] as const;
+] as const satisfies ReadonlyArray<keyof TraceListRow>;
 
 function csvRow(span: TraceListRow): string {
-  return CSV_COLUMNS.map((column) => csvField((span as unknown as Record<string, unknown>)[column])).join(',') + '\r\n';
+  return CSV_COLUMNS.map((column) => csvField(span[column])).join(',') + '\r\n';
 }
 
 /**
