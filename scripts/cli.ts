@@ -4,7 +4,7 @@
  *
  *   user:create --email E --password P
  *   key:create  --email E [--name N] [--scope full|chat]
- *   retention   [--days N]
+ *   retention   [--days N]   (N: the default; accounts that set their own retention keep it)
  */
 import { parseArgs } from 'node:util';
 import { createApiKey, createUserAccount } from '@/lib/auth/accounts';

@@ -23,6 +23,11 @@ export interface SpanDetailsProps {
   /** Current time while the trace is live: a running span shows its elapsed time. */
   nowMs?: number | null;
   onClose?: () => void;
+  /**
+   * Where to load the span's input and output when it arrived without them (`data_omitted`), as
+   * `{"traces":[span]}`. Default: the owner's `GET /api/analytics/traces?trace_id=…&span_id=…`.
+   */
+  dataUrl?: string;
 }
 
 function Field({ label, children, mono = true }: { label: string; children: ReactNode; mono?: boolean }) {
@@ -145,8 +150,8 @@ const loadedData = new Map<string, SpanData>();
  * The span's input and output. A big trace arrives without them (`data_omitted`); they are then
  * fetched once per span on selection and cached for the session.
  */
-function useSpanData(span: ApiSpan): { data: SpanData | null; error: string | null } {
-  const key = `${span.trace_id}/${span.span_id}`;
+function useSpanData(span: ApiSpan, dataUrl?: string): { data: SpanData | null; error: string | null } {
+  const key = dataUrl ?? `/api/analytics/traces?trace_id=${span.trace_id}&span_id=${span.span_id}`;
   const [state, setState] = useState<{ key: string; data: SpanData | null; error: string | null }>(() => ({
     key,
     data: span.data_omitted ? (loadedData.get(key) ?? null) : span,
@@ -158,7 +163,7 @@ function useSpanData(span: ApiSpan): { data: SpanData | null; error: string | nu
     if (cached) return setState({ key, data: cached, error: null });
     setState({ key, data: null, error: null });
     let cancelled = false;
-    apiFetch<{ traces: ApiSpan[] }>(`/api/analytics/traces?trace_id=${span.trace_id}&span_id=${span.span_id}`)
+    apiFetch<{ traces: ApiSpan[] }>(key)
       .then(({ traces }) => {
         const full = traces[0];
         const data = { input_data: full?.input_data ?? null, output_data: full?.output_data ?? null };
@@ -176,8 +181,8 @@ function useSpanData(span: ApiSpan): { data: SpanData | null; error: string | nu
 }
 
 /** Everything about one span: timings, model and usage, ids, error, input, output and metadata. */
-export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose }: SpanDetailsProps) {
-  const spanData = useSpanData(span);
+export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose, dataUrl }: SpanDetailsProps) {
+  const spanData = useSpanData(span, dataUrl);
   const startMs = node?.startMs ?? parseTimeMs(span.start_time);
   const endMs = node?.endMs ?? parseTimeMs(span.end_time);
   const open = span.status === 'running' || span.status === 'pending';

@@ -36,6 +36,11 @@ export interface TraceViewProps {
   onSelectSpan?(spanId: string | null): void;
   /** URL of the trace's JSON export; shows an "Export Trace" download link when given. */
   exportHref?: string;
+  /**
+   * Where the details panel loads a span's input and output when it arrived without them
+   * (`data_omitted`). Default: the owner's API; a share link passes its own.
+   */
+  spanDataUrl?(span: ApiSpan): string;
 }
 
 /** A running trace whose newest timestamp is older than this is treated as abandoned, not live. */
@@ -132,7 +137,7 @@ function EmptyTrace() {
  * <TraceView spans={spans} initialSpanId={search.get('span') ?? undefined}
  *   onSelectSpan={(id) => setSpanParam(id)} exportHref={`/api/analytics/traces/${traceId}/export`} />
  */
-export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: TraceViewProps) {
+export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, spanDataUrl }: TraceViewProps) {
   const tree = useMemo(() => buildTraceTree(spans), [spans]);
   const mainRoot = useMemo(() => tree.roots.find((root) => !root.isOrphan) ?? tree.roots[0] ?? null, [tree]);
 
@@ -358,6 +363,7 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref }: Tr
               traceStartMs={timeWindow.empty ? undefined : timeWindow.startMs}
               nowMs={nowMs}
               onClose={() => select(null)}
+              dataUrl={spanDataUrl?.(selectedNode.span)}
             />
           </div>
         )}

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { TraceListRow } from '@/lib/trace-store/read';
 import { formatCost, formatCount, formatDuration, truncate } from '@/lib/format';
+import { CompareBar, CompareCheckbox } from './CompareSelect';
 import { ListStatusBadge } from './ListStatusBadge';
 import { TimeCell } from './TimeCell';
 
@@ -15,10 +16,14 @@ const td = 'px-3 py-2.5 align-top';
  */
 export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: number }) {
   return (
+    <>
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
       <table className="w-full min-w-[56rem] text-sm" data-testid="trace-list">
         <thead className="border-b border-slate-200 bg-slate-50/60">
           <tr>
+            <th className={`${th} w-8 pr-0`}>
+              <span className="sr-only">Compare</span>
+            </th>
             <th className={th}>Trace</th>
             <th className={th}>Status</th>
             <th className={th}>Model</th>
@@ -42,6 +47,9 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
                 data-trace-id={trace.trace_id}
                 data-status={trace.status}
               >
+                <td className={`${td} w-8 pr-0`}>
+                  <CompareCheckbox traceId={trace.trace_id} name={trace.span_name} />
+                </td>
                 <td className={`${td} max-w-[22rem]`}>
                   {/* The link stretches over the whole row (after:inset-0), so any cell opens the trace. */}
                   <Link
@@ -121,5 +129,7 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
         </tbody>
       </table>
     </div>
+    <CompareBar />
+    </>
   );
 }

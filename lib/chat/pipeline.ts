@@ -10,6 +10,7 @@ import { ApiError } from '@/lib/http/errors';
 import { ProviderError } from '@/lib/llm/errors';
 import type { ChatMessage, ModelResponse, ProviderName } from '@/lib/llm/types';
 import { callModel } from '@/lib/llm/unified-client';
+import { maskMessageText } from '@/lib/privacy/store';
 import { executeTool, toolDefinitions } from '@/lib/tools';
 import { describeError, isAbortError, isRecording, runWithSpan, traceService, type TraceContext, type TraceResult } from '@llmtrace/sdk';
 import { retrieveContext } from './retrieval';
@@ -206,7 +207,9 @@ export async function prepareChat(database: Database, options: RunChatOptions): 
   const traceId = isRecording(root) ? root.traceId : null;
   let saved: { conversationId: string; messageId: string };
   try {
-    saved = await saveUserMessage(database, { principal, conversation, content: body.messages[body.messages.length - 1].content, traceId });
+    // Masked with the account's rules, as the trace's copy is (issue 13): the message and its trace agree.
+    const content = await maskMessageText(database, { userId: principal.userId, text: body.messages[body.messages.length - 1].content });
+    saved = await saveUserMessage(database, { principal, conversation, content, traceId });
   } catch (error) {
     await traceService.captureError(root, error, { errorMessage: failureMessage(error) });
     throw chatFailure(error, traceId);
@@ -268,12 +271,12 @@ async function answer(
   const latencyUntil = (endTime: Date) => endTime.getTime() - root.startTime.getTime();
   const usage = () => ({ inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, totalTokens: totals.inputTokens + totals.outputTokens });
   const costUsd = () => (totals.rounds === 0 ? null : totals.costUsd);
-  const saveAnswer = (endTime: Date, cancelled: boolean) =>
+  const saveAnswer = async (endTime: Date, cancelled: boolean) =>
     insertMessage(database, {
       conversationId: ctx.conversationId,
       userId: principal.userId,
       role: 'assistant',
-      content: finalContent,
+      content: await maskMessageText(database, { userId: principal.userId, text: finalContent }),
       // The root's duration and the message's latency are measured over the same interval.
       latencyMs: latencyUntil(endTime),
       inputTokens: totals.inputTokens,

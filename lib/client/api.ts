@@ -7,6 +7,8 @@ export class ApiRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The fields a 422 names, each with its reason. */
+    readonly details: ReadonlyArray<{ path: string; message: string }> = [],
   ) {
     super(message);
   }
@@ -29,8 +31,8 @@ export async function apiFetch<T = unknown>(path: string, init: RequestInit & { 
   if (response.status === 204) return undefined as T;
   const data = await response.json().catch(() => null);
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiRequestError(response.status, error?.code ?? 'error', error?.message ?? `Request failed with status ${response.status}.`);
+    const error = (data as { error?: { code?: string; message?: string; details?: Array<{ path: string; message: string }> } } | null)?.error;
+    throw new ApiRequestError(response.status, error?.code ?? 'error', error?.message ?? `Request failed with status ${response.status}.`, error?.details ?? []);
   }
   return data as T;
 }

@@ -45,11 +45,12 @@ export function authenticated<P = Record<string, never>>(
   };
 }
 
-/** A route without authentication (health, login). Errors still become JSON responses. */
-export function unauthenticated(handler: (context: AppContext & { request: Request }) => Promise<Response>) {
-  return async (request: Request): Promise<Response> => {
+/** A route without authentication (health, login, a public share link). Errors still become JSON responses. */
+export function unauthenticated<P = Record<string, never>>(handler: (context: AppContext & { request: Request; params: P }) => Promise<Response>) {
+  return async (request: Request, args?: NextRouteArgs<P>): Promise<Response> => {
     try {
-      return await handler({ ...(await getAppContext()), request });
+      const params = ((await args?.params) ?? {}) as P;
+      return await handler({ ...(await getAppContext()), request, params });
     } catch (error) {
       return errorToResponse(error, `${request.method} ${new URL(request.url).pathname}`);
     }

@@ -29,15 +29,17 @@ let exportQueue: SpanQueue | null = null;
  * OpenTelemetry backend: the returned sink writes to `primary` and copies each span into a
  * separate bounded queue that exports over OTLP/HTTP. A slow or down backend fills that queue
  * (dropping and counting), never the database path. Without the variables, `primary` is returned.
+ * `mask` wraps the exporting sink: the server masks the copies as it masks what it stores.
  */
-export function withOtlpExport(primary: SpanSink, env: Env = process.env): SpanSink {
+export function withOtlpExport(primary: SpanSink, env: Env = process.env, { mask }: { mask?: (sink: SpanSink) => SpanSink } = {}): SpanSink {
   const config = readOtlpExportConfig(env);
   if (!config) return primary;
   if (config.error) {
     reportError(`OTLP export is off: ${config.error}`);
     return primary;
   }
-  exportQueue = new SpanQueue({ sink: new OtlpHttpSpanSink(config), ...batchOptions(env) });
+  const exporter = new OtlpHttpSpanSink(config);
+  exportQueue = new SpanQueue({ sink: mask ? mask(exporter) : exporter, ...batchOptions(env) });
   console.log(`[llmtrace] exporting spans over OTLP (${config.encoding}) to ${config.url}`);
   return new TeeSpanSink(primary, exportQueue);
 }

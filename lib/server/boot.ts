@@ -4,6 +4,7 @@ import { capturePeerAddresses } from '@/lib/http/client-address';
 import { warmUpTokenizer } from '@/lib/llm/tokens';
 import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
+import { MaskingSpanSink } from '@/lib/privacy/sink';
 import { scheduleRetention } from '@/lib/trace-store/retention';
 import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
 import { registerShutdownHooks, traceService } from '@llmtrace/sdk';
@@ -21,7 +22,9 @@ export async function bootServer(): Promise<void> {
   // A bad PRICING_FILE stops the server now, not at the first priced call.
   priceTable();
   warmUpTokenizer();
-  traceService.setSink(withOtlpExport(new DatabaseSpanSink(async () => (await getAppContext()).database)));
+  const database = async () => (await getAppContext()).database;
+  // Copies exported to another OTLP backend are masked with each account's rules, as stored spans are.
+  traceService.setSink(withOtlpExport(new DatabaseSpanSink(database), process.env, { mask: (sink) => new MaskingSpanSink(sink, database) }));
   registerShutdownHooks(traceService);
   stopWithSupervisor();
   const config = readAppConfig();

@@ -6,6 +6,7 @@ import type { SpanRecord, SpanSink } from '@llmtrace/sdk';
 import { fieldsOfKind } from '@llmtrace/sdk/span';
 import type { SpanRow } from './columns';
 import { limitJsonDepth } from './json-depth';
+import { maskSpanRows } from '@/lib/privacy/store';
 
 const JSON_FIELDS = fieldsOfKind('json', 'object');
 
@@ -56,7 +57,8 @@ export class DatabaseSpanSink implements SpanSink {
 
   async write(spans: SpanRecord[]): Promise<void> {
     const database = await this.getDatabase();
-    const refused = await upsertSpansIsolating(database, spans.map(spanRecordToRow));
+    // Masked with each account's rules just before the write (issue 13); a failure to read them rejects, and the queue retries.
+    const refused = await upsertSpansIsolating(database, await maskSpanRows(database, spans.map(spanRecordToRow)));
     if (refused.length === 0) return;
     this.refusedHere += refused.length;
     counters.rejected += refused.length;

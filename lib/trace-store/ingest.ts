@@ -9,6 +9,7 @@ import { asUnavailable, ingestGate } from './admission';
 import { IncomingSpan } from './schema';
 import { SPAN_FIELD_NAMES, SPAN_FIELDS } from '@llmtrace/sdk/span';
 import { calculateCost } from '@/lib/pricing';
+import { maskSpanRows } from '@/lib/privacy/store';
 
 export { IncomingSpan } from './schema';
 
@@ -114,7 +115,8 @@ export async function storeSpans(database: Database, { userId, spans }: { userId
     else if (row.conversation_id && !ownedConversations.has(row.conversation_id)) rejected.push({ index, message: 'conversation_id: no such conversation of yours' });
     else accepted.push(candidate);
   }
-  const refused = await upsertSpansIsolating(database, accepted.map(({ row }) => row));
+  // Masked with the account's rules just before the write (issue 13): nothing reaches the table unmasked.
+  const refused = await upsertSpansIsolating(database, await maskSpanRows(database, accepted.map(({ row }) => row)));
   if (refused.length > 0) {
     // Validation should have caught it: say so once, briefly (the error holds the whole batch).
     console.warn(`[llmtrace] ingest: the database refused ${refused.length} of ${accepted.length} spans (${summarizeDatabaseError(refused[0]!.error)})`);

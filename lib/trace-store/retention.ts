@@ -4,16 +4,18 @@ import { deleteExpiredSessions } from '@/lib/db/queries/accounts';
 import { deleteSpansBefore } from './write';
 
 /**
- * Deletes spans that started before `cutoff`, a few thousand rows per statement so no lock is
- * held for long and other writes interleave. Returns the total deleted.
+ * Deletes spans past retention, a few thousand rows per statement so no lock is held for long and
+ * other writes interleave: those that started before `cutoff` (the server's default), except for
+ * accounts that set their own retention in Settings, whose spans go after that many days instead.
+ * Returns the total deleted.
  */
 export async function deleteSpansOlderThan(
   database: Database,
-  { cutoff, batchSize = 5000, onProgress }: { cutoff: Date; batchSize?: number; onProgress?: (deleted: number) => void },
+  { cutoff, batchSize = 5000, onProgress, now = new Date() }: { cutoff: Date; batchSize?: number; onProgress?: (deleted: number) => void; now?: Date },
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const deleted = await deleteSpansBefore(database, { cutoff, batchSize });
+    const deleted = await deleteSpansBefore(database, { cutoff, batchSize, now });
     total += deleted;
     if (deleted > 0) onProgress?.(total);
     if (deleted < batchSize) return total;
@@ -30,7 +32,7 @@ export function scheduleRetention(getDatabase: () => Promise<Database>, retentio
       const database = await getDatabase();
       await deleteExpiredSessions(database);
       const deleted = await deleteSpansOlderThan(database, { cutoff: new Date(Date.now() - retentionDays * DAY_MS) });
-      if (deleted > 0) console.info(`[llmtrace] retention: deleted ${deleted} spans older than ${retentionDays} days`);
+      if (deleted > 0) console.info(`[llmtrace] retention: deleted ${deleted} spans past retention (${retentionDays} days unless the account set its own)`);
     } catch (error) {
       console.warn('[llmtrace] retention run failed (will retry tomorrow):', error);
     }

@@ -155,18 +155,32 @@ export async function deleteTrace(database: Database, { userId, traceId }: { use
 }
 
 /**
- * Deletes up to `batchSize` spans that started before `cutoff`; returns how many. Spans start in
- * years 1–9999, so a cutoff before year 1 (a retention of a million days) deletes nothing, and one
- * beyond 9999 is read as the last storable instant.
+ * Deletes up to `batchSize` spans past retention; returns how many. An account that set its own
+ * retention (`account_settings.retention_days`) keeps its spans that many days before `now`; every
+ * other account's spans go when they started before `cutoff` (the server's `TRACE_RETENTION_DAYS`).
+ * Spans start in years 1–9999, so a cutoff before year 1 (a retention of a million days) deletes
+ * nothing by the default, and one beyond 9999 is read as the last storable instant.
  */
-export async function deleteSpansBefore(database: Database, { cutoff, batchSize }: { cutoff: Date; batchSize: number }): Promise<number> {
-  if (!(cutoff.getTime() > MIN_STORABLE_MS)) return 0;
-  const before = new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS));
+export async function deleteSpansBefore(
+  database: Database,
+  { cutoff, batchSize, now = new Date() }: { cutoff: Date; batchSize: number; now?: Date },
+): Promise<number> {
+  const before = cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
   const rows = await database.query<{ n: number }>(
-    `WITH doomed AS (SELECT id FROM llm_traces WHERE start_time < $1 LIMIT $2)
-     , gone AS (DELETE FROM llm_traces t USING doomed WHERE t.id = doomed.id RETURNING 1)
+    `WITH doomed AS (
+       (SELECT t.id FROM llm_traces t
+        WHERE t.start_time < $1::timestamptz
+          AND NOT EXISTS (SELECT 1 FROM account_settings s WHERE s.user_id = t.user_id AND s.retention_days IS NOT NULL)
+        LIMIT $2)
+       UNION ALL
+       (SELECT t.id FROM account_settings s
+        JOIN llm_traces t ON t.user_id = s.user_id AND t.start_time < $3::timestamptz - make_interval(days => s.retention_days)
+        WHERE s.retention_days IS NOT NULL
+        LIMIT $2)
+     )
+     , gone AS (DELETE FROM llm_traces t USING (SELECT id FROM doomed LIMIT $2) d WHERE t.id = d.id RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
-    [before.toISOString(), batchSize],
+    [before, batchSize, now.toISOString()],
   );
   return Number(rows[0]?.n ?? 0);
 }

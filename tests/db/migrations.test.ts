@@ -8,7 +8,7 @@ describeEachDatabase('migrations', (getDatabase) => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
     const tables = rows.map((r) => r.table_name);
-    for (const table of ['users', 'api_keys', 'sessions', 'conversations', 'messages', 'llm_traces', 'message_evaluations', 'documents']) {
+    for (const table of ['users', 'api_keys', 'sessions', 'conversations', 'messages', 'llm_traces', 'message_evaluations', 'documents', 'trace_shares']) {
       expect(tables).toContain(table);
     }
   });

@@ -54,6 +54,12 @@ export interface TracingConfig {
    * the trace list can tell apps apart. Default: none.
    */
   serviceName?: string;
+  /**
+   * The owner of root spans started without `userId`. Not read from the environment: `init()`
+   * sets it for an app that sends its spans to an LLMTrace server, which stores them under the
+   * API key's user whatever this says. Default: none (such spans are not recorded).
+   */
+  defaultUserId?: string;
 }
 
 /** The documented defaults, used for every field the environment leaves unset or invalid. */

@@ -13,7 +13,8 @@ export const INVALID_SPAN_ID = '0000000000000000';
 
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
-const POOL_BYTES = 4096;
+// 16 KiB: a fill and a hex encoding have a fixed cost that a larger pool spreads over more ids.
+const POOL_BYTES = 16_384;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
 // The pool's hex text: an id is a substring of it, which costs far less than encoding each id.
 let poolHex = '';

@@ -44,3 +44,10 @@ export type {
 export * from './span/fields';
 export { tracingConfig, readTracingConfig, TRACING_DEFAULTS } from './config';
 export type { TracingConfig } from './config';
+export { init, flush, shutdown, SDK_DEFAULT_USER_ID } from './init';
+export type { InitOptions } from './init';
+export { observe } from './observe';
+export type { ObserveParams } from './observe';
+export { wrapOpenAI } from './wrappers/openai';
+export { wrapAnthropic } from './wrappers/anthropic';
+export type { WrapOptions } from './wrappers/types';

@@ -7,20 +7,26 @@ import type { OperationType } from './span/fields';
 import type { StartTraceParams, TraceContext, TraceResult } from './types';
 
 /** What the tracer remembers about a span between its start and its end. */
-export interface OpenSpan {
-  readonly context: TraceContext;
-  readonly modelName: string | undefined;
-  readonly modelProvider: string | undefined;
-  /** Released once the span is written, since the context (and so this state) may outlive it. */
-  inputData: unknown;
-  metadata: Record<string, unknown> | undefined;
+export class OpenSpan {
   /** Fields given by `update()`, applied when the span is written. */
-  updates: Partial<TraceResult> | undefined;
-  ended: boolean;
-  /** On the watch list for a `running` record (not yet written, ended or evicted). */
-  watched: boolean;
-  /** When (epoch ms) the span is due for its `running` record. */
-  readonly runningDueAt: number;
+  updates: Partial<TraceResult> | undefined = undefined;
+  ended = false;
+  /** On the running-span watch list (not yet written as `running`, ended or evicted). */
+  watched = false;
+  /** Neighbours on the running-span watch list (see `running.ts`). */
+  olderWatched: OpenSpan | undefined = undefined;
+  newerWatched: OpenSpan | undefined = undefined;
+
+  constructor(
+    readonly context: TraceContext,
+    readonly modelName: string | undefined,
+    readonly modelProvider: string | undefined,
+    /** Released once the span is written, since the context (and so this state) may outlive it. */
+    public inputData: unknown,
+    public metadata: Record<string, unknown> | undefined,
+    /** When (epoch ms) the span is due for its `running` record. */
+    readonly runningDueAt: number,
+  ) {}
 }
 
 /**
@@ -65,7 +71,15 @@ export class SpanContext implements TraceContext {
  * const traceId = isRecording(ctx) ? ctx.traceId : null;
  */
 export function isRecording(context: TraceContext): boolean {
-  return context.traceId !== INVALID_TRACE_ID && context.spanId !== INVALID_SPAN_ID;
+  return isNot(context.traceId, INVALID_TRACE_ID) && isNot(context.spanId, INVALID_SPAN_ID);
+}
+
+/**
+ * `id !== invalid` for an all-zero `invalid`, answered from the first character when it is not
+ * '0' (most ids), which costs less than comparing two strings.
+ */
+function isNot(id: string, invalid: string): boolean {
+  return (typeof id === 'string' && id.length > 0 && id.charCodeAt(0) !== 48) || id !== invalid;
 }
 
 export function validDate(value: unknown): value is Date {
@@ -90,15 +104,7 @@ export function nonRecordingContext(maybeParams: StartTraceParams | undefined, p
 
 /** The state of a span ended through a copy of its context (or one from another process). */
 export function detachedSpan(context: TraceContext): OpenSpan {
-  return {
-    context,
-    modelName: undefined,
-    modelProvider: undefined,
-    inputData: undefined,
-    metadata: undefined,
-    updates: undefined,
-    ended: true,
-    watched: false,
-    runningDueAt: 0,
-  };
+  const span = new OpenSpan(context, undefined, undefined, undefined, undefined, 0);
+  span.ended = true;
+  return span;
 }

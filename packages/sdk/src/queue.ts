@@ -1,91 +1,18 @@
 /**
  * The batching queue between the trace service and a sink, after OpenTelemetry's
  * BatchSpanProcessor: spans wait in a bounded FIFO and are written in batches, one write at a
- * time, when a batch fills or a batch interval passes. A failed write is retried with
- * exponential backoff and jitter; a write that hangs is timed out. Nothing here throws into the
- * caller, and `enqueue` never waits for the sink.
+ * time, when a batch fills or a batch interval passes. Writing a batch (retries, time-outs) is
+ * `batch-writer.ts`, the FIFO `record-fifo.ts`, the settings `queue-options.ts`. Nothing here
+ * throws into the caller, and `enqueue` never waits for the sink.
  */
+import { BatchWriter } from './batch-writer';
 import { reportError, safeReport, type ErrorHandler } from './diag';
-import { spanKey } from './span/fields';
+import { queueSettings, type QueueSettings, type SpanQueueOptions, type SpanQueueStats } from './queue-options';
+import { RecordFifo } from './record-fifo';
 import type { SpanRecord, SpanSink } from './types';
 
-export interface SpanQueueOptions {
-  /** Where batches go. Default: none; spans wait (bounded) until `setSink`. */
-  sink?: SpanSink;
-  /** Spans per write; a full batch is written at once. Default 10. */
-  batchSize?: number;
-  /** A partial batch is written this many ms after its first span was queued. Default 1000. */
-  batchIntervalMs?: number;
-  /** Spans held at most, the batch being written included; beyond it spans are dropped. Default 10000. */
-  maxQueueSize?: number;
-  /** A write still pending after this many ms counts as failed. Default 10000. */
-  exportTimeoutMs?: number;
-  /** Retries of a failed batch before it is dropped. Default 5. */
-  maxRetries?: number;
-  /** First retry delay in ms, doubled per attempt, with jitter. Default 100. */
-  retryBaseDelayMs?: number;
-  /** Upper bound of one retry delay in ms. Default 5000. */
-  retryMaxDelayMs?: number;
-  /** How long `shutdown()` keeps writing before it drops what is left. Default 10000. */
-  shutdownTimeoutMs?: number;
-  /** Receives failures. Default: `console.warn` with the `[llmtrace]` prefix. */
-  onError?: ErrorHandler;
-}
-
-/** Counters of a {@link SpanQueue}. */
-export interface SpanQueueStats {
-  /** Spans waiting, the batch being written included. */
-  queued: number;
-  /** Spans handed to the sink by a write that succeeded. */
-  written: number;
-  /** Spans dropped: queue full, retries exhausted, refused by the sink, or left at shutdown. */
-  dropped: number;
-  /** Failed write attempts (a time-out counts as one). */
-  failedWrites: number;
-}
-
-type WriteOutcome = { ok: true } | { ok: false; error: unknown };
-
-const OK: WriteOutcome = { ok: true };
-const COMPACT_AFTER = 1024;
-
-/** Raised when a sink write does not settle within the export time-out. */
-export class SinkTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`sink write timed out after ${timeoutMs} ms`);
-    this.name = 'SinkTimeoutError';
-  }
-}
-
-/** A sink rejects with an error whose `retryable` is `false` to have its batch dropped, not retried. */
-function isRetryable(error: unknown): boolean {
-  try {
-    return !(error !== null && typeof error === 'object' && (error as { retryable?: unknown }).retryable === false);
-  } catch {
-    return true;
-  }
-}
-
-/**
- * Collapses several records of one span in a batch (a `running` record followed by the final one)
- * into the last, so that a sink can upsert a batch in one statement.
- */
-function latestPerSpan(batch: SpanRecord[]): SpanRecord[] {
-  if (!hasRepeatedSpanId(batch)) return batch;
-  const latest = new Map<string, SpanRecord>();
-  for (const record of batch) latest.set(spanKey(record), record);
-  return [...latest.values()];
-}
-
-function hasRepeatedSpanId(batch: SpanRecord[]): boolean {
-  if (batch.length > 32) return new Set(batch.map((record) => record.span_id)).size < batch.length;
-  // Small batches (the usual case): comparing pairs is cheaper than building a set.
-  for (let i = 1; i < batch.length; i++) {
-    const spanId = batch[i].span_id;
-    for (let j = 0; j < i; j++) if (batch[j].span_id === spanId) return true;
-  }
-  return false;
-}
+export { SinkTimeoutError } from './export-attempt';
+export type { SpanQueueOptions, SpanQueueStats } from './queue-options';
 
 /**
  * A bounded batching queue of span records in front of a {@link SpanSink}.
@@ -97,59 +24,40 @@ function hasRepeatedSpanId(batch: SpanRecord[]): boolean {
  * await queue.shutdown();  // flush, then close the sink; idempotent
  */
 export class SpanQueue {
-  private sink: SpanSink | undefined;
+  private readonly settings: QueueSettings;
   private readonly batchSize: number;
-  private readonly batchIntervalMs: number;
   private readonly maxQueueSize: number;
-  private readonly exportTimeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly retryBaseDelayMs: number;
-  private readonly retryMaxDelayMs: number;
-  private readonly shutdownTimeoutMs: number;
   private readonly onError: ErrorHandler;
+  private readonly writer: BatchWriter;
 
-  private buffer: SpanRecord[] = [];
-  private head = 0;
+  private readonly waiting = new RecordFifo();
   private inFlight = 0;
   private enqueuedTotal = 0;
   private settledTotal = 0;
-  private writtenCount = 0;
+  /** Spans dropped by the queue itself (full, closed, left at shutdown); the writer counts its own. */
   private droppedCount = 0;
-  private failedWriteCount = 0;
 
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private drainSoon: ReturnType<typeof setImmediate> | undefined;
   private draining = false;
   private drainDone: Promise<void> = Promise.resolve();
   private forcedDrains = 0;
-  /** Cuts short the pending write attempt or retry delay when shutdown gives up. */
-  private interrupt: (() => void) | undefined;
 
-  private closing = false;
   private closed = false;
-  private abandoned = false;
   private shutdownDone: Promise<void> | undefined;
-
   private warnedFull = false;
   private warnedClosed = false;
-  private loggedFailure = false;
-  private loggedDrop = false;
 
   constructor(options: SpanQueueOptions = {}) {
-    this.sink = options.sink;
-    this.maxQueueSize = Math.max(1, options.maxQueueSize ?? 10_000);
-    this.batchSize = Math.min(Math.max(1, options.batchSize ?? 10), this.maxQueueSize);
-    this.batchIntervalMs = Math.max(1, options.batchIntervalMs ?? 1000);
-    this.exportTimeoutMs = Math.max(1, options.exportTimeoutMs ?? 10_000);
-    this.maxRetries = Math.max(0, options.maxRetries ?? 5);
-    this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 100);
-    this.retryMaxDelayMs = Math.max(this.retryBaseDelayMs, options.retryMaxDelayMs ?? 5000);
-    this.shutdownTimeoutMs = Math.max(1, options.shutdownTimeoutMs ?? 10_000);
+    this.settings = queueSettings(options);
+    this.batchSize = this.settings.batchSize;
+    this.maxQueueSize = this.settings.maxQueueSize;
     this.onError = options.onError ?? reportError;
+    this.writer = new BatchWriter(options.sink, this.settings, (message, error) => this.report(message, error));
   }
 
   private get size(): number {
-    return this.buffer.length - this.head;
+    return this.waiting.size;
   }
 
   /**
@@ -165,7 +73,7 @@ export class SpanQueue {
       }
       return false;
     }
-    if (this.size + this.inFlight >= this.maxQueueSize) {
+    if (this.waiting.size + this.inFlight >= this.maxQueueSize) {
       this.droppedCount++;
       if (!this.warnedFull) {
         this.warnedFull = true;
@@ -176,9 +84,13 @@ export class SpanQueue {
       }
       return false;
     }
-    this.buffer.push(record);
+    this.waiting.push(record);
     this.enqueuedTotal++;
-    if (!this.draining) this.scheduleWrite();
+    // Nothing to schedule while a drain runs (it reschedules when done), or while the batch
+    // timer runs and no batch is full yet.
+    if (!this.draining && (this.batchTimer === undefined || this.size >= this.batchSize)) {
+      this.scheduleWrite();
+    }
     return true;
   }
 
@@ -188,7 +100,7 @@ export class SpanQueue {
       this.report('setSink after shutdown ignored');
       return;
     }
-    this.sink = sink;
+    this.writer.sink = sink;
     if (!this.draining) this.scheduleWrite();
   }
 
@@ -200,7 +112,7 @@ export class SpanQueue {
     const target = this.enqueuedTotal;
     this.forcedDrains++;
     try {
-      while (this.settledTotal < target && this.sink !== undefined && !this.abandoned) {
+      while (this.settledTotal < target && this.writer.sink !== undefined && !this.writer.gaveUp) {
         await this.startDrain(true);
       }
     } finally {
@@ -222,18 +134,18 @@ export class SpanQueue {
   stats(): SpanQueueStats {
     return {
       queued: this.size + this.inFlight,
-      written: this.writtenCount,
-      dropped: this.droppedCount,
-      failedWrites: this.failedWriteCount,
+      written: this.writer.written,
+      dropped: this.droppedCount + this.writer.dropped,
+      failedWrites: this.writer.failedWrites,
     };
   }
 
   private async runShutdown(): Promise<void> {
-    this.closing = true;
+    this.writer.beginClosing();
     let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
     // Not unref'd: during shutdown the process should stay up long enough to deliver.
     const deadline = new Promise<void>((resolve) => {
-      deadlineTimer = setTimeout(resolve, this.shutdownTimeoutMs);
+      deadlineTimer = setTimeout(resolve, this.settings.shutdownTimeoutMs);
     });
     try {
       await Promise.race([this.flushEverything(), deadline]);
@@ -245,40 +157,31 @@ export class SpanQueue {
     this.clearTimers();
     const left = this.size + this.inFlight;
     if (left > 0) {
-      this.abandoned = true;
-      this.interrupt?.();
+      this.writer.abandon();
       this.droppedCount += this.size;
       this.settledTotal += this.size;
-      this.buffer = [];
-      this.head = 0;
+      this.waiting.clear();
       this.report(
-        this.sink === undefined
+        this.writer.sink === undefined
           ? `shutdown with no sink set: dropped ${left} queued spans`
-          : `shutdown gave up after ${this.shutdownTimeoutMs} ms: dropped ${left} unwritten spans`,
+          : `shutdown gave up after ${this.settings.shutdownTimeoutMs} ms: dropped ${left} unwritten spans`,
       );
     }
-    await this.closeSink();
+    await this.writer.closeSink();
   }
 
   private async flushEverything(): Promise<void> {
-    while (this.sink !== undefined && !this.abandoned && this.size + this.inFlight > 0) {
+    while (this.writer.sink !== undefined && !this.writer.gaveUp && this.size + this.inFlight > 0) {
       await this.flush();
     }
   }
 
-  private async closeSink(): Promise<void> {
-    const sink = this.sink;
-    if (sink?.close === undefined) return;
-    const outcome = await this.settle(() => sink.close!(), this.exportTimeoutMs);
-    if (!outcome.ok) this.report('closing the sink failed', outcome.error);
-  }
-
   private scheduleWrite(): void {
-    if (this.sink === undefined || this.size === 0) return;
+    if (this.writer.sink === undefined || this.size === 0) return;
     if (this.size >= this.batchSize) {
       this.drainSoon ??= setImmediate(this.onDrainSoon);
     } else if (this.batchTimer === undefined) {
-      this.batchTimer = setTimeout(this.onBatchTimer, this.batchIntervalMs);
+      this.batchTimer = setTimeout(this.onBatchTimer, this.settings.batchIntervalMs);
       this.batchTimer.unref?.();
     }
   }
@@ -298,6 +201,7 @@ export class SpanQueue {
     if (this.drainSoon !== undefined) clearImmediate(this.drainSoon);
     this.batchTimer = undefined;
     this.drainSoon = undefined;
+    this.writer.stop();
   }
 
   private startDrain(writePartialBatch: boolean): Promise<void> {
@@ -316,13 +220,20 @@ export class SpanQueue {
     let partialAllowed = writePartialBatch;
     try {
       while (
-        this.sink !== undefined &&
-        !this.abandoned &&
+        this.writer.sink !== undefined &&
+        !this.writer.gaveUp &&
         this.size > 0 &&
         (partialAllowed || this.forcedDrains > 0 || this.size >= this.batchSize)
       ) {
         partialAllowed = false;
-        await this.writeBatch(this.take());
+        const batch = this.waiting.take(this.batchSize);
+        this.inFlight = batch.length;
+        try {
+          await this.writer.write(batch);
+        } finally {
+          this.inFlight = 0;
+          this.settledTotal += batch.length;
+        }
       }
     } catch (error) {
       this.report('span queue failed', error);
@@ -330,108 +241,6 @@ export class SpanQueue {
       this.draining = false;
       if (!this.closed) this.scheduleWrite();
     }
-  }
-
-  private take(): SpanRecord[] {
-    const end = Math.min(this.head + this.batchSize, this.buffer.length);
-    const batch = this.buffer.slice(this.head, end);
-    if (end === this.buffer.length) {
-      this.buffer.length = 0;
-      this.head = 0;
-    } else {
-      this.head = end;
-      if (this.head >= COMPACT_AFTER && this.head * 2 >= this.buffer.length) {
-        this.buffer = this.buffer.slice(this.head);
-        this.head = 0;
-      }
-    }
-    return batch;
-  }
-
-  /** One batch, with retries. Never rejects; the batch is written or dropped and counted. */
-  private async writeBatch(records: SpanRecord[]): Promise<void> {
-    const batch = latestPerSpan(records);
-    this.inFlight = records.length;
-    try {
-      for (let attempt = 0; ; attempt++) {
-        const sink = this.sink!;
-        const outcome = await this.settle(() => sink.write(batch), this.exportTimeoutMs);
-        if (outcome.ok) {
-          this.writtenCount += batch.length;
-          this.loggedFailure = false;
-          this.loggedDrop = false;
-          return;
-        }
-        this.failedWriteCount++;
-        const retryable = isRetryable(outcome.error);
-        if (!retryable || attempt >= this.maxRetries || this.abandoned) {
-          this.droppedCount += records.length;
-          if (!this.loggedDrop) {
-            this.loggedDrop = true;
-            this.report(
-              retryable
-                ? `dropped ${records.length} spans after ${attempt + 1} failed writes (further drops are only counted until a write succeeds)`
-                : `the sink refused ${records.length} spans; dropped without retry`,
-              outcome.error,
-            );
-          }
-          return;
-        }
-        if (!this.loggedFailure) {
-          this.loggedFailure = true;
-          this.report(`sink write failed; retrying up to ${this.maxRetries} times with backoff`, outcome.error);
-        }
-        await this.sleep(this.backoffDelay(attempt));
-      }
-    } finally {
-      this.inFlight = 0;
-      this.settledTotal += records.length;
-    }
-  }
-
-  /** Exponential backoff with "equal jitter": between half and all of base * 2^attempt, capped. */
-  private backoffDelay(attempt: number): number {
-    const ceiling = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** attempt);
-    return ceiling / 2 + (Math.random() * ceiling) / 2;
-  }
-
-  /** Runs `operation` and reports how it settled: resolved, rejected, threw, or timed out. */
-  private settle(operation: () => Promise<void> | void, timeoutMs: number): Promise<WriteOutcome> {
-    return new Promise<WriteOutcome>((resolve) => {
-      let settled = false;
-      const finish = (outcome: WriteOutcome): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (this.interrupt === interrupt) this.interrupt = undefined;
-        resolve(outcome);
-      };
-      const interrupt = (): void => finish({ ok: false, error: new Error('shutdown deadline passed') });
-      const timer = setTimeout(() => finish({ ok: false, error: new SinkTimeoutError(timeoutMs) }), timeoutMs);
-      if (!this.closing) timer.unref?.();
-      this.interrupt = interrupt;
-      try {
-        Promise.resolve(operation()).then(
-          () => finish(OK),
-          (error: unknown) => finish({ ok: false, error: error ?? new Error('sink write rejected') }),
-        );
-      } catch (error) {
-        finish({ ok: false, error });
-      }
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        if (this.interrupt === wake) this.interrupt = undefined;
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      if (!this.closing) timer.unref?.();
-      this.interrupt = wake;
-    });
   }
 
   private report(message: string, error?: unknown): void {

@@ -8,6 +8,8 @@ import { validDate, type OpenSpan } from './open-span';
 import type { TraceResult } from './types';
 
 const FINAL: ReadonlySet<string> = new Set<string>(FINAL_STATUSES);
+/** Stands in for a missing result or missing updates. */
+const NOTHING: Partial<TraceResult> = Object.freeze({});
 
 function finiteOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -18,19 +20,32 @@ function tagList(value: readonly string[] | undefined): string[] {
   return [...new Set(value.filter((tag): tag is string => typeof tag === 'string' && tag !== ''))];
 }
 
-export function mergeMetadata(...parts: Array<Record<string, unknown> | undefined>): Record<string, unknown> | null {
-  let merged: Record<string, unknown> | null = null;
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== undefined && value !== null && typeof value === 'object';
+}
+
+/**
+ * The metadata objects merged in order, later keys winning: the one object itself when only one
+ * is given (no copy), a new object when several are, null when none is.
+ */
+export function mergeMetadata(
+  first: Record<string, unknown> | undefined,
+  second: Record<string, unknown> | undefined,
+  third?: Record<string, unknown>,
+): Record<string, unknown> | null {
+  let merged: Record<string, unknown> | null = isObject(first) ? first : null;
   let copied = false;
-  for (const part of parts) {
-    if (part === undefined || part === null || typeof part !== 'object') continue;
-    if (merged === null) {
-      merged = part;
-    } else if (copied) {
-      Object.assign(merged, part);
-    } else {
-      merged = Object.assign({}, merged, part);
+  if (isObject(second)) {
+    if (merged === null) merged = second;
+    else {
+      merged = Object.assign({}, merged, second);
       copied = true;
     }
+  }
+  if (isObject(third)) {
+    if (merged === null) merged = third;
+    else if (copied) Object.assign(merged, third);
+    else merged = Object.assign({}, merged, third);
   }
   return merged;
 }
@@ -51,17 +66,18 @@ export function mergeResult(target: Partial<TraceResult>, fields: Partial<TraceR
  */
 export function buildRecord(span: OpenSpan, result: TraceResult | undefined, running: boolean, serviceName: string | null): SpanRecord {
   const context = span.context;
-  const updates = span.updates;
-  const inputTokens = finiteOrNull(result?.inputTokens ?? updates?.inputTokens);
-  const outputTokens = finiteOrNull(result?.outputTokens ?? updates?.outputTokens);
-  const givenTotal = finiteOrNull(result?.totalTokens ?? updates?.totalTokens);
-  const cost = result?.costUsd !== undefined ? result.costUsd : updates?.costUsd;
+  // Plain property reads instead of `?.` chains: a missing result or update reads from NOTHING.
+  const given: Partial<TraceResult> = result ?? NOTHING;
+  const updates: Partial<TraceResult> = span.updates ?? NOTHING;
+  const inputTokens = finiteOrNull(given.inputTokens ?? updates.inputTokens);
+  const outputTokens = finiteOrNull(given.outputTokens ?? updates.outputTokens);
+  const givenTotal = finiteOrNull(given.totalTokens ?? updates.totalTokens);
   let status: SpanStatus = 'running';
   let endTime: Date | null = null;
   if (!running) {
-    const requested = result?.status ?? updates?.status;
+    const requested = given.status ?? updates.status;
     status = requested !== undefined && FINAL.has(requested) ? requested : 'completed';
-    const end = result?.endTime ?? updates?.endTime;
+    const end = given.endTime ?? updates.endTime;
     endTime = validDate(end) ? end : new Date();
   }
   return {
@@ -75,24 +91,24 @@ export function buildRecord(span: OpenSpan, result: TraceResult | undefined, run
     start_time: context.startTime,
     end_time: endTime,
     duration_ms: endTime === null ? null : calculateDuration(context.startTime, endTime),
-    conversation_id: result?.conversationId ?? updates?.conversationId ?? context.conversationId ?? null,
-    message_id: result?.messageId ?? updates?.messageId ?? context.messageId ?? null,
-    model_name: result?.modelName ?? updates?.modelName ?? span.modelName ?? null,
-    model_provider: result?.modelProvider ?? updates?.modelProvider ?? span.modelProvider ?? null,
-    error_message: result?.errorMessage ?? updates?.errorMessage ?? null,
+    conversation_id: given.conversationId ?? updates.conversationId ?? context.conversationId ?? null,
+    message_id: given.messageId ?? updates.messageId ?? context.messageId ?? null,
+    model_name: given.modelName ?? updates.modelName ?? span.modelName ?? null,
+    model_provider: given.modelProvider ?? updates.modelProvider ?? span.modelProvider ?? null,
+    error_message: given.errorMessage ?? updates.errorMessage ?? null,
     input_tokens: inputTokens,
     output_tokens: outputTokens,
     total_tokens: givenTotal ?? (inputTokens !== null && outputTokens !== null ? inputTokens + outputTokens : null),
-    cached_input_tokens: finiteOrNull(result?.cachedInputTokens ?? updates?.cachedInputTokens),
-    reasoning_tokens: finiteOrNull(result?.reasoningTokens ?? updates?.reasoningTokens),
-    cost_usd: finiteOrNull(cost),
-    time_to_first_token_ms: finiteOrNull(result?.timeToFirstTokenMs ?? updates?.timeToFirstTokenMs),
+    cached_input_tokens: finiteOrNull(given.cachedInputTokens ?? updates.cachedInputTokens),
+    reasoning_tokens: finiteOrNull(given.reasoningTokens ?? updates.reasoningTokens),
+    cost_usd: finiteOrNull(given.costUsd !== undefined ? given.costUsd : updates.costUsd),
+    time_to_first_token_ms: finiteOrNull(given.timeToFirstTokenMs ?? updates.timeToFirstTokenMs),
     service_name: serviceName,
-    session_id: result?.sessionId ?? updates?.sessionId ?? context.sessionId ?? null,
-    end_user_id: result?.endUserId ?? updates?.endUserId ?? context.endUserId ?? null,
-    tags: tagList(result?.tags ?? updates?.tags ?? context.tags),
-    input_data: result?.inputData ?? updates?.inputData ?? span.inputData ?? null,
-    output_data: result?.outputData ?? updates?.outputData ?? null,
-    metadata: mergeMetadata(span.metadata, updates?.metadata, result?.metadata),
+    session_id: given.sessionId ?? updates.sessionId ?? context.sessionId ?? null,
+    end_user_id: given.endUserId ?? updates.endUserId ?? context.endUserId ?? null,
+    tags: tagList(given.tags ?? updates.tags ?? context.tags),
+    input_data: given.inputData ?? updates.inputData ?? span.inputData ?? null,
+    output_data: given.outputData ?? updates.outputData ?? null,
+    metadata: mergeMetadata(span.metadata, updates.metadata, given.metadata),
   };
 }

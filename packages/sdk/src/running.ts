@@ -9,11 +9,12 @@ import type { OpenSpan } from './open-span';
 
 export class RunningSpanProcessor {
   /**
-   * Spans waiting for their `running` record, oldest first. Ended spans are skipped lazily; at most
-   * `maxOpenSpans` are watched, and the list is compacted before it holds twice that.
+   * Spans waiting for their `running` record, oldest first, as a doubly linked list through the
+   * spans themselves (`olderWatched` / `newerWatched`). A span that ends leaves the list at once,
+   * so the list holds open spans only and an ended span is not kept alive by it.
    */
-  private watchList: OpenSpan[] = [];
-  private watchHead = 0;
+  private oldest: OpenSpan | undefined;
+  private newest: OpenSpan | undefined;
   private watchedCount = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private skippedCount = 0;
@@ -31,54 +32,43 @@ export class RunningSpanProcessor {
 
   /** Starts watching a new span. */
   onStart(span: OpenSpan): void {
-    if (this.watchedCount >= this.maxOpenSpans) this.unwatchOldest();
-    span.watched = true;
-    this.watchedCount++;
-    this.watchList.push(span);
-    if (this.watchList.length - this.watchHead > 2 * this.maxOpenSpans) {
-      this.watchList = this.watchList.slice(this.watchHead).filter((watched) => watched.watched);
-      this.watchHead = 0;
+    if (this.watchedCount >= this.maxOpenSpans && this.oldest !== undefined) {
+      this.unwatch(this.oldest);
+      this.skippedCount++;
     }
+    span.watched = true;
+    span.olderWatched = this.newest;
+    span.newerWatched = undefined;
+    if (this.newest === undefined) this.oldest = span;
+    else this.newest.newerWatched = span;
+    this.newest = span;
+    this.watchedCount++;
     if (this.timer === undefined) this.arm(span.runningDueAt - Date.now());
   }
 
   /** Stops watching a span that ended. */
   onEnd(span: OpenSpan): void {
-    if (!span.watched) return;
-    span.watched = false;
-    this.watchedCount--;
+    if (span.watched) this.unwatch(span);
   }
 
   /** Stops the timer and forgets every span. */
   shutdown(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.watchList = [];
-    this.watchHead = 0;
-    this.watchedCount = 0;
+    while (this.oldest !== undefined) this.unwatch(this.oldest);
   }
 
-  private unwatchOldest(): void {
-    while (this.watchHead < this.watchList.length) {
-      const oldest = this.watchList[this.watchHead++]!;
-      if (oldest.watched) {
-        oldest.watched = false;
-        this.watchedCount--;
-        this.skippedCount++;
-        break;
-      }
-    }
-    this.trim();
-  }
-
-  private trim(): void {
-    if (this.watchHead === this.watchList.length) {
-      this.watchList.length = 0;
-      this.watchHead = 0;
-    } else if (this.watchHead >= 1024 && this.watchHead * 2 >= this.watchList.length) {
-      this.watchList = this.watchList.slice(this.watchHead);
-      this.watchHead = 0;
-    }
+  private unwatch(span: OpenSpan): void {
+    const older = span.olderWatched;
+    const newer = span.newerWatched;
+    if (older === undefined) this.oldest = newer;
+    else older.newerWatched = newer;
+    if (newer === undefined) this.newest = older;
+    else newer.olderWatched = older;
+    span.olderWatched = undefined;
+    span.newerWatched = undefined;
+    span.watched = false;
+    this.watchedCount--;
   }
 
   private arm(delayMs: number): void {
@@ -91,17 +81,13 @@ export class RunningSpanProcessor {
     this.timer = undefined;
     try {
       const now = Date.now();
-      while (this.watchHead < this.watchList.length) {
-        const span = this.watchList[this.watchHead]!;
-        if (span.watched && span.runningDueAt > now) break;
-        this.watchHead++;
-        if (!span.watched) continue;
-        span.watched = false;
-        this.watchedCount--;
+      let span = this.oldest;
+      while (span !== undefined && span.runningDueAt <= now) {
+        this.unwatch(span);
         this.emit(span);
+        span = this.oldest;
       }
-      this.trim();
-      if (this.watchedCount > 0) this.arm(this.watchList[this.watchHead]!.runningDueAt - now);
+      if (span !== undefined) this.arm(span.runningDueAt - now);
     } catch (error) {
       reportError('writing running spans failed', error);
     }

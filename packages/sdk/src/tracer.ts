@@ -1,20 +1,18 @@
 /**
- * The tracer (the plan's trace service): opens and ends spans, turns them into
- * {@link SpanRecord}s and hands those to the batching queue, which writes them to the sink. Every
+ * The tracer's public API (the plan's trace service): `startTrace`, `endTrace`, `captureError`,
+ * `createChildSpan`, `withSpan`, `update`, and the flush/shutdown/stats controls. The span
+ * lifecycle underneath (opening, ending, queueing records) is in `span-lifecycle.ts`. Every
  * public method is safe to call from request code: it never throws, never rejects and never waits
  * for a write.
  */
-import { TRACING_DEFAULTS, type TracingConfig } from './config';
+import type { TracingConfig } from './config';
 import { isAbortError } from './abort';
 import { currentSpan, runWithSpan } from './context';
 import { describeError, reportError } from './diag';
-import { calculateDuration, generateSpanId, generateTraceId, isValidTraceId } from './ids';
+import { calculateDuration, generateSpanId, generateTraceId } from './ids';
 import { operationTypeForName } from './operation';
-import { SpanQueue } from './queue';
-import { buildRecord, mergeResult } from './record';
-import { RunningSpanProcessor } from './running';
-import { OPERATION_TYPES, type SpanRecord } from './span/fields';
-import { SpanContext, detachedSpan, isRecording, nonRecordingContext, validDate, type OpenSpan } from './open-span';
+import { SpanLifecycle } from './span-lifecycle';
+import { nonRecordingContext } from './open-span';
 import type {
   SpanSink,
   StartTraceParams,
@@ -31,10 +29,11 @@ export interface TraceServiceOptions {
   config?: Partial<TracingConfig>;
 }
 
+/** What `endTrace` and `captureError` return: they never wait, so one settled promise serves all. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** Extra fields for {@link TraceService.createChildSpan}. */
 export type ChildSpanParams = Partial<Omit<StartTraceParams, 'spanName' | 'parent' | 'userId' | 'traceId'>>;
-
-const OPERATIONS: ReadonlySet<string> = new Set<string>(OPERATION_TYPES);
 
 /**
  * Captures LLM operations as spans. Use the default instance {@link traceService}; tests build
@@ -49,35 +48,17 @@ const OPERATIONS: ReadonlySet<string> = new Set<string>(OPERATION_TYPES);
  */
 export class TraceService {
   private readonly config: Readonly<TracingConfig>;
-  private readonly queue: SpanQueue;
-  private readonly running: RunningSpanProcessor;
-  private readonly serviceName: string | null;
-  private isShutDown = false;
+  /** Opens and ends spans, and owns the queue and the running-span processor. */
+  private readonly spans: SpanLifecycle;
   private shutdownDone: Promise<void> | undefined;
-  private readonly warned = new Set<string>();
+  /** Owner of root spans started without `userId` (`config.defaultUserId`, or `setDefaultUserId`). */
+  private defaultUserId: string | undefined;
 
   constructor(options: TraceServiceOptions = {}) {
-    const config: TracingConfig = { ...TRACING_DEFAULTS };
-    for (const [key, value] of Object.entries(options.config ?? {})) {
-      if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
-    }
+    this.spans = new SpanLifecycle(options.config, options.sink);
+    const config = this.spans.config;
     this.config = config;
-    this.queue = new SpanQueue({
-      sink: options.sink,
-      batchSize: this.config.batchSize,
-      batchIntervalMs: this.config.batchIntervalMs,
-      maxQueueSize: this.config.maxQueueSize,
-      exportTimeoutMs: this.config.exportTimeoutMs,
-      maxRetries: this.config.maxRetries,
-      retryBaseDelayMs: this.config.retryBaseDelayMs,
-      retryMaxDelayMs: this.config.retryMaxDelayMs,
-      shutdownTimeoutMs: this.config.shutdownTimeoutMs,
-      onError: reportError,
-    });
-    this.running = new RunningSpanProcessor(this.config.maxOpenSpans, (span) =>
-      this.queue.enqueue(buildRecord(span, undefined, true, this.serviceName)),
-    );
-    this.serviceName = this.config.serviceName ?? null;
+    this.defaultUserId = config.defaultUserId || undefined;
   }
 
   /** False when tracing is disabled (`ENABLE_TRACING=false`): every call is then a cheap no-op. */
@@ -87,9 +68,10 @@ export class TraceService {
 
   /**
    * Opens a span. Without `parent` it is the root of a new trace (or joins `params.traceId`) and
-   * needs `userId`; with `parent` it is a child and inherits the parent's `userId`, `traceId` and
-   * (unless given) `conversationId`. Never rejects: without a `userId` it logs once and returns a
-   * context that records nothing (see {@link isRecording}).
+   * needs `userId` (or a default owner, see {@link setDefaultUserId}); with `parent` it is a child
+   * and inherits the parent's `userId`, `traceId` and (unless given) `conversationId`. Never
+   * rejects: without a `userId` it logs once and returns a context that records nothing (see
+   * {@link isRecording}).
    *
    * @example
    * const root = await traceService.startTrace({
@@ -98,7 +80,7 @@ export class TraceService {
    * });
    */
   startTrace(params: StartTraceParams): Promise<TraceContext> {
-    return Promise.resolve(this.open(params, params?.parent));
+    return Promise.resolve(this.spans.open(this.withDefaultUser(params, params?.parent), params?.parent));
   }
 
   /**
@@ -112,8 +94,8 @@ export class TraceService {
    * });
    */
   endTrace(context: TraceContext, result?: TraceResult): Promise<void> {
-    this.close(context, result, false);
-    return Promise.resolve();
+    this.spans.close(context, result, false);
+    return DONE;
   }
 
   /**
@@ -124,8 +106,8 @@ export class TraceService {
    * try { await callModel(); } catch (error) { await traceService.captureError(span, error); throw error; }
    */
   captureError(context: TraceContext, error: unknown, result?: TraceResult): Promise<void> {
-    this.close(context, { ...result, status: 'failed', errorMessage: result?.errorMessage ?? describeError(error) }, false);
-    return Promise.resolve();
+    this.spans.close(context, { ...result, status: 'failed', errorMessage: result?.errorMessage ?? describeError(error) }, false);
+    return DONE;
   }
 
   /**
@@ -142,7 +124,7 @@ export class TraceService {
       operationType: extra?.operationType ?? operationTypeForName(String(name)),
       parent,
     };
-    return Promise.resolve(this.open(params, parent));
+    return Promise.resolve(this.spans.open(params, parent));
   }
 
   /**
@@ -162,16 +144,17 @@ export class TraceService {
    */
   async withSpan<T>(params: WithSpanParams, fn: (context: TraceContext) => T | Promise<T>): Promise<T> {
     if (!this.config.enabled) return fn(nonRecordingContext(params, params?.parent));
-    const context = this.open(params, params?.parent ?? currentSpan());
+    const parent = params?.parent ?? currentSpan();
+    const context = this.spans.open(this.withDefaultUser(params, parent), parent);
     let value: T;
     try {
       value = await runWithSpan(context, () => fn(context));
     } catch (error) {
       const status = isAbortError(error, params?.signal) ? 'cancelled' : 'failed';
-      this.close(context, { status, errorMessage: describeError(error) }, true);
+      this.spans.close(context, { status, errorMessage: describeError(error) }, true);
       throw error;
     }
-    this.close(context, undefined, true);
+    this.spans.close(context, undefined, true);
     return value;
   }
 
@@ -188,18 +171,24 @@ export class TraceService {
    * traceService.update(span, { modelName: 'gpt-4o', inputTokens: 900, outputTokens: 120, costUsd: 0.0035 });
    */
   update(context: TraceContext, fields: Partial<TraceResult>): void {
-    if (!this.config.enabled) return;
-    try {
-      const span = SpanContext.openSpanOf(context);
-      if (span === undefined) return;
-      if (span.ended) {
-        this.warnOnce('update-ended', `update() on an ended span is ignored (${context.spanName})`);
-        return;
-      }
-      span.updates = mergeResult(span.updates ?? {}, fields);
-    } catch (error) {
-      reportError('update() failed', error);
-    }
+    this.spans.update(context, fields);
+  }
+
+  /**
+   * Sets the owner of root spans started without `userId` (undefined: such spans are not
+   * recorded). `init()` sets it: an LLMTrace server replaces it with the API key's user.
+   *
+   * @example
+   * traceService.setDefaultUserId('sdk');
+   */
+  setDefaultUserId(userId: string | undefined): void {
+    this.defaultUserId = typeof userId === 'string' && userId !== '' ? userId : undefined;
+  }
+
+  /** `params` with the default owner when it is a root without `userId`; otherwise unchanged. */
+  private withDefaultUser<P extends StartTraceParams>(params: P, parent: TraceContext | undefined): P {
+    if (this.defaultUserId === undefined || parent !== undefined || params === null || typeof params !== 'object') return params;
+    return params.userId === undefined ? { ...params, userId: this.defaultUserId } : params;
   }
 
   /**
@@ -211,7 +200,7 @@ export class TraceService {
    */
   setSink(sink: SpanSink): void {
     try {
-      this.queue.setSink(sink);
+      this.spans.queue.setSink(sink);
     } catch (error) {
       reportError('setSink() failed', error);
     }
@@ -226,7 +215,7 @@ export class TraceService {
    */
   flush(): Promise<void> {
     if (!this.config.enabled) return Promise.resolve();
-    return this.queue.flush().catch((error: unknown) => reportError('flush() failed', error));
+    return this.spans.queue.flush().catch((error: unknown) => reportError('flush() failed', error));
   }
 
   /**
@@ -237,7 +226,7 @@ export class TraceService {
    * process.once('SIGTERM', () => void traceService.shutdown().then(() => process.exit(0)));
    */
   shutdown(): Promise<void> {
-    this.shutdownDone ??= this.runShutdown();
+    this.shutdownDone ??= this.spans.shutdown();
     return this.shutdownDone;
   }
 
@@ -248,8 +237,7 @@ export class TraceService {
    * traceService.stats(); // { enabled: true, queued: 3, written: 1200, dropped: 0, failedWrites: 1, runningSkipped: 0 }
    */
   stats(): TraceStats {
-    const queue = this.queue.stats();
-    return { enabled: this.config.enabled, ...queue, runningSkipped: this.running.skipped };
+    return this.spans.stats();
   }
 
   /** A new W3C trace id (32 lowercase hex). Same as the exported `generateTraceId`. */
@@ -265,109 +253,5 @@ export class TraceService {
   /** Milliseconds from `start` to `end` (2500 for 2.5 s); never negative. */
   calculateDuration(start: Date, end: Date): number {
     return calculateDuration(start, end);
-  }
-
-  private async runShutdown(): Promise<void> {
-    this.isShutDown = true;
-    this.running.shutdown();
-    try {
-      await this.queue.shutdown();
-    } catch (error) {
-      reportError('shutdown() failed', error);
-    }
-  }
-
-  private open(params: StartTraceParams, parent: TraceContext | undefined): TraceContext {
-    if (!this.config.enabled || this.isShutDown) return nonRecordingContext(params, parent);
-    try {
-      if (params === null || typeof params !== 'object') {
-        this.warnOnce('bad-params', 'startTrace without parameters: span is not recorded');
-        return nonRecordingContext(params, parent);
-      }
-      if (parent !== undefined && !isRecording(parent)) return nonRecordingContext(params, parent);
-      const userId = parent !== undefined ? parent.userId : params.userId;
-      if (typeof userId !== 'string' || userId === '') {
-        this.warnOnce('no-user', `startTrace without userId: span "${params.spanName}" is not recorded`);
-        return nonRecordingContext(params, parent);
-      }
-      let traceId: string;
-      if (parent !== undefined) traceId = parent.traceId;
-      else if (params.traceId === undefined) traceId = generateTraceId();
-      else if (isValidTraceId(params.traceId)) traceId = params.traceId;
-      else {
-        this.warnOnce('bad-trace-id', `startTrace: invalid traceId "${String(params.traceId)}", started a new trace`);
-        traceId = generateTraceId();
-      }
-      const startTime = validDate(params.startTime) ? params.startTime : new Date();
-      const context = new SpanContext(
-        traceId,
-        generateSpanId(),
-        parent?.spanId,
-        userId,
-        params.conversationId ?? parent?.conversationId,
-        params.messageId,
-        typeof params.spanName === 'string' && params.spanName !== '' ? params.spanName : 'span',
-        OPERATIONS.has(params.operationType) ? params.operationType : 'other',
-        startTime,
-      );
-      context.sessionId = params.sessionId ?? parent?.sessionId;
-      context.endUserId = params.endUserId ?? parent?.endUserId;
-      context.tags = params.tags ?? parent?.tags;
-      const span: OpenSpan = {
-        context,
-        modelName: params.modelName,
-        modelProvider: params.modelProvider,
-        inputData: params.inputData,
-        metadata: params.metadata,
-        updates: undefined,
-        ended: false,
-        watched: false,
-        runningDueAt: startTime.getTime() + this.config.batchIntervalMs,
-      };
-      SpanContext.attach(context, span);
-      this.running.onStart(span);
-      return context;
-    } catch (error) {
-      reportError('startTrace() failed', error);
-      return nonRecordingContext(params, parent);
-    }
-  }
-
-  /**
-   * Ends a span. `fromWithSpan` means the caller is `withSpan`, whose `fn` may legitimately have
-   * ended the span already: then a second end is silent.
-   */
-  private close(context: TraceContext, result: TraceResult | undefined, fromWithSpan: boolean): void {
-    if (!this.config.enabled) return;
-    try {
-      if (context === null || typeof context !== 'object' || !isRecording(context)) return;
-      const span = SpanContext.openSpanOf(context);
-      if (span === undefined) {
-        // A copy of a context (or one from another process): its identity is enough to write it.
-        this.warnOnce('unknown-span', `ended a span this service did not start (${context.spanName}); writing it anyway`);
-        this.queue.enqueue(buildRecord(detachedSpan(context), result, false, this.serviceName));
-        return;
-      }
-      if (span.ended) {
-        if (!fromWithSpan) {
-          this.warnOnce('double-end', `span "${context.spanName}" (${context.spanId}) ended twice; the second end is ignored`);
-        }
-        return;
-      }
-      span.ended = true;
-      this.running.onEnd(span);
-      this.queue.enqueue(buildRecord(span, result, false, this.serviceName));
-      span.inputData = undefined;
-      span.metadata = undefined;
-      span.updates = undefined;
-    } catch (error) {
-      reportError('endTrace() failed', error);
-    }
-  }
-
-  private warnOnce(key: string, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    reportError(message);
   }
 }

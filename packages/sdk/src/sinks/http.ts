@@ -44,6 +44,18 @@ interface IngestAnswer {
 const MAX_ERROR_BODY = 500;
 
 /**
+ * A span as sent. A null `cost_usd` on a span with a model and token counts (the wrappers' calls:
+ * the package has no price table) is left out, because the server prices only spans that do not
+ * state their cost; it stores null still when it does not know the model either.
+ */
+function forServer(span: SpanRecord): Partial<SpanRecord> {
+  if (span.cost_usd !== null || !span.model_name || (span.input_tokens === null && span.output_tokens === null)) return span;
+  const priceable: Partial<SpanRecord> = { ...span };
+  delete priceable.cost_usd;
+  return priceable;
+}
+
+/**
  * Sends spans to another LLMTrace process. Use it where the app that produces spans is not the
  * one that stores them.
  *
@@ -84,7 +96,7 @@ export class HttpSpanSink implements SpanSink {
       response = await this.fetchImpl(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
-        body: JSON.stringify({ traces: spans }),
+        body: JSON.stringify({ traces: spans.map(forServer) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

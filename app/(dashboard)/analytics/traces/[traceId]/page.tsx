@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { preload } from 'react-dom';
+import { ShareTraceButton } from '@/components/share/ShareTraceButton';
 import { TraceDetailClient } from '@/components/trace-detail/TraceDetailClient';
 import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/trace-store/read';
 import { getAppContext } from '@/lib/server/context';
@@ -65,16 +66,19 @@ export default async function TracePage({ params, searchParams }: { params: Prom
           </span>
           <span className="hidden font-mono text-xs text-slate-400 sm:inline">{traceId}</span>
         </nav>
-        {root?.conversation_id && (
-          <Link
-            href={`/analytics/traces?conversation_id=${root.conversation_id}`}
-            className="text-xs font-medium text-indigo-600 hover:text-indigo-800"
-            data-testid="conversation-traces-link"
-            title={root.message_id ? `Message ${root.message_id}` : undefined}
-          >
-            Other traces in this conversation →
-          </Link>
-        )}
+        <div className="flex items-center gap-3">
+          {root?.conversation_id && (
+            <Link
+              href={`/analytics/traces?conversation_id=${root.conversation_id}`}
+              className="text-xs font-medium text-indigo-600 hover:text-indigo-800"
+              data-testid="conversation-traces-link"
+              title={root.message_id ? `Message ${root.message_id}` : undefined}
+            >
+              Other traces in this conversation →
+            </Link>
+          )}
+          <ShareTraceButton traceId={traceId} />
+        </div>
       </header>
       <div className="min-h-0 flex-1 p-4">
         <TraceDetailClient spans={spans} spanCount={count} traceId={traceId} initialSpanId={initialSpanId} />

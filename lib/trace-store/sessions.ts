@@ -1,0 +1,270 @@
+/**
+ * Sessions: the traces that share a `session_id` (the chat API's conversation, the proxy's
+ * `x-llmtrace-session-id`, OTLP's `session.id`, the SDK's `observe` option), most recently active
+ * first, and one session's traces in time order. `end-users.ts` groups by `end_user_id` with the
+ * same rules and the SQL built here.
+ *
+ * The rules (one place):
+ * - a group's traces are its **listed roots** (`LISTED_ROOT`, what the trace list shows), each
+ *   trace counted once; `first_seen` / `last_seen` are the earliest and latest root start;
+ * - `errors` are the traces whose root failed; `error_rate` = errors / traces;
+ * - `total_tokens` and `cost_usd` add up every span of those traces whose usage counts
+ *   (`COUNTS_USAGE`: each model call once, the trace list's rule); `cost_usd` is null when no
+ *   model call of the group is priced, `total_tokens` 0 when none reports usage.
+ *
+ * Why the list stays fast at 1M spans: a page is found by walking the account's listed roots
+ * that carry a session newest first (index `llm_traces_roots_recent_session_idx`, migration
+ * 0008) and keeping a root only when it is the newest of its session (one descent of
+ * `llm_traces_roots_session_idx`, 0005). The walk stops after `limit + 1` sessions and resumes
+ * from the cursor, so a page costs about (page size × traces per session) index probes,
+ * whatever the history's length; nothing groups the whole table. Totals are then computed for
+ * the page's sessions only.
+ */
+import 'server-only';
+import { SPAN_FIELDS } from '@llmtrace/sdk/span';
+import { z } from 'zod';
+import type { Database } from '@/lib/db/client';
+import { decodeCursor, encodeCursor } from '@/lib/db/cursor';
+import { MAX_STORABLE_MS, MIN_STORABLE_MS, parsePgTimestamp } from '@/lib/db/timestamps';
+import { ApiError } from '@/lib/http/errors';
+import { COUNTS_USAGE, LISTED_ROOT } from './columns';
+import { listRootSpans, type TraceListRow } from './read';
+
+type Row = Record<string, unknown>;
+
+/** The column a page groups traces by. */
+export type GroupColumn = 'session_id' | 'end_user_id';
+
+/** A page size, as the trace list takes it. */
+export const PageLimit = z.coerce.number().int().min(1).max(200).default(50);
+/** An opaque `next_cursor` from a previous page. */
+export const PageCursor = z.string().max(500).optional();
+
+// ---------------------------------------------------------------------------------------------
+// SQL shared with end-users.ts. `$1` is always the account's user id.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A listed root that still is one: an orphan whose parent was written concurrently (its flag not
+ * yet cleared) is not, as in the trace list.
+ */
+export const TRACE_ROOT = (t: string) =>
+  `${LISTED_ROOT(t)} AND NOT (${t}.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = ${t}.user_id AND p.trace_id = ${t}.trace_id AND p.span_id = ${t}.parent_trace_id))`;
+
+/** A span's tokens, as the trace list's `trace_total_tokens` adds them. */
+export const SPAN_TOKENS = (s: string) => `coalesce(${s}.total_tokens, ${s}.input_tokens::bigint + ${s}.output_tokens, ${s}.input_tokens, ${s}.output_tokens)`;
+
+/** Tokens and cost of one trace (`trace` names its trace_id): its spans whose usage counts. */
+export const TRACE_USAGE = (trace: string) => `
+  SELECT sum(${SPAN_TOKENS('s')}) AS tokens, sum(s.cost_usd) AS cost
+  FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = ${trace} AND ${COUNTS_USAGE('s')}`;
+
+/** Microseconds since the epoch of a timestamptz, exact, as text: a keyset position. */
+export const MICROS = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
+
+/** The instant of a microseconds parameter (split so that no step goes through a lossy float). */
+export const FROM_MICROS = (param: string) =>
+  `(timestamptz 'epoch' + (${param}::bigint / 1000000) * interval '1 second' + (${param}::bigint % 1000000) * interval '1 microsecond')`;
+
+const MIN_MICROS = BigInt(MIN_STORABLE_MS) * 1000n;
+const MAX_MICROS = BigInt(MAX_STORABLE_MS) * 1000n + 999n;
+
+/** Microseconds of a storable instant, as {@link MICROS} writes them. */
+export function isMicrosPosition(position: string): boolean {
+  if (!/^-?\d{1,18}$/.test(position)) return false;
+  const micros = BigInt(position);
+  return micros >= MIN_MICROS && micros <= MAX_MICROS;
+}
+
+/**
+ * The most recently active groups: for each group its newest listed root, newest first, after the
+ * keyset position (`$2` microseconds, `$3` root id) when `afterCursor`; `LIMIT limitParam`.
+ * Returns `key` (the group), `tie` (that root's id), `started` and `position` (its start time).
+ */
+export function newestPerGroupSql(column: GroupColumn, { afterCursor, limitParam }: { afterCursor: boolean; limitParam: string }): string {
+  return `
+  SELECT r.${column} AS key, r.id AS tie, r.start_time AS started, ${MICROS('r.start_time')}::text AS position
+  FROM llm_traces r
+  WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} AND r.${column} IS NOT NULL
+    ${afterCursor ? `AND (r.start_time, r.id) < (${FROM_MICROS('$2')}, $3::uuid)` : ''}
+    AND NOT EXISTS (
+      SELECT 1 FROM llm_traces n
+      WHERE n.user_id = r.user_id AND n.${column} = r.${column} AND ${LISTED_ROOT('n')} AND n.${column} IS NOT NULL
+        AND n.start_time >= r.start_time AND (n.start_time > r.start_time OR n.id > r.id)
+        AND NOT (n.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = n.user_id AND p.trace_id = n.trace_id AND p.span_id = n.parent_trace_id)))
+    AND NOT (r.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id))
+  ORDER BY r.start_time DESC, r.id DESC
+  LIMIT ${limitParam}`;
+}
+
+/**
+ * One group's numbers (`key` names its value): its traces (one per trace id, over listed roots),
+ * errors, first and last root start, the latest end user named, and the usage of every span of
+ * those traces that counts. One row, `traces` 0 for an unknown group.
+ */
+export function groupTotalsSql(column: GroupColumn, key: string): string {
+  return `
+  SELECT count(*)::int AS traces,
+    (count(*) FILTER (WHERE g.failed))::int AS errors,
+    min(g.first_start) AS first_seen,
+    max(g.last_start) AS last_seen,
+    coalesce(sum(u.tokens), 0)::text AS total_tokens,
+    sum(u.cost)::text AS cost_usd,
+    (array_agg(g.end_user_id ORDER BY g.last_start DESC) FILTER (WHERE g.end_user_id IS NOT NULL))[1] AS end_user_id
+  FROM (
+    SELECT r.trace_id, bool_or(r.status = 'failed') AS failed, min(r.start_time) AS first_start, max(r.start_time) AS last_start, max(r.end_user_id) AS end_user_id
+    FROM llm_traces r
+    WHERE r.user_id = $1 AND r.${column} = ${key} AND r.${column} IS NOT NULL AND ${TRACE_ROOT('r')}
+    GROUP BY r.trace_id
+  ) g
+  CROSS JOIN LATERAL (${TRACE_USAGE('g.trace_id')}) u`;
+}
+
+/** A group's numbers as {@link groupTotalsSql} returns them, in JSON types. */
+export interface GroupTotals {
+  traces: number;
+  errors: number;
+  first_seen: string;
+  last_seen: string;
+  total_tokens: number;
+  cost_usd: number | null;
+  end_user_id: string | null;
+}
+
+export function iso(value: unknown): string {
+  return (value instanceof Date ? value : parsePgTimestamp(String(value))).toISOString();
+}
+
+export function toGroupTotals(row: Row): GroupTotals {
+  return {
+    traces: Number(row.traces),
+    errors: Number(row.errors),
+    first_seen: iso(row.first_seen),
+    last_seen: iso(row.last_seen),
+    total_tokens: Number(row.total_tokens ?? 0),
+    cost_usd: row.cost_usd === null || row.cost_usd === undefined ? null : Number(row.cost_usd),
+    end_user_id: (row.end_user_id as string | null) ?? null,
+  };
+}
+
+/** The 422 of a cursor that no page of this list wrote. */
+export function invalidCursor(): ApiError {
+  return new ApiError('validation_failed', 'The cursor is not valid; use next_cursor from a previous page of the same list and sort.', {
+    details: [{ path: 'cursor', message: 'invalid cursor' }],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------------------------
+
+/** Query string of `GET /api/analytics/sessions`. */
+export const SessionListQuery = z.object({ limit: PageLimit, cursor: PageCursor });
+export type SessionListQuery = z.infer<typeof SessionListQuery>;
+
+/** One row of `GET /api/analytics/sessions`. */
+export interface SessionSummary {
+  session_id: string;
+  traces: number;
+  first_seen: string;
+  last_seen: string;
+  total_tokens: number;
+  cost_usd: number | null;
+  errors: number;
+  /** The end user of the session's latest trace that names one. */
+  end_user_id: string | null;
+}
+
+function toSessionSummary(sessionId: string, row: Row): SessionSummary {
+  const totals = toGroupTotals(row);
+  return {
+    session_id: sessionId,
+    traces: totals.traces,
+    first_seen: totals.first_seen,
+    last_seen: totals.last_seen,
+    total_tokens: totals.total_tokens,
+    cost_usd: totals.cost_usd,
+    errors: totals.errors,
+    end_user_id: totals.end_user_id,
+  };
+}
+
+/** The keyset position of a session page: its last session's newest root (start in µs, id). */
+export function decodeSessionCursor(value: string) {
+  return decodeCursor(value, isMicrosPosition);
+}
+
+/**
+ * A page of the account's sessions, most recently active first (by their latest root's start),
+ * keyset-paginated.
+ *
+ * @example
+ * const { sessions, nextCursor } = await listSessions(database, { userId, limit: 50 });
+ */
+export async function listSessions(
+  database: Database,
+  { userId, limit, cursor }: { userId: string; limit: number; cursor?: { position: string; id: string } | null },
+): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }> {
+  const params: unknown[] = cursor ? [userId, cursor.position, cursor.id, limit + 1] : [userId, limit + 1];
+  const rows = await database.query<Row>(
+    `WITH page AS (${newestPerGroupSql('session_id', { afterCursor: Boolean(cursor), limitParam: `$${params.length}` })})
+     SELECT page.key, page.tie, page.position, totals.*
+     FROM page CROSS JOIN LATERAL (${groupTotalsSql('session_id', 'page.key')}) totals
+     ORDER BY page.started DESC, page.tie DESC`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor({ position: String(last.position), id: String(last.tie) }) : null;
+  return { sessions: page.map((row) => toSessionSummary(String(row.key), row)), nextCursor };
+}
+
+/** Answers `GET /api/analytics/sessions`. */
+export async function querySessions(
+  database: Database,
+  { userId, query }: { userId: string; query: SessionListQuery },
+): Promise<{ sessions: SessionSummary[]; next_cursor: string | null }> {
+  const cursor = query.cursor ? decodeSessionCursor(query.cursor) : null;
+  if (query.cursor && !cursor) throw invalidCursor();
+  const { sessions, nextCursor } = await listSessions(database, { userId, limit: query.limit, cursor });
+  return { sessions, next_cursor: nextCursor };
+}
+
+/** The numbers of one session, or null when the account has no trace in it. */
+export async function getSessionSummary(database: Database, { userId, sessionId }: { userId: string; sessionId: string }): Promise<SessionSummary | null> {
+  const [row] = await database.query<Row>(groupTotalsSql('session_id', '$2'), [userId, sessionId]);
+  return row && Number(row.traces) > 0 ? toSessionSummary(sessionId, row) : null;
+}
+
+/** A session view shows this many traces at most: the latest ones. */
+export const MAX_SESSION_TRACES = 200;
+
+/** A session id as a path segment: what `session_id` may hold (1–200 characters). */
+export const SessionIdParam = z.string().min(1).max(SPAN_FIELDS.session_id.max);
+
+/** The session id of a path, or a 404 for one no span can carry. */
+export function parseSessionId(value: unknown): string {
+  const parsed = SessionIdParam.safeParse(value);
+  if (!parsed.success) throw new ApiError('not_found', 'No session with that id (session ids are 1 to 200 characters).');
+  return parsed.data;
+}
+
+/**
+ * One session's traces as one conversation: each trace's root (as the trace list shows it, with
+ * its trace's totals), oldest first; the latest {@link MAX_SESSION_TRACES} of a longer session.
+ * Empty when the account has no trace in that session.
+ *
+ * @example
+ * const turns = await getSessionTraces(database, { userId, sessionId: conversationId });
+ */
+export async function getSessionTraces(database: Database, { userId, sessionId }: { userId: string; sessionId: string }): Promise<TraceListRow[]> {
+  const { traces } = await listRootSpans(database, { userId, filters: { session_id: sessionId }, limit: MAX_SESSION_TRACES });
+  // A trace whose subtree arrived before its root lists more than one root: keep the parentless one (else the earliest).
+  const byTrace = new Map<string, TraceListRow>();
+  for (const root of traces) {
+    const kept = byTrace.get(root.trace_id);
+    const better = !kept || (kept.parent_trace_id !== null && (root.parent_trace_id === null || root.start_time < kept.start_time));
+    if (better) byTrace.set(root.trace_id, root);
+  }
+  return [...byTrace.values()].sort((a, b) => Date.parse(a.start_time) - Date.parse(b.start_time) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
