@@ -14,6 +14,8 @@ describe('readTracingConfig', () => {
       retryMaxDelayMs: 5000,
       maxOpenSpans: 10_000,
       shutdownTimeoutMs: 10_000,
+      sampleRate: 1,
+      captureContent: true,
     });
     expect(readTracingConfig({})).toEqual(TRACING_DEFAULTS);
   });

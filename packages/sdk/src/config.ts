@@ -12,6 +12,8 @@
  * | `TRACE_MAX_OPEN_SPANS`      | `maxOpenSpans`     | 10000   |
  * | `TRACE_SHUTDOWN_TIMEOUT_MS` | `shutdownTimeoutMs`| 10000   |
  * | `LLMTRACE_SERVICE_NAME`, else `OTEL_SERVICE_NAME` | `serviceName` | none |
+ * | `TRACE_SAMPLE_RATE`         | `sampleRate`       | 1       |
+ * | `TRACE_CAPTURE_CONTENT`     | `captureContent`   | `true`  |
  */
 
 export interface TracingConfig {
@@ -60,7 +62,27 @@ export interface TracingConfig {
    * API key's user whatever this says. Default: none (such spans are not recorded).
    */
   defaultUserId?: string;
+  /**
+   * `TRACE_SAMPLE_RATE`. Head sampling: the share of traces recorded, decided once per trace from
+   * its trace id, so a trace is kept or dropped whole (a dropped trace's spans record nothing, and
+   * `stats().sampledOut` counts it). 0 to 1; default 1 (every trace).
+   */
+  sampleRate?: number;
+  /**
+   * `TRACE_CAPTURE_CONTENT`. `false` records no inputs and no outputs (`input_data` and
+   * `output_data` stay null); timings, models, tokens and errors are still recorded. Default true.
+   */
+  captureContent?: boolean;
+  /**
+   * Applied to `input_data`, `output_data`, `error_message` and `metadata` before a span leaves
+   * the process, for data that must not leave it unmasked. Not read from the environment. If it
+   * throws, the field is dropped (null) rather than sent unmasked.
+   */
+  mask?: MaskFunction;
 }
+
+/** What `mask` receives: a field's value and its name; it returns the value to send. */
+export type MaskFunction = (value: unknown, field: 'input_data' | 'output_data' | 'error_message' | 'metadata') => unknown;
 
 /** The documented defaults, used for every field the environment leaves unset or invalid. */
 export const TRACING_DEFAULTS: Readonly<TracingConfig> = Object.freeze({
@@ -74,9 +96,18 @@ export const TRACING_DEFAULTS: Readonly<TracingConfig> = Object.freeze({
   retryMaxDelayMs: 5000,
   maxOpenSpans: 10_000,
   shutdownTimeoutMs: 10_000,
+  sampleRate: 1,
+  captureContent: true,
 });
 
 const DISABLED_VALUES = new Set(['false', '0', 'no', 'off']);
+
+/** A rate between 0 and 1; anything else (or unset) is 1. */
+function readRate(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 1;
+  const parsed = Number(value.trim());
+  return Number.isFinite(parsed) && parsed >= 0 && parsed <= 1 ? parsed : 1;
+}
 
 function readInt(value: string | undefined, fallback: number, min: number): number {
   if (value === undefined || value.trim() === '') return fallback;
@@ -108,6 +139,8 @@ export function readTracingConfig(env: Readonly<Record<string, string | undefine
     maxOpenSpans: readInt(env.TRACE_MAX_OPEN_SPANS, TRACING_DEFAULTS.maxOpenSpans, 1),
     shutdownTimeoutMs: readInt(env.TRACE_SHUTDOWN_TIMEOUT_MS, TRACING_DEFAULTS.shutdownTimeoutMs, 1),
     serviceName: (env.LLMTRACE_SERVICE_NAME ?? env.OTEL_SERVICE_NAME)?.trim().slice(0, 200) || undefined,
+    sampleRate: readRate(env.TRACE_SAMPLE_RATE),
+    captureContent: !DISABLED_VALUES.has(env.TRACE_CAPTURE_CONTENT?.trim().toLowerCase() ?? ''),
   };
 }
 

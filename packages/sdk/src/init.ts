@@ -25,6 +25,18 @@ export interface InitOptions {
   shutdownHooks?: boolean;
   /** `fetch` to send with. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** Stored as every span's `service_name`. Default: `LLMTRACE_SERVICE_NAME`, else `OTEL_SERVICE_NAME`. */
+  serviceName?: string;
+  /** Share of traces sent, decided per trace from its id (whole traces only). Default: `TRACE_SAMPLE_RATE`, else 1. */
+  sampleRate?: number;
+  /** `false`: send no inputs or outputs at all. Default: `TRACE_CAPTURE_CONTENT`, else true. */
+  captureContent?: boolean;
+  /**
+   * Masks `input_data`, `output_data`, `error_message` and `metadata` before they leave the
+   * process, e.g. `(value) => JSON.parse(JSON.stringify(value).replace(/[\w.+-]+@[\w-]+\.[\w.]+/g, '[EMAIL]'))`.
+   * A mask that throws drops the field. (The server can also mask, per account, in Settings.)
+   */
+  mask?: (value: unknown, field: 'input_data' | 'output_data' | 'error_message' | 'metadata') => unknown;
 }
 
 /** The owner `init()` gives root spans started without one; the server replaces it. */
@@ -59,6 +71,12 @@ export function init(options: InitOptions = {}): TraceService {
       reportError(`init(): "${url}" is not an http(s) URL; spans are not sent`);
       return traceService;
     }
+    traceService.configure({
+      serviceName: options.serviceName,
+      sampleRate: options.sampleRate,
+      captureContent: options.captureContent,
+      mask: options.mask,
+    });
     traceService.setSink(new HttpSpanSink({ baseUrl: url, apiKey, timeoutMs: options.timeoutMs, fetch: options.fetch }));
     traceService.setDefaultUserId(options.userId || SDK_DEFAULT_USER_ID);
     if (options.shutdownHooks !== false) registerShutdownHooks(traceService);

@@ -5,7 +5,43 @@
 import { calculateDuration } from './ids';
 import { FINAL_STATUSES, type SpanRecord, type SpanStatus } from './span/fields';
 import { validDate, type OpenSpan } from './open-span';
+import type { MaskFunction } from './config';
+import { reportError } from './diag';
 import type { TraceResult } from './types';
+
+/** What every record of a tracer gets: its service, and whether (and how) content is kept. */
+export interface RecordPolicy {
+  serviceName: string | null;
+  /** false: no input_data or output_data. */
+  captureContent: boolean;
+  mask: MaskFunction | undefined;
+}
+
+const MASKED_FIELDS = ['input_data', 'output_data', 'error_message', 'metadata'] as const;
+
+/** Applies the policy's content rules to a built record (only called when one is set). */
+function applyContentPolicy(record: SpanRecord, policy: RecordPolicy): SpanRecord {
+  if (!policy.captureContent) {
+    record.input_data = null;
+    record.output_data = null;
+  }
+  const mask = policy.mask;
+  if (mask === undefined) return record;
+  for (const field of MASKED_FIELDS) {
+    const value = record[field];
+    if (value === null || value === undefined) continue;
+    try {
+      const masked = mask(value, field);
+      if (field === 'error_message') record.error_message = typeof masked === 'string' ? masked : null;
+      else if (field === 'metadata') record.metadata = masked !== null && typeof masked === 'object' ? (masked as Record<string, unknown>) : null;
+      else record[field] = masked ?? null;
+    } catch (error) {
+      record[field] = null;
+      reportError(`mask() threw on ${field}; the field was dropped instead of sent unmasked`, error);
+    }
+  }
+  return record;
+}
 
 const FINAL: ReadonlySet<string> = new Set<string>(FINAL_STATUSES);
 /** Stands in for a missing result or missing updates. */
@@ -64,7 +100,7 @@ export function mergeResult(target: Partial<TraceResult>, fields: Partial<TraceR
  * The record of `span`: `running` (still open; no end) or final, with `result` winning over the
  * fields given earlier by `update()`, which win over those given at start.
  */
-export function buildRecord(span: OpenSpan, result: TraceResult | undefined, running: boolean, serviceName: string | null): SpanRecord {
+export function buildRecord(span: OpenSpan, result: TraceResult | undefined, running: boolean, policy: RecordPolicy): SpanRecord {
   const context = span.context;
   // Plain property reads instead of `?.` chains: a missing result or update reads from NOTHING.
   const given: Partial<TraceResult> = result ?? NOTHING;
@@ -80,7 +116,7 @@ export function buildRecord(span: OpenSpan, result: TraceResult | undefined, run
     const end = given.endTime ?? updates.endTime;
     endTime = validDate(end) ? end : new Date();
   }
-  return {
+  const record: SpanRecord = {
     user_id: context.userId,
     trace_id: context.traceId,
     span_id: context.spanId,
@@ -103,7 +139,7 @@ export function buildRecord(span: OpenSpan, result: TraceResult | undefined, run
     reasoning_tokens: finiteOrNull(given.reasoningTokens ?? updates.reasoningTokens),
     cost_usd: finiteOrNull(given.costUsd !== undefined ? given.costUsd : updates.costUsd),
     time_to_first_token_ms: finiteOrNull(given.timeToFirstTokenMs ?? updates.timeToFirstTokenMs),
-    service_name: serviceName,
+    service_name: policy.serviceName,
     session_id: given.sessionId ?? updates.sessionId ?? context.sessionId ?? null,
     end_user_id: given.endUserId ?? updates.endUserId ?? context.endUserId ?? null,
     tags: tagList(given.tags ?? updates.tags ?? context.tags),
@@ -111,4 +147,5 @@ export function buildRecord(span: OpenSpan, result: TraceResult | undefined, run
     output_data: given.outputData ?? updates.outputData ?? null,
     metadata: mergeMetadata(span.metadata, updates.metadata, given.metadata),
   };
+  return policy.captureContent && policy.mask === undefined ? record : applyContentPolicy(record, policy);
 }

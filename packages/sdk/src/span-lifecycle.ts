@@ -8,13 +8,28 @@ import { TRACING_DEFAULTS, type TracingConfig } from './config';
 import { reportError } from './diag';
 import { generateSpanId, generateTraceId, isValidTraceId } from './ids';
 import { SpanQueue } from './queue';
-import { buildRecord, mergeResult } from './record';
+import { buildRecord, mergeResult, type RecordPolicy } from './record';
 import { RunningSpanProcessor } from './running';
 import { OPERATION_TYPES } from './span/fields';
 import { OpenSpan, SpanContext, detachedSpan, isRecording, nonRecordingContext, validDate } from './open-span';
 import type { SpanSink, StartTraceParams, TraceContext, TraceResult, TraceStats } from './types';
 
 const OPERATIONS: ReadonlySet<string> = new Set<string>(OPERATION_TYPES);
+
+function validRate(rate: unknown): number {
+  return typeof rate === 'number' && rate >= 0 && rate <= 1 ? rate : 1;
+}
+
+/**
+ * Whether a trace is sampled at `rate`, from its id alone: the last 8 hex digits (random in W3C
+ * ids) as a fraction of 2^32. Every process with the same rate decides the same.
+ *
+ * @example
+ * isSampled('4bf92f3577b34da6a3ce929d0e0e4736', 0.5); // 0x0e0e4736 / 2^32 ≈ 0.055 < 0.5 → true
+ */
+export function isSampled(traceId: string, rate: number): boolean {
+  return parseInt(traceId.slice(-8), 16) / 0x1_0000_0000 < rate;
+}
 
 /**
  * What a {@link TraceService} runs on: its settings, the queue and the running-span processor, and
@@ -25,7 +40,11 @@ export class SpanLifecycle {
   readonly config: Readonly<TracingConfig>;
   readonly queue: SpanQueue;
   readonly running: RunningSpanProcessor;
-  private readonly serviceName: string | null;
+  /** Service name and content rules of every record; `configure` may change them. */
+  readonly policy: RecordPolicy;
+  /** Share of traces recorded (head sampling by trace id). */
+  private sampleRate: number;
+  private sampledOut = 0;
   /** Set by {@link shutdown}: spans opened afterwards record nothing. */
   private isShutDown = false;
   private readonly warned = new Set<string>();
@@ -48,10 +67,19 @@ export class SpanLifecycle {
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       onError: reportError,
     });
-    this.serviceName = config.serviceName ?? null;
+    this.policy = { serviceName: config.serviceName ?? null, captureContent: config.captureContent !== false, mask: config.mask };
+    this.sampleRate = validRate(config.sampleRate);
     this.running = new RunningSpanProcessor(config.maxOpenSpans, (span) =>
-      this.queue.enqueue(buildRecord(span, undefined, true, this.serviceName)),
+      this.queue.enqueue(buildRecord(span, undefined, true, this.policy)),
     );
+  }
+
+  /** Changes the record settings of spans ended from now on (what `init()` passes). */
+  configure(settings: Pick<Partial<TracingConfig>, 'serviceName' | 'captureContent' | 'mask' | 'sampleRate'>): void {
+    if (settings.serviceName !== undefined) this.policy.serviceName = settings.serviceName.trim().slice(0, 200) || null;
+    if (settings.captureContent !== undefined) this.policy.captureContent = settings.captureContent !== false;
+    if (settings.mask !== undefined) this.policy.mask = typeof settings.mask === 'function' ? settings.mask : undefined;
+    if (settings.sampleRate !== undefined) this.sampleRate = validRate(settings.sampleRate);
   }
 
   /** Opens a span under `parent` (or a root); a non-recording context when it cannot record. */
@@ -75,6 +103,12 @@ export class SpanLifecycle {
       else {
         this.warnOnce('bad-trace-id', `startTrace: invalid traceId "${String(params.traceId)}", started a new trace`);
         traceId = generateTraceId();
+      }
+      // Head sampling: a root (or a span joining a trace by id) is recorded only when its trace is
+      // sampled; its children then inherit a non-recording parent, so the trace is dropped whole.
+      if (parent === undefined && this.sampleRate < 1 && !isSampled(traceId, this.sampleRate)) {
+        this.sampledOut++;
+        return nonRecordingContext(params, parent);
       }
       const startTime = validDate(params.startTime) ? params.startTime : new Date();
       const context = new SpanContext(
@@ -120,7 +154,7 @@ export class SpanLifecycle {
       if (span === undefined) {
         // A copy of a context (or one from another process): its identity is enough to write it.
         this.warnOnce('unknown-span', `ended a span this service did not start (${context.spanName}); writing it anyway`);
-        this.queue.enqueue(buildRecord(detachedSpan(context), result, false, this.serviceName));
+        this.queue.enqueue(buildRecord(detachedSpan(context), result, false, this.policy));
         return;
       }
       if (span.ended) {
@@ -131,7 +165,7 @@ export class SpanLifecycle {
       }
       span.ended = true;
       this.running.onEnd(span);
-      this.queue.enqueue(buildRecord(span, result, false, this.serviceName));
+      this.queue.enqueue(buildRecord(span, result, false, this.policy));
       span.inputData = undefined;
       span.metadata = undefined;
       span.updates = undefined;
@@ -158,7 +192,7 @@ export class SpanLifecycle {
 
   /** The queue's counters, plus whether tracing is enabled and the running records skipped. */
   stats(): TraceStats {
-    return { enabled: this.config.enabled, ...this.queue.stats(), runningSkipped: this.running.skipped };
+    return { enabled: this.config.enabled, ...this.queue.stats(), runningSkipped: this.running.skipped, sampledOut: this.sampledOut };
   }
 
   /** Stops recording, stops the running-span timer, and shuts the queue down. Never rejects. */

@@ -185,6 +185,21 @@ export class TraceService {
     this.defaultUserId = typeof userId === 'string' && userId !== '' ? userId : undefined;
   }
 
+  /**
+   * Changes how spans ended from now on are recorded: `serviceName`, `captureContent`, `mask` and
+   * `sampleRate` (see `TracingConfig`). `init()` passes its options here. Never throws.
+   *
+   * @example
+   * traceService.configure({ sampleRate: 0.1, captureContent: false });
+   */
+  configure(settings: Pick<Partial<TracingConfig>, 'serviceName' | 'captureContent' | 'mask' | 'sampleRate'>): void {
+    try {
+      this.spans.configure(settings ?? {});
+    } catch (error) {
+      reportError('configure() failed', error);
+    }
+  }
+
   /** `params` with the default owner when it is a root without `userId`; otherwise unchanged. */
   private withDefaultUser<P extends StartTraceParams>(params: P, parent: TraceContext | undefined): P {
     if (this.defaultUserId === undefined || parent !== undefined || params === null || typeof params !== 'object') return params;

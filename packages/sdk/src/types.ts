@@ -131,4 +131,6 @@ export interface TraceStats {
    * one at once. Their final record is still written when they end.
    */
   runningSkipped?: number;
+  /** Traces not recorded because head sampling (`sampleRate` < 1) left them out. */
+  sampledOut?: number;
 }
