@@ -19,7 +19,7 @@ export function SessionOverview({ session }: { session: SessionSummary }) {
   const spanMs = Date.parse(session.last_seen) - Date.parse(session.first_seen);
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-5" data-testid="session-overview">
-      <Stat label="Traces" value={formatCount(session.traces)} note={`over ${formatDuration(spanMs)}`} testId="session-stat-traces" />
+      <Stat label="Traces" value={formatCount(session.traces)} note={session.traces > 1 ? `over ${formatDuration(spanMs)}` : 'one trace'} testId="session-stat-traces" />
       <Stat
         label="Errors"
         value={formatCount(session.errors)}

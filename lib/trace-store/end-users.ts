@@ -9,14 +9,18 @@
  *   newest first (index `llm_traces_roots_recent_end_user_idx`, migration 0008) and keeps the
  *   newest root of each end user (one probe of `llm_traces_roots_end_user_idx`, 0005): a page
  *   costs about (page size × traces per end user) index probes, whatever the history's length.
- * - Any other sort ranks every end user by a number only the whole history gives (traces,
- *   tokens, cost, error rate): one grouping of the account's end-user roots (read from the 0005
- *   and 0008 partial indexes, never the spans without an end user), plus, for tokens and cost,
- *   one probe per trace of its usage spans. Its cost grows with the account's traces that carry
- *   an end user, not with the page; a page then adds the usual per-page totals.
+ * - Any other sort ranks every end user by a number only their whole history gives (traces,
+ *   tokens, cost, error rate, or last_seen ascending). That is one grouping of the account's
+ *   end-user roots, read from the 0008 index alone (its included columns), plus, for tokens and
+ *   cost, a hash join with every counted usage span (index `llm_traces_trace_usage_idx`, read
+ *   alone too). It grows with the account's traces that carry an end user, not with the page: at
+ *   1M spans (225k end-user traces, 4,500 end users, a busy 2-core machine) about 0.5 s by
+ *   traces or error rate and 1.3–1.9 s by tokens or cost, on Postgres and PGlite alike. Making
+ *   those sorts O(page) needs per-end-user totals kept at write time.
  *
  * The cursor is the one keyset codec: the position is `sort.order:value` (so a cursor of another
- * sort is refused with a 422) and the id is a uuid unique to the end user, the tie-breaker.
+ * sort or order is refused with a 422) and the id is a uuid unique to the end user, the
+ * tie-breaker: the newest root's id when walking, `md5(end_user_id)` when ranking.
  */
 import 'server-only';
 import { z } from 'zod';

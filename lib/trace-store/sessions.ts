@@ -18,7 +18,8 @@
  * `llm_traces_roots_session_idx`, 0005). The walk stops after `limit + 1` sessions and resumes
  * from the cursor, so a page costs about (page size × traces per session) index probes,
  * whatever the history's length; nothing groups the whole table. Totals are then computed for
- * the page's sessions only.
+ * the page's sessions only, each trace's usage read from `llm_traces_trace_usage_idx` alone (0008),
+ * so a row costs about its session's traces (a session of 100k traces is a slow row).
  */
 import 'server-only';
 import { SPAN_FIELDS } from '@llmtrace/sdk/span';
@@ -59,7 +60,7 @@ export const TRACE_USAGE = (trace: string) => `
   SELECT sum(${SPAN_TOKENS('s')}) AS tokens, sum(s.cost_usd) AS cost
   FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = ${trace} AND ${COUNTS_USAGE('s')}`;
 
-/** Microseconds since the epoch of a timestamptz, exact, as text: a keyset position. */
+/** Microseconds since the epoch of a timestamptz, exact (bigint): a keyset position. */
 export const MICROS = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
 
 /** The instant of a microseconds parameter (split so that no step goes through a lossy float). */

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as chat } from '@/app/api/chat/route';
 import { GET as getSession } from '@/app/api/analytics/sessions/[sessionId]/route';
 import { GET as getSessions } from '@/app/api/analytics/sessions/route';
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
 import { GET as getUsers } from '@/app/api/analytics/users/route';
+import { finalOutputOf, userInputOf } from '@/components/sessions/turns';
 import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
 import { traceService } from '@llmtrace/sdk';
 import { call, createTestUser } from '../support/api';
@@ -349,5 +350,36 @@ describeEachDatabase('sessions and end users API', (getDatabase) => {
     expect(turns[1].output_data.content).toBe(second.content);
     const endUsers = (await users(user.apiKey)).users;
     expect(endUsers).toEqual([expect.objectContaining({ end_user_id: 'customer-7', traces: 2, error_rate: 0 })]);
+  });
+});
+
+describe('a trace as a turn of the session view', () => {
+  const text = (value: string) => ({ text: value, format: 'text' });
+  it("finds the user's last message in every input shape the ingest paths store", () => {
+    // The chat API and the proxy: the whole history; the turn is its last user message.
+    expect(userInputOf({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Refund?' }], tools: [] })).toEqual(text('Refund?'));
+    // Anthropic's system beside the messages, content as parts.
+    expect(userInputOf({ system: 'Be brief.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Part one' }, { type: 'image', source: {} }] }] })).toEqual(text('Part one\n\n[image]'));
+    // OTLP: a bare list of messages; the Responses API: `input` as a string or a list.
+    expect(userInputOf([{ role: 'system', content: 'x' }, { role: 'user', content: '你好' }])).toEqual(text('你好'));
+    expect(userInputOf({ model: 'gpt-4o', input: 'Plain prompt' })).toEqual(text('Plain prompt'));
+    expect(userInputOf({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'Listed' }] }] })).toEqual(text('Listed'));
+    expect(userInputOf('just text')).toEqual(text('just text'));
+    expect(userInputOf({ question: 'Why?' })).toEqual(text('Why?'));
+    expect(userInputOf({ expression: '2+2' })).toEqual({ text: '{"expression":"2+2"}', format: 'json' });
+    expect(userInputOf(null)).toBeNull();
+    expect(userInputOf(undefined)).toBeNull();
+  });
+
+  it('finds the final answer in every output shape the ingest paths store', () => {
+    expect(finalOutputOf({ content: 'Within 30 days.', toolCalls: [] })).toEqual(text('Within 30 days.'));
+    expect(finalOutputOf({ role: 'assistant', content: [{ type: 'text', text: 'From parts' }, { type: 'tool_use', id: 't1' }] })).toEqual(text('From parts\n\n[tool_use]'));
+    expect(finalOutputOf({ choices: [{ message: { role: 'assistant', content: 'OpenAI' } }] })).toEqual(text('OpenAI'));
+    expect(finalOutputOf({ content: [{ type: 'text', text: 'Anthropic' }] })).toEqual(text('Anthropic'));
+    expect(finalOutputOf([{ role: 'assistant', content: 'first' }, { role: 'tool', content: 'x' }, { role: 'assistant', content: 'last' }])).toEqual(text('last'));
+    expect(finalOutputOf({ output: [{ type: 'reasoning', summary: [] }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Responses' }] }] })).toEqual(text('Responses'));
+    expect(finalOutputOf('<b>as text</b>')).toEqual(text('<b>as text</b>'));
+    expect(finalOutputOf({ result: 4 })).toEqual({ text: '{"result":4}', format: 'json' });
+    expect(finalOutputOf(null)).toBeNull();
   });
 });

@@ -91,6 +91,8 @@ afterAll(async () => {
 
 const sessionRow = (sessionId: string) => page.locator(`[data-testid="session-row"][data-session-id="${sessionId}"]`);
 const userRow = (endUserId: string) => page.locator(`[data-testid="end-user-row"][data-end-user-id="${endUserId}"]`);
+/** The end-user table once it shows this sort (the URL can change before the new rows render). */
+const sortedBy = (sort: string, order: string) => page.locator(`[data-testid="end-user-list"][data-sort="${sort}"][data-order="${order}"]`).waitFor();
 
 it('lists the session with its end user, trace count, errors, tokens and cost, reached from the sidebar', async () => {
   await page.goto(`${inject('baseUrl')}/analytics`);
@@ -175,27 +177,31 @@ it('lists end users and sorts them by clicking the column headers, the sort kept
   };
 
   // Cost, highest first: B (one $2.50 trace) above A.
+  await sortedBy('last_seen', 'desc');
   await page.getByTestId('sort-cost_usd').click();
   await page.waitForURL(/sort=cost_usd&order=desc/);
-  await expect(page.getByTestId('end-user-list').getAttribute('data-sort')).resolves.toBe('cost_usd');
+  await sortedBy('cost_usd', 'desc');
+  await expect(page.locator('th[aria-sort="descending"]').innerText()).resolves.toContain('Cost');
   await expect(aBeforeB()).resolves.toBe(false);
   await screenshot(page, 'end-users-by-cost');
   // Clicking again flips the order.
   await page.getByTestId('sort-cost_usd').click();
   await page.waitForURL(/sort=cost_usd&order=asc/);
-  await expect(page.getByTestId('end-user-list').getAttribute('data-order')).resolves.toBe('asc');
+  await sortedBy('cost_usd', 'asc');
   await expect(aBeforeB()).resolves.toBe(true);
   // Traces, most first: A (3) above B (2).
   await page.getByTestId('sort-traces').click();
   await page.waitForURL(/sort=traces&order=desc/);
+  await sortedBy('traces', 'desc');
   await expect(aBeforeB()).resolves.toBe(true);
   // Error rate, highest first: A (1 of 3 failed) above B (none).
   await page.getByTestId('sort-error_rate').click();
   await page.waitForURL(/sort=error_rate&order=desc/);
+  await sortedBy('error_rate', 'desc');
   await expect(aBeforeB()).resolves.toBe(true);
   // A reload keeps the sort.
   await page.reload();
-  await expect(page.getByTestId('end-user-list').getAttribute('data-sort')).resolves.toBe('error_rate');
+  await sortedBy('error_rate', 'desc');
 });
 
 it("opens an end user's traces from the list", async () => {
