@@ -149,9 +149,10 @@ it('opens the session as one conversation: every turn in order, as text, with a 
 it('opens a session whose id holds a slash, and answers an unknown one with a 404', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/sessions`);
   await sessionRow(SLASHED_SESSION).getByTestId('session-link').click();
-  await page.getByTestId('session-turns').waitFor();
-  await expect(page.getByTestId('session-page').getAttribute('data-session-id')).resolves.toBe(SLASHED_SESSION);
-  await expect(page.getByTestId('turn-input').innerText()).resolves.toContain(slashed.question);
+  await page.waitForURL(new RegExp(`/analytics/sessions/${encodeURIComponent(SLASHED_SESSION)}$`));
+  await page.locator(`[data-testid="session-page"][data-session-id="${SLASHED_SESSION}"]`).waitFor();
+  // The turns of the new page (the client-side navigation replaces the previous session's).
+  await expect.poll(() => page.getByTestId('turn-input').allInnerTexts(), { timeout: 10_000 }).toEqual([slashed.question]);
 
   const missing = await page.goto(`${inject('baseUrl')}/analytics/sessions/${encodeURIComponent(`no-such-session-${run}`)}`);
   expect(missing?.status()).toBe(404);
@@ -181,7 +182,8 @@ it('lists end users and sorts them by clicking the column headers, the sort kept
   await page.getByTestId('sort-cost_usd').click();
   await page.waitForURL(/sort=cost_usd&order=desc/);
   await sortedBy('cost_usd', 'desc');
-  await expect(page.locator('th[aria-sort="descending"]').innerText()).resolves.toContain('Cost');
+  // textContent: the header's CSS upper-cases what innerText reports.
+  await expect(page.locator('th[aria-sort="descending"]').textContent()).resolves.toContain('Cost');
   await expect(aBeforeB()).resolves.toBe(false);
   await screenshot(page, 'end-users-by-cost');
   // Clicking again flips the order.
