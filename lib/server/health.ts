@@ -1,7 +1,7 @@
 import 'server-only';
 import { otlpExportStats } from '@/lib/otlp/outbound';
 import { databaseSinkStats } from '@/lib/trace-store/database-sink';
-import { traceService, type SpanQueueStats } from '@llmtrace/sdk';
+import { traceService, tracingConfig, type SpanQueueStats } from '@llmtrace/sdk';
 import { getAppContext } from './context';
 
 export interface Health {
@@ -16,6 +16,9 @@ export interface Health {
     /** Spans the database refused (each logged): stored = written − rejected. */
     rejected: number;
     failedWrites: number;
+    /** Head sampling of this server's own traces (`TRACE_SAMPLE_RATE`), and the traces it left out. */
+    sampleRate: number;
+    sampledOut: number;
     /** The OTLP export queue, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
     otlpExport?: SpanQueueStats;
   };
@@ -33,6 +36,8 @@ export async function getHealth(): Promise<Health> {
     written: stats.written,
     rejected: databaseSinkStats().rejected,
     failedWrites: stats.failedWrites,
+    sampleRate: tracingConfig.sampleRate ?? 1,
+    sampledOut: stats.sampledOut ?? 0,
   };
   if (otlpExport) tracing.otlpExport = otlpExport;
   try {

@@ -3,11 +3,13 @@ import { KpiCards } from '@/components/overview/KpiCards';
 import { OverviewCharts } from '@/components/overview/OverviewCharts';
 import { OverviewEmptyState } from '@/components/overview/OverviewEmptyState';
 import { RangePicker } from '@/components/overview/RangePicker';
+import { SamplingNotice } from '@/components/overview/SamplingNotice';
 import { RANGE_LABEL, RANGE_MS, parseRange } from '@/components/overview/range';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { overviewStats } from '@/lib/trace-store/stats';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
+import { traceService, tracingConfig } from '@llmtrace/sdk';
 
 export const metadata: Metadata = { title: 'Overview · LLMTrace' };
 export const dynamic = 'force-dynamic';
@@ -20,6 +22,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const from = new Date(to.getTime() - RANGE_MS[range]);
   const stats = await overviewStats(database, { userId: user.userId, from, to });
   const empty = stats.totals.requests === 0;
+  const sampleRate = tracingConfig.sampleRate ?? 1;
 
   return (
     <main data-testid="overview" data-range={range}>
@@ -29,6 +32,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         actions={<RangePicker value={range} />}
       />
       <div className="space-y-4 p-6">
+        {sampleRate < 1 && <SamplingNotice rate={sampleRate} sampledOut={traceService.stats().sampledOut ?? 0} />}
         {empty ? (
           <OverviewEmptyState range={range} />
         ) : (
