@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@\//, replacement: `${root}/` },
       { find: /^@llmtrace\/sdk\/span$/, replacement: `${root}/packages/sdk/src/span/index.ts` },
+      { find: /^@llmtrace\/sdk\/providers$/, replacement: `${root}/packages/sdk/src/providers/index.ts` },
       { find: /^@llmtrace\/sdk$/, replacement: `${root}/packages/sdk/src/index.ts` },
       { find: /^server-only$/, replacement: `${root}/tests/support/server-only-stub.ts` },
     ],

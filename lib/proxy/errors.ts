@@ -51,21 +51,3 @@ export class ProxyError extends Error {
     return Response.json(dialect.errorBody(this.kind, this.message), { status: this.status, headers });
   }
 }
-
-/**
- * The human message inside a provider error body (`{"error":{"message"}}` for both OpenAI and
- * Anthropic; compatible servers sometimes send `{"error":"…"}` or `{"message":"…"}`).
- *
- * @example
- * providerErrorMessage({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }); // 'Overloaded'
- */
-export function providerErrorMessage(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { error, message } = body as { error?: unknown; message?: unknown };
-  if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null) {
-    const inner = (error as { message?: unknown }).message;
-    if (typeof inner === 'string') return inner;
-  }
-  return typeof message === 'string' ? message : undefined;
-}

@@ -12,15 +12,15 @@ import { llmConfig } from '@/lib/config/llm.config';
 import { summarizeDatabaseError } from '@/lib/db/errors';
 import { getAppContext } from '@/lib/server/context';
 import { isRecording } from '@llmtrace/sdk';
+import { isRecord, providerErrorMessage, type Observation } from '@llmtrace/sdk/providers';
 import { authenticateCaller, LLMTRACE_KEY_HEADER, type ProxyCaller } from './auth';
-import { KEY_CHECK_UNAVAILABLE, ProxyError, providerErrorMessage } from './errors';
-import { isRecord } from './fields';
+import { KEY_CHECK_UNAVAILABLE, ProxyError } from './errors';
 import { withoutInlineData } from './payload';
 import { relayBody, type RelayEnd } from './relay';
 import { redactKeys } from './secrets';
 import { endProxySpan, startProxySpan } from './span';
 import { clientResponse, clientResponseHeaders, fetchUpstream, upstreamRequestHeaders, upstreamUrl } from './upstream';
-import type { CallObservation, PreparedCall, ProxyDialect, TracedOperation } from './types';
+import type { PreparedCall, ProxyDialect, TracedOperation } from './types';
 
 /** Largest request body a traced call reads (it must be parsed); larger ones are refused with 413. */
 export const MAX_TRACED_REQUEST_BYTES = 64 * 1024 * 1024;
@@ -188,7 +188,7 @@ async function forwardTraced(context: CallContext, operation: TracedOperation): 
 }
 
 /** What the recorder saw; nothing when it fails (the span then still records status and timing). */
-function observe(call: PreparedCall): CallObservation {
+function observe(call: PreparedCall): Observation {
   try {
     return call.recorder.observation();
   } catch {

@@ -6,9 +6,10 @@
  * what it asked for: the extra final chunk (`choices: []` with `usage`) is dropped, and the
  * `"usage":null` the option adds to every other chunk is taken out again.
  */
-import { providerErrorMessage } from './errors';
-import { at, count, eventJson, isRecord, scalarParameters, text, type JsonObject } from './fields';
-import type { CallObservation, EventVerdict, PreparedCall, ResponseRecorder, SseEvent, TokenUsage, TracedOperation } from './types';
+import { ChatCompletionObserver, isRecord, scalarParameters, text, type JsonObject } from '@llmtrace/sdk/providers';
+import { eventJson } from './fields';
+import { ObservedReply } from './recorder';
+import type { EventVerdict, PreparedCall, SseEvent, TracedOperation } from './types';
 
 /** Request keys stored as the span's input rather than among its parameters. */
 const CONTENT_KEYS = ['messages'];
@@ -56,129 +57,29 @@ function withUsageOption(raw: Uint8Array, body: JsonObject): string {
   return JSON.stringify({ ...body, stream_options: { ...options, include_usage: true } });
 }
 
-export function chatUsage(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
-  return {
-    inputTokens: count(usage.prompt_tokens),
-    outputTokens: count(usage.completion_tokens),
-    cachedInputTokens: count(at(usage, 'prompt_tokens_details')?.cached_tokens),
-    reasoningTokens: count(at(usage, 'completion_tokens_details')?.reasoning_tokens),
-  };
-}
-
-interface ToolCallParts {
-  id?: string;
-  type: string;
-  name: string;
-  arguments: string;
-}
-
-interface ChoiceParts {
-  content: string;
-  refusal: string;
-  toolCalls: Map<number, ToolCallParts>;
-  finishReason?: string;
-}
-
-class ChatRecorder implements ResponseRecorder {
-  private model?: string;
-  private usage?: TokenUsage;
-  private errorMessage?: string;
-  /** The answer of a JSON reply, as sent. */
-  private messages?: unknown[];
-  private finishReason?: string;
-  /** The answer of a stream, per choice index, as its deltas arrive. */
-  private readonly choices = new Map<number, ChoiceParts>();
-
-  constructor(private readonly usageAddedByProxy: boolean) {}
-
-  json(body: unknown): void {
-    if (!isRecord(body)) return;
-    this.model = text(body.model);
-    this.usage = chatUsage(body.usage);
-    this.errorMessage = isRecord(body.error) ? providerErrorMessage(body) : undefined;
-    const choices = Array.isArray(body.choices) ? body.choices.filter(isRecord) : [];
-    this.messages = choices.map((choice) => choice.message);
-    this.finishReason = text(choices[0]?.finish_reason);
+/**
+ * The chat observer, plus what the proxy hides when it switched usage reporting on: the final
+ * usage-only chunk is dropped, and `"usage":null` is taken out of every other chunk.
+ */
+class ChatRecorder extends ObservedReply {
+  constructor(private readonly usageAddedByProxy: boolean) {
+    super(new ChatCompletionObserver());
   }
 
   event(event: SseEvent, rawText: () => string): EventVerdict {
     if (event.data === '[DONE]') return 'pass';
     const chunk = eventJson(event.data);
-    if (isRecord(chunk.error)) {
-      this.errorMessage = providerErrorMessage(chunk) ?? 'The stream reported an error.';
-      return 'pass';
-    }
-    this.model ??= text(chunk.model);
-    if (isRecord(chunk.usage)) this.usage = chatUsage(chunk.usage);
-    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    if (this.usageAddedByProxy && choices.length === 0 && isRecord(chunk.usage)) return 'drop';
-    let output = false;
-    for (const choice of choices) if (isRecord(choice) && this.addDelta(choice)) output = true;
-    if (this.usageAddedByProxy && chunk.usage === null) {
-      const rewritten = withoutUsageNull(rawText());
-      if (rewritten !== undefined) return { rewrite: rewritten, output };
+    const output = this.observer.event(chunk);
+    if (this.usageAddedByProxy && !isRecord(chunk.error)) {
+      const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+      if (choices.length === 0 && isRecord(chunk.usage)) return 'drop';
+      if (chunk.usage === null) {
+        const rewritten = withoutUsageNull(rawText());
+        if (rewritten !== undefined) return { rewrite: rewritten, output };
+      }
     }
     return output ? 'output' : 'pass';
   }
-
-  observation(): CallObservation {
-    const messages = this.messages ?? [...this.choices.entries()].sort(([a], [b]) => a - b).map(([, parts]) => assembled(parts));
-    const first = this.choices.values().next().value as ChoiceParts | undefined;
-    return {
-      model: this.model,
-      usage: this.usage,
-      output: messages.length === 0 ? undefined : messages.length === 1 ? messages[0] : messages,
-      errorMessage: this.errorMessage,
-      finishReason: this.finishReason ?? first?.finishReason,
-    };
-  }
-
-  /** Adds one choice's delta; true when it carried output (text, refusal or a tool call). */
-  private addDelta(choice: JsonObject): boolean {
-    const index = count(choice.index) ?? 0;
-    let parts = this.choices.get(index);
-    if (!parts) this.choices.set(index, (parts = { content: '', refusal: '', toolCalls: new Map() }));
-    const finish = text(choice.finish_reason);
-    if (finish) parts.finishReason = finish;
-    const delta = at(choice, 'delta');
-    if (!delta) return false;
-    let output = false;
-    const content = text(delta.content);
-    if (content) {
-      parts.content += content;
-      output = true;
-    }
-    const refusal = text(delta.refusal);
-    if (refusal) {
-      parts.refusal += refusal;
-      output = true;
-    }
-    for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls.filter(isRecord) : []) {
-      const callIndex = count(call.index) ?? 0;
-      let toolCall = parts.toolCalls.get(callIndex);
-      if (!toolCall) parts.toolCalls.set(callIndex, (toolCall = { type: 'function', name: '', arguments: '' }));
-      toolCall.id ??= text(call.id);
-      toolCall.type = text(call.type) ?? toolCall.type;
-      const fn = at(call, 'function');
-      toolCall.name += text(fn?.name) ?? '';
-      toolCall.arguments += text(fn?.arguments) ?? '';
-      output = true;
-    }
-    return output;
-  }
-}
-
-/** A streamed choice as the message a JSON reply would have held. */
-function assembled(parts: ChoiceParts): JsonObject {
-  const message: JsonObject = { role: 'assistant', content: parts.content || null };
-  if (parts.refusal) message.refusal = parts.refusal;
-  if (parts.toolCalls.size > 0) {
-    message.tool_calls = [...parts.toolCalls.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([, call]) => ({ id: call.id, type: call.type, function: { name: call.name, arguments: call.arguments } }));
-  }
-  return message;
 }
 
 /** The event's text without its top-level `"usage":null` member (the last one: nested objects come first). */

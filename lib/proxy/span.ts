@@ -9,7 +9,8 @@ import { contextFromTraceparent, traceService } from '@llmtrace/sdk';
 import type { TraceContext, TraceResult } from '@llmtrace/sdk';
 import { SPAN_FIELDS } from '@llmtrace/sdk/span';
 import type { AuthMode } from './auth';
-import type { CallObservation, PreparedCall, ProviderId, TokenUsage, TracedOperation } from './types';
+import type { Observation, TokenUsage } from '@llmtrace/sdk/providers';
+import type { PreparedCall, ProviderId, TracedOperation } from './types';
 
 /** `x-llmtrace-*` request headers that describe the call; they are never forwarded. */
 const SESSION_HEADER = 'x-llmtrace-session-id';
@@ -31,7 +32,7 @@ export interface ProxySpanStart {
 
 export interface ProxySpanEnd {
   outcome: 'completed' | 'failed' | 'cancelled';
-  observation: CallObservation;
+  observation: Observation;
   /** The upstream's HTTP status; undefined when it never answered. */
   httpStatus?: number;
   /** Why the call failed when the observation does not say (an upstream error body, a broken stream). */

@@ -5,6 +5,7 @@
  */
 import type { LlmConfig } from '@/lib/config/llm.config';
 import type { OperationType } from '@llmtrace/sdk';
+import type { Observation } from '@llmtrace/sdk/providers';
 
 export type ProviderId = 'openai' | 'anthropic';
 
@@ -24,33 +25,17 @@ export interface SseEvent {
  */
 export type EventVerdict = 'pass' | 'output' | 'drop' | { rewrite: string; output?: boolean };
 
-/** Token counts as the span stores them: `inputTokens` includes the cached ones. */
-export interface TokenUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  cachedInputTokens?: number;
-  reasoningTokens?: number;
-}
-
-/** What a recorder saw of the reply; partial when the call was cut short. */
-export interface CallObservation {
-  /** The model the provider says answered (often with a date suffix). */
-  model?: string;
-  usage?: TokenUsage;
-  /** The assembled answer, tool calls included, in a shape the trace view shows as a message. */
-  output?: unknown;
-  /** An error reported inside a 200 reply (a stream's `error` event, a failed response). */
-  errorMessage?: string;
-  finishReason?: string;
-}
-
-/** Reads one reply. Methods may throw: the relay then stops recording and keeps forwarding. */
+/**
+ * Reads one reply for the relay (see `ObservedReply`: the reading itself is the provider's
+ * observer in `@llmtrace/sdk/providers`). Methods may throw: the relay then stops recording and
+ * keeps forwarding.
+ */
 export interface ResponseRecorder {
   /** A complete non-streamed body, parsed. */
   json(body: unknown): void;
   /** One event of a streamed body, in order; `rawText` gives its exact text, for a rewrite. */
   event(event: SseEvent, rawText: () => string): EventVerdict;
-  observation(): CallObservation;
+  observation(): Observation;
 }
 
 /** A traced call, ready to forward: what to send upstream and how to read what comes back. */

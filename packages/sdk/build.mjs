@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const src = join(here, 'src');
 const dist = join(here, 'dist');
-const entryPoints = ['index.ts', 'span/index.ts'];
+const entryPoints = ['index.ts', 'span/index.ts', 'providers/index.ts'];
 
 function sources(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -12,9 +12,9 @@ import { traceService as defaultService } from '../default';
 import { describeError, reportError } from '../diag';
 import type { TraceService } from '../tracer';
 import type { TraceContext, TraceResult } from '../types';
-import { count, isRecord, scalarParameters, text, type JsonObject } from './fields';
+import { count, isRecord, scalarParameters, text, type JsonObject, type ReplyObserver } from '../providers';
 import { observeStream, type StreamObserver } from './stream';
-import type { CallRecorder, TracedMethod, WrapOptions } from './types';
+import type { TracedMethod, WrapOptions } from './types';
 
 /** The parts of the SDKs' `APIPromise` the span follows (Stainless SDKs: openai, @anthropic-ai/sdk). */
 interface ApiPromiseLike {
@@ -84,7 +84,7 @@ class TracedCall implements StreamObserver {
   private constructor(
     private readonly service: TraceService,
     private readonly span: Promise<TraceContext>,
-    private readonly recorder: CallRecorder,
+    private readonly recorder: ReplyObserver,
     private readonly stream: boolean,
     private readonly signal: AbortSignal | undefined,
   ) {}
@@ -184,7 +184,7 @@ class TracedCall implements StreamObserver {
       const requestId = isRecord(value) ? text((value as { _request_id?: unknown })._request_id) : undefined;
       if (requestId) this.requestId = requestId;
       if (this.stream && observeStream(value, this, this.signal)) return;
-      this.recorder.result(value);
+      this.recorder.reply(value);
       this.finish('completed');
     } catch (error) {
       reportError('could not record a reply', error);
@@ -195,7 +195,7 @@ class TracedCall implements StreamObserver {
   chunk(value: unknown): void {
     if (this.ended) return;
     try {
-      if (this.recorder.chunk(value) && this.firstOutputMs === undefined) this.firstOutputMs = performance.now() - this.startedAt;
+      if (this.recorder.event(value) && this.firstOutputMs === undefined) this.firstOutputMs = performance.now() - this.startedAt;
     } catch (error) {
       reportError('could not record a stream event', error);
     }

@@ -1,23 +1,11 @@
 /**
- * OpenAI `responses.create` (the Responses API), whole or streamed, and `embeddings.create`. A
- * response stream ends with the whole response (`response.completed`, `.incomplete` or
- * `.failed`), usage included; its text deltas only matter when the stream is cut short.
- * Embeddings keep the texts and the shape of the answer (how many vectors, of which size), not
- * the vectors: they are large, and unreadable in a trace.
+ * OpenAI `responses.create` (the Responses API), whole or streamed, and `embeddings.create`.
+ * Their replies are read by `ResponsesObserver` and `EmbeddingsObserver` (`../providers`):
+ * embeddings keep the texts and the shape of the answer, not the vectors.
  */
-import type { CallRecorder, Observation, TokenUsage, TracedMethod } from './types';
-import { at, count, isRecord, snapshot, text, type JsonObject } from './fields';
-
-/** Stream events that carry the finished response object. */
-const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
-
-/** Stream events whose delta is output the user waits for. */
-const OUTPUT_DELTAS = new Set([
-  'response.output_text.delta',
-  'response.refusal.delta',
-  'response.function_call_arguments.delta',
-  'response.reasoning_summary_text.delta',
-]);
+import { EmbeddingsObserver, ResponsesObserver } from '../providers';
+import { snapshot } from './fields';
+import type { TracedMethod } from './types';
 
 export const responsesMethod: TracedMethod = {
   spanName: 'openai.responses',
@@ -29,7 +17,7 @@ export const responsesMethod: TracedMethod = {
     ...(typeof body.instructions === 'string' ? { system: body.instructions } : {}),
     ...(body.tools !== undefined ? { tools: body.tools } : {}),
   }),
-  recorder: () => new ResponsesRecorder(),
+  recorder: () => new ResponsesObserver(),
 };
 
 export const embeddingsMethod: TracedMethod = {
@@ -38,111 +26,5 @@ export const embeddingsMethod: TracedMethod = {
   provider: 'openai',
   contentKeys: ['input'],
   input: (body) => ({ input: snapshot(body.input) }),
-  recorder: () => new EmbeddingsRecorder(),
+  recorder: () => new EmbeddingsObserver(),
 };
-
-function responseUsage(usage: unknown): TokenUsage | undefined {
-  if (!isRecord(usage)) return undefined;
-  return {
-    inputTokens: count(usage.input_tokens),
-    outputTokens: count(usage.output_tokens),
-    cachedInputTokens: count(at(usage, 'input_tokens_details')?.cached_tokens),
-    reasoningTokens: count(at(usage, 'output_tokens_details')?.reasoning_tokens),
-  };
-}
-
-class ResponsesRecorder implements CallRecorder {
-  private seen: Observation = {};
-  /** Text streamed so far, for a stream that ends before its final event. */
-  private partialText = '';
-  complete = false;
-
-  result(body: unknown): void {
-    this.observeResponse(body);
-  }
-
-  chunk(event: unknown): boolean {
-    if (!isRecord(event)) return false;
-    const type = text(event.type) ?? '';
-    if (type === 'response.output_text.delta') this.partialText += text(event.delta) ?? '';
-    if (OUTPUT_DELTAS.has(type)) return true;
-    if (type === 'response.created' || type === 'response.in_progress') this.seen.model ??= text(at(event, 'response')?.model);
-    else if (FINAL_EVENTS.has(type)) {
-      this.observeResponse(event.response);
-      this.complete = true;
-    } else if (type === 'error') this.seen.errorMessage = text(event.message) ?? 'The stream reported an error.';
-    return false;
-  }
-
-  observation(): Observation {
-    const output = this.seen.output ?? (this.partialText ? { role: 'assistant', content: this.partialText } : undefined);
-    return { ...this.seen, output };
-  }
-
-  private observeResponse(response: unknown): void {
-    if (!isRecord(response)) return;
-    this.seen.model = text(response.model) ?? this.seen.model;
-    this.seen.usage = responseUsage(response.usage) ?? this.seen.usage;
-    if (Array.isArray(response.output)) this.seen.output = messageOf(response.output);
-    const status = text(response.status);
-    const reason = text(at(response, 'incomplete_details')?.reason);
-    this.seen.finishReason = reason ? `${status ?? 'incomplete'}: ${reason}` : status;
-    if (status === 'failed') this.seen.errorMessage = text(at(response, 'error')?.message) ?? 'The response failed.';
-  }
-}
-
-/**
- * The response's output items as one assistant message: its text, its function calls as
- * `tool_calls`, and any other items (reasoning, built-in tool calls) as they came.
- */
-function messageOf(items: unknown[]): JsonObject {
-  let content = '';
-  const toolCalls: JsonObject[] = [];
-  const other: unknown[] = [];
-  for (const item of items) {
-    if (!isRecord(item)) continue;
-    if (item.type === 'message' && Array.isArray(item.content)) {
-      for (const part of item.content) {
-        if (isRecord(part)) content += text(part.text) ?? text(part.refusal) ?? '';
-      }
-    } else if (item.type === 'function_call') {
-      toolCalls.push({ id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } });
-    } else other.push(item);
-  }
-  return {
-    role: 'assistant',
-    content: content || null,
-    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-    ...(other.length > 0 ? { other_output: other } : {}),
-  };
-}
-
-class EmbeddingsRecorder implements CallRecorder {
-  private seen: Observation = {};
-  readonly complete = true;
-
-  result(body: unknown): void {
-    if (!isRecord(body)) return;
-    const usage = isRecord(body.usage) ? body.usage : undefined;
-    const vectors = Array.isArray(body.data) ? body.data.filter(isRecord) : [];
-    const first = vectors[0]?.embedding;
-    const dimensions = Array.isArray(first) || ArrayBuffer.isView(first) ? (first as ArrayLike<unknown>).length : undefined;
-    this.seen = {
-      model: text(body.model),
-      // Embeddings produce no tokens: 0 output tokens is the provider's own count, not a guess.
-      usage: usage ? { inputTokens: count(usage.prompt_tokens), outputTokens: 0 } : undefined,
-      output: {
-        embeddings: vectors.length,
-        ...(dimensions !== undefined ? { dimensions } : typeof first === 'string' ? { encoding: 'base64' } : {}),
-      },
-    };
-  }
-
-  chunk(): boolean {
-    return false;
-  }
-
-  observation(): Observation {
-    return this.seen;
-  }
-}

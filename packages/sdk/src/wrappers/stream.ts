@@ -3,7 +3,7 @@
  * holds, and only the function that opens its iterator is wrapped, so `for await`, `tee()`,
  * `toReadableStream()` and the SDKs' stream helpers all read through the observer.
  */
-import { isRecord } from './fields';
+import { isRecord } from '../providers';
 
 /** What a traced call learns from its stream. Implementations must not throw. */
 export interface StreamObserver {
