@@ -1,20 +1,27 @@
 /**
  * `npm start`: builds the app when the build is missing or stale, applies migrations, creates the
  * owner account on an empty database (printing its credentials once), then serves on HOST:PORT.
+ *
+ * This process stays alive only as a small supervisor (it forwards a stop signal to the server
+ * once). It never opens the database itself: migrations and the owner bootstrap run in a
+ * short-lived child (`scripts/prepare-database.ts`), so the database engine's memory is given back
+ * before the server starts. Several copies may start at once in one checkout and on one Postgres:
+ * the build is serialised by a lock file, the database step by an advisory lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { readAppConfig } from '@/lib/config/app.config';
-import { createDatabase } from '@/lib/db/client';
-import { ensureOwnerAccount, formatOwnerBanner } from '@/lib/server/owner-account';
 import { loadEnvFile } from './env';
 
 const BUILD_STAMP = path.join('.next', 'llmtrace-build-fingerprint');
 const SOURCE_DIRS = ['app', 'components', 'lib', path.join('packages', 'sdk', 'src')];
 const SOURCE_FILES = ['package-lock.json', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.next.json', 'instrumentation.ts', path.join('packages', 'sdk', 'package.json')];
 const NEXT_BIN = path.join('node_modules', 'next', 'dist', 'bin', 'next');
+/** In `node_modules` (ignored by git, never cleaned by `next build`, unlike `.next`). */
+const BUILD_LOCK = path.join('node_modules', '.llmtrace-build.lock');
+const PREPARE_SCRIPT = path.join('scripts', 'prepare-database.ts');
 
 /** A hash of the sources that go into the build, so an updated checkout is rebuilt. */
 function sourceFingerprint(): string {
@@ -31,32 +38,93 @@ function sourceFingerprint(): string {
   return hash.digest('hex');
 }
 
-function buildIfNeeded(): void {
-  const fingerprint = sourceFingerprint();
-  const built = existsSync(path.join('.next', 'BUILD_ID')) && existsSync(BUILD_STAMP) && readFileSync(BUILD_STAMP, 'utf8') === fingerprint;
-  if (built) return;
-  console.log('▶ Building LLMTrace (first start or changed sources; this takes a minute or two)…');
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  if (result.status !== 0) {
-    console.error('✖ The build failed; see the output above.');
-    process.exit(result.status ?? 1);
-  }
-  writeFileSync(BUILD_STAMP, fingerprint);
-  console.log(`✔ Built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+function isBuilt(fingerprint: string): boolean {
+  return existsSync(path.join('.next', 'BUILD_ID')) && existsSync(BUILD_STAMP) && readFileSync(BUILD_STAMP, 'utf8') === fingerprint;
 }
 
-async function prepareDatabase(url: string): Promise<void> {
-  const config = readAppConfig();
-  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+function isAlive(pid: number): boolean {
   try {
-    const where = database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir, 'pglite')}` : 'Postgres at DATABASE_URL';
-    console.log(`✔ Database ready: ${where}`);
-    const owner = await ensureOwnerAccount(database, config);
-    if (owner) console.log(`\n${formatOwnerBanner(owner, url)}\n`);
-  } finally {
-    await database.close();
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Takes the build lock (a file naming its holder), waiting while another live `npm start` in
+ * this checkout holds it: two concurrent `next build`s into one `.next` would corrupt it.
+ */
+function acquireBuildLock(): () => void {
+  let announced = false;
+  for (;;) {
+    try {
+      const fd = openSync(BUILD_LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(BUILD_LOCK, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(BUILD_LOCK, 'utf8').trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    // A lock without a live holder (or still empty, a moment after creation) is stale only if it stays so.
+    if (!(Number.isInteger(holder) && holder > 0 && isAlive(holder))) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      try {
+        const again = Number(readFileSync(BUILD_LOCK, 'utf8').trim());
+        if (!(Number.isInteger(again) && again > 0 && isAlive(again))) rmSync(BUILD_LOCK, { force: true });
+      } catch {
+        // released meanwhile
+      }
+      continue;
+    }
+    if (!announced) console.log(`▶ Waiting for the build another LLMTrace start (process ${holder}) is running…`);
+    announced = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  }
+}
+
+function buildIfNeeded(): void {
+  const fingerprint = sourceFingerprint();
+  if (isBuilt(fingerprint)) return;
+  const release = acquireBuildLock();
+  try {
+    // Another start may have built the same sources while we waited.
+    if (isBuilt(fingerprint)) return;
+    console.log('▶ Building LLMTrace (first start or changed sources; this takes a minute or two)…');
+    const started = Date.now();
+    const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    if (result.status !== 0) {
+      console.error('✖ The build failed; see the output above.');
+      release();
+      process.exit(result.status ?? 1);
+    }
+    writeFileSync(BUILD_STAMP, fingerprint);
+    console.log(`✔ Built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Migrations and the owner bootstrap, in a child process that exits when done (see
+ * `scripts/prepare-database.ts`); it prints the database line and, once, the owner banner.
+ * Runs with this process's loader flags (tsx), so the child resolves TypeScript and `@/` the same way.
+ */
+function prepareDatabase(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, PREPARE_SCRIPT], { stdio: 'inherit', env: process.env });
+    child.on('error', (error) => {
+      console.error(`✖ Could not run the database step: ${error.message}`);
+      resolve(false);
+    });
+    child.on('exit', (code) => resolve(code === 0));
+  });
 }
 
 async function main() {
@@ -64,12 +132,7 @@ async function main() {
   const config = readAppConfig();
   const url = `http://${config.host}:${config.port}`;
   buildIfNeeded();
-  try {
-    await prepareDatabase(url);
-  } catch (error) {
-    console.error(`✖ Could not open the database: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  if (!(await prepareDatabase())) process.exit(1);
   const server = spawn(process.execPath, [NEXT_BIN, 'start', '-H', config.host, '-p', String(config.port)], {
     stdio: 'inherit',
     // Our shutdown hooks (packages/sdk/src/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.

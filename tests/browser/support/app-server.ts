@@ -4,6 +4,8 @@ import { freePort } from '../../support/ports';
 
 export interface AppServer {
   baseUrl: string;
+  /** The process id of the group's leader (the `npx` wrapper); the group's id as well. */
+  pid: number;
   /** Everything the server printed so far. */
   output(): string;
   /** SIGTERM (a graceful stop), then SIGKILL after `graceMs`. Resolves when the process group is gone. */
@@ -39,6 +41,7 @@ export async function startAppServer(env: Record<string, string>, { port, timeou
       if ((await fetch(`${baseUrl}/api/health`)).ok) {
         return {
           baseUrl,
+          pid: child.pid!,
           output: () => output,
           async stop(graceMs = 15_000) {
             killGroup('SIGTERM');
