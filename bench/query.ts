@@ -1,76 +1,210 @@
 /**
  * Trace-list latency at scale: 1M spans (250k traces of 4 spans) for one user on Postgres, then
- * the list query of `GET /api/analytics/traces` with each filter, p50/p95 over repeated runs.
+ * the list query of `GET /api/analytics/traces` with each filter, and its full-text search `q`,
+ * p50/p95 over repeated runs.
+ *
+ * Every span carries text in its input and output (a chat: a question, a tool query and result,
+ * an answer) in English, Russian, Chinese, Japanese or Arabic (bench/search-corpus.ts), plus a
+ * session, an end user, tags and a service. The table's secondary indexes are dropped during the
+ * seed and built again after it (as a restore would), which is several times faster than
+ * maintaining them row by row; the search indexes' build dominates the seeding time.
  */
-import { createDatabase } from '@/lib/db/client';
+import { createDatabase, type Database } from '@/lib/db/client';
 import { listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
+import { sentencePool } from './search-corpus';
 
 export interface QueryResult {
   label: string;
   p50: number;
   p95: number;
   rows: number;
+  /** For a search: the share of all traces it matches. */
+  matching?: number;
 }
 
-const SEED_SQL = `
+export interface QueryBench {
+  list: QueryResult[];
+  search: QueryResult[];
+  traces: number;
+  seedSeconds: number;
+  indexSeconds: number;
+}
+
+const POOL_SIZE = 4000;
+
+const SEED_SQL = (from: number, to: number) => `
 WITH t AS (
   SELECT g, md5('t' || g) AS trace_id, substr(md5('r' || g), 1, 16) AS root_id,
-         now() - (g * interval '10 seconds') AS start_at
-  FROM generate_series(1, $2::int) AS g
+         now() - (g * interval '10 seconds') AS start_at,
+         CASE WHEN g % 20 < 14 THEN 'en' WHEN g % 20 < 16 THEN 'ru' WHEN g % 20 < 18 THEN 'zh' WHEN g % 20 = 18 THEN 'ja' ELSE 'ar' END AS lang
+  FROM generate_series(${from}, ${to}) AS g
+), x AS (
+  SELECT t.*,
+    -- A few phrases at known rates, for the searches below.
+    CASE WHEN t.lang = 'en' AND t.g % 97 = 0 THEN 'I would like a refund for my last purchase. ' ELSE '' END
+    || CASE WHEN t.lang = 'ru' AND t.g % 13 = 0 THEN 'Хочу оформить возврат. ' ELSE '' END
+    || CASE WHEN t.lang = 'ar' AND t.g % 11 = 0 THEN 'أريد استرداد المبلغ ' ELSE '' END
+    || q.s
+    || CASE WHEN t.lang = 'zh' AND t.g % 7 = 0 THEN '我要退款。' ELSE '' END
+    || CASE WHEN t.lang = 'ja' AND t.g % 3 = 0 THEN '注文番号は' || (t.g % 100000) || 'です。' ELSE '' END
+    || CASE WHEN t.g % 5 = 0 THEN ' order #' || (1000 + (t.g * 7919) % 90000) ELSE '' END AS question,
+    a.s AS answer, tq.s AS tool_query, tr.s AS tool_result
+  FROM t
+  JOIN bench_sentences q ON q.lang = t.lang AND q.i = (t.g * 7) % ${POOL_SIZE}
+  JOIN bench_sentences a ON a.lang = t.lang AND a.i = (t.g * 13 + 1) % ${POOL_SIZE}
+  JOIN bench_sentences tq ON tq.lang = t.lang AND tq.i = (t.g * 17 + 3) % ${POOL_SIZE}
+  JOIN bench_sentences tr ON tr.lang = t.lang AND tr.i = (t.g * 23 + 4) % ${POOL_SIZE}
+), m AS (
+  SELECT x.*,
+    jsonb_build_array(jsonb_build_object('role', 'system', 'content', 'You are a helpful support assistant.'), jsonb_build_object('role', 'user', 'content', x.question)) AS messages,
+    CASE WHEN x.g % 200 = 0 THEN jsonb_build_object('error', 'ERR_TIMEOUT: upstream did not answer within 30 s')
+         WHEN x.g % 150 = 0 THEN jsonb_build_object('error', 'ERR_RATE_LIMIT: too many requests')
+         ELSE jsonb_build_object('results', jsonb_build_array(jsonb_build_object('title', left(x.tool_query, 40), 'snippet', x.tool_result))) END AS tool_out
+  FROM x
 )
 INSERT INTO llm_traces (user_id, trace_id, span_id, parent_trace_id, span_name, operation_type, status, error_message,
-                        start_time, end_time, duration_ms, model_name, model_provider, input_tokens, output_tokens, total_tokens, cost_usd)
-SELECT $1::uuid, t.trace_id,
-       CASE k WHEN 0 THEN t.root_id ELSE substr(md5('s' || t.g || '-' || k), 1, 16) END,
-       CASE k WHEN 0 THEN NULL ELSE t.root_id END,
+                        start_time, end_time, duration_ms, model_name, model_provider, input_tokens, output_tokens, total_tokens, cost_usd,
+                        service_name, session_id, end_user_id, tags, input_data, output_data)
+SELECT $1::uuid, m.trace_id,
+       CASE k WHEN 0 THEN m.root_id ELSE substr(md5('s' || m.g || '-' || k), 1, 16) END,
+       CASE k WHEN 0 THEN NULL ELSE m.root_id END,
        CASE k WHEN 0 THEN 'llm.completion' WHEN 2 THEN 'tool.web_search' ELSE 'llm.call' END,
        CASE k WHEN 2 THEN 'tool_call' ELSE 'llm_call' END,
-       CASE WHEN t.g % 50 = 0 THEN 'failed' ELSE 'completed' END,
-       CASE WHEN t.g % 50 = 0 THEN 'upstream timeout' END,
-       t.start_at, t.start_at + ((t.g % 5000) * interval '1 millisecond'), (t.g % 5000),
-       CASE WHEN t.g % 3 = 0 THEN 'claude-sonnet-4-6' ELSE 'gpt-4o-mini' END,
-       CASE WHEN t.g % 3 = 0 THEN 'anthropic' ELSE 'openai' END,
-       900, 120, 1020, 0.0003
-FROM t CROSS JOIN generate_series(0, 3) AS k`;
+       CASE WHEN m.g % 50 = 0 THEN 'failed' ELSE 'completed' END,
+       CASE WHEN m.g % 50 = 0 THEN 'upstream timeout' END,
+       m.start_at + k * interval '1 millisecond', m.start_at + ((m.g % 5000) * interval '1 millisecond'), (m.g % 5000),
+       CASE WHEN m.g % 3 = 0 THEN 'claude-sonnet-4-6' ELSE 'gpt-4o-mini' END,
+       CASE WHEN m.g % 3 = 0 THEN 'anthropic' ELSE 'openai' END,
+       900, 120, 1020, 0.0003,
+       CASE WHEN m.g % 4 = 0 THEN 'search-api' ELSE 'support-bot' END,
+       'session-' || (m.g / 4), 'user-' || (m.g % 5000),
+       CASE m.g % 10 WHEN 0 THEN ARRAY['vip'] WHEN 1 THEN ARRAY['beta', 'vip'] ELSE '{}'::text[] END,
+       CASE k WHEN 2 THEN jsonb_build_object('query', m.tool_query)
+              WHEN 3 THEN jsonb_build_object('messages', m.messages || jsonb_build_array(jsonb_build_object('role', 'tool', 'content', m.tool_out::text)))
+              ELSE jsonb_build_object('messages', m.messages) END,
+       CASE k WHEN 0 THEN jsonb_build_object('content', m.answer)
+              WHEN 1 THEN jsonb_build_object('role', 'assistant', 'content', NULL, 'tool_calls', jsonb_build_array(jsonb_build_object('name', 'web_search', 'arguments', jsonb_build_object('query', m.tool_query))))
+              WHEN 2 THEN m.tool_out
+              ELSE jsonb_build_object('role', 'assistant', 'content', m.answer) END
+FROM m CROSS JOIN generate_series(0, 3) AS k`;
 
-export async function benchTraceListQuery(url: string, { traces = 250_000, runs = 30, onProgress }: { traces?: number; runs?: number; onProgress?: (message: string) => void } = {}): Promise<QueryResult[]> {
+/** The list's filters, each measured on its own. */
+const LIST_CASES: Array<[string, TraceListFilters, boolean?]> = [
+  ['newest 50 roots', {}],
+  ['next page (cursor)', {}, true],
+  ['status=failed', { status: 'failed' }],
+  ['model_provider=anthropic', { model_provider: 'anthropic' }],
+  ['model_name=gpt-4o-mini', { model_name: 'gpt-4o-mini' }],
+  ['min_duration_ms=4900', { min_duration_ms: 4900 }],
+  ['operation_type=tool_call', { operation_type: 'tool_call' }],
+  ['last hour (from)', { from: new Date(Date.now() - 3_600_000) }],
+  ['service_name=search-api', { service_name: 'search-api' }],
+  ['session_id=session-1000', { session_id: 'session-1000' }],
+  ['end_user_id=user-42', { end_user_id: 'user-42' }],
+  ['tag=beta', { tag: ['beta'] }],
+];
+
+/** Searches (`q`) over every span's input and output, from common to absent. */
+const SEARCH_CASES: Array<[string, TraceListFilters, boolean?]> = [
+  ['common English word: please', { q: 'please' }],
+  ['English word: refund', { q: 'refund' }],
+  ['English word, next page (cursor)', { q: 'refund' }, true],
+  ['part of a word: efun', { q: 'efun' }],
+  ['identifier: ERR_TIMEOUT', { q: 'ERR_TIMEOUT' }],
+  ['identifier: order #4411', { q: 'order #4411' }],
+  ['error text: timeout', { q: 'timeout' }],
+  ['Chinese: 退款', { q: '退款' }],
+  ['Japanese: 注文番号', { q: '注文番号' }],
+  ['Russian: возврат', { q: 'возврат' }],
+  ['Arabic: استرداد', { q: 'استرداد' }],
+  ['no match: xylophone quartz', { q: 'xylophone quartz' }],
+  ['refund + status=failed', { q: 'refund', status: 'failed' }],
+  ['please + tag=beta', { q: 'please', tag: ['beta'] }],
+];
+
+async function seed(database: Database, userId: string, traces: number, onProgress?: (message: string) => void) {
+  await database.exec('DROP TABLE IF EXISTS bench_sentences; CREATE UNLOGGED TABLE bench_sentences (lang text, i int, s text, PRIMARY KEY (lang, i))');
+  const pool = sentencePool(POOL_SIZE);
+  for (let i = 0; i < pool.length; i += 1000) {
+    const chunk = pool.slice(i, i + 1000);
+    await database.query(
+      `INSERT INTO bench_sentences (lang, i, s) SELECT * FROM unnest($1::text[], $2::int[], $3::text[])`,
+      [chunk.map((r) => r[0]), chunk.map((r) => r[1]), chunk.map((r) => r[2])],
+    );
+  }
+  // Secondary indexes are built once after the seed; the key and unique constraints stay.
+  const indexes = await database.query<{ name: string; definition: string }>(
+    `SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+     WHERE i.schemaname = 'public' AND i.tablename = 'llm_traces'
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
+  );
+  for (const index of indexes) await database.exec(`DROP INDEX ${index.name}`);
+  const seedStart = Date.now();
+  const chunk = 25_000;
+  for (let done = 0; done < traces; done += chunk) {
+    const n = Math.min(chunk, traces - done);
+    await database.query(SEED_SQL(done + 1, done + n), [userId]);
+    onProgress?.(`seeded ${((done + n) * 4).toLocaleString('en-US')} spans`);
+  }
+  const seedSeconds = (Date.now() - seedStart) / 1000;
+  const indexStart = Date.now();
+  // Two builds at a time (the search's trigram index, the longest, first).
+  const queue = [...indexes].sort((a, b) => Number(b.name.includes('search')) - Number(a.name.includes('search')));
+  const build = async () => {
+    for (let index = queue.shift(); index; index = queue.shift()) {
+      await database.transaction(async (tx) => {
+        await tx.query("SET LOCAL maintenance_work_mem = '1GB'");
+        await tx.exec(index.definition);
+      });
+      onProgress?.(`built ${index.name}`);
+    }
+  };
+  await Promise.all([build(), build()]);
+  await database.exec('DROP TABLE bench_sentences');
+  await database.exec('VACUUM ANALYZE llm_traces');
+  return { seedSeconds, indexSeconds: (Date.now() - indexStart) / 1000 };
+}
+
+async function measure(database: Database, userId: string, [label, filters, paged]: [string, TraceListFilters, boolean?], runs: number): Promise<QueryResult> {
+  const first = await listRootSpans(database, { userId, filters, limit: 50, withData: false });
+  const cursor = paged && first.nextCursor ? JSON.parse(Buffer.from(first.nextCursor, 'base64url').toString()) : null;
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const page = await listRootSpans(database, { userId, filters, limit: 50, withData: false, cursor: cursor ? { startTime: cursor[0], id: cursor[1] } : null });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    rows = page.traces.length;
+  }
+  times.sort((a, b) => a - b);
+  return { label, p50: times[Math.floor(runs * 0.5)]!, p95: times[Math.min(runs - 1, Math.floor(runs * 0.95))]!, rows };
+}
+
+export async function benchTraceListQuery(
+  url: string,
+  { traces = 250_000, runs = 30, onProgress }: { traces?: number; runs?: number; onProgress?: (message: string) => void } = {},
+): Promise<QueryBench> {
   const database = await createDatabase({ url });
   try {
     const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('bench-query@example.test', 'x') RETURNING id");
-    const chunk = 50_000;
-    for (let done = 0; done < traces; done += chunk) {
-      const n = Math.min(chunk, traces - done);
-      await database.query(SEED_SQL.replace('generate_series(1, $2::int)', `generate_series(${done + 1}, ${done + n})`).replace('$2::int', String(n)), [user.id]);
-      onProgress?.(`seeded ${((done + n) * 4).toLocaleString('en-US')} spans`);
-    }
-    await database.exec('ANALYZE llm_traces');
-    const cases: Array<[string, TraceListFilters, boolean?]> = [
-      ['newest 50 roots', {}],
-      ['next page (cursor)', {}, true],
-      ['status=failed', { status: 'failed' }],
-      ['model_provider=anthropic', { model_provider: 'anthropic' }],
-      ['model_name=gpt-4o-mini', { model_name: 'gpt-4o-mini' }],
-      ['min_duration_ms=4900', { min_duration_ms: 4900 }],
-      ['operation_type=tool_call', { operation_type: 'tool_call' }],
-      ['last hour (from)', { from: new Date(Date.now() - 3_600_000) }],
-      ['q=timeout', { q: 'timeout' }],
-    ];
-    const results: QueryResult[] = [];
-    for (const [label, filters, paged] of cases) {
-      const first = await listRootSpans(database, { userId: user.id, filters, limit: 50 });
-      const cursor = paged && first.nextCursor ? JSON.parse(Buffer.from(first.nextCursor, 'base64url').toString()) : null;
-      const times: number[] = [];
-      let rows = 0;
-      for (let i = 0; i < runs; i++) {
-        const start = process.hrtime.bigint();
-        const page = await listRootSpans(database, { userId: user.id, filters, limit: 50, cursor: cursor ? { startTime: cursor[0], id: cursor[1] } : null });
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
-        rows = page.traces.length;
+    const { seedSeconds, indexSeconds } = await seed(database, user!.id, traces, onProgress);
+    const list: QueryResult[] = [];
+    for (const testCase of LIST_CASES) list.push(await measure(database, user!.id, testCase, runs));
+    const search: QueryResult[] = [];
+    for (const testCase of SEARCH_CASES) {
+      onProgress?.(`search: ${testCase[0]}`);
+      const result = await measure(database, user!.id, testCase, runs);
+      if (!testCase[2] && Object.keys(testCase[1]).length === 1) {
+        // How common the text is: traces with a span that contains it (a scan, not timed).
+        const [count] = await database.query<{ n: number }>(
+          'SELECT count(DISTINCT trace_id)::int AS n FROM llm_traces WHERE user_id = $1 AND search_text LIKE lower($2)',
+          [user!.id, `%${testCase[1].q!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        );
+        result.matching = Number(count?.n ?? 0) / traces;
       }
-      times.sort((a, b) => a - b);
-      results.push({ label, p50: times[Math.floor(runs * 0.5)], p95: times[Math.min(runs - 1, Math.floor(runs * 0.95))], rows });
+      search.push(result);
     }
-    return results;
+    return { list, search, traces, seedSeconds, indexSeconds };
   } finally {
     await database.close();
   }

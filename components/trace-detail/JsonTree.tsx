@@ -2,6 +2,8 @@
 
 import { useState } from 'react';
 import { formatCount } from '@/lib/format';
+import { containsMatch, firstMatchEnd } from '@/lib/trace-view/highlight';
+import { HighlightedText, useHighlight } from './Highlight';
 import { ChevronIcon } from './TraceIcons';
 
 /** Strings longer than this are cut, with a button to show the rest. */
@@ -10,15 +12,18 @@ const STRING_LIMIT = 400;
 const CHILD_PAGE = 100;
 
 /**
- * Untrusted text, cut at `limit` characters with a "show all" button. Rendered as a text node
- * only: markup in it is shown, never interpreted.
+ * Untrusted text, cut at `limit` characters with a "show all" button. Rendered as text nodes
+ * only: markup in it is shown, never interpreted. Occurrences of the trace page's search are
+ * marked (see `Highlight.tsx`), and a text whose first occurrence lies past the cut starts open.
  */
 export function LongText({ text, limit = STRING_LIMIT, className = '' }: { text: string; limit?: number; className?: string }) {
-  const [expanded, setExpanded] = useState(false);
+  const query = useHighlight();
+  const [expanded, setExpanded] = useState(() => text.length > limit && firstMatchEnd(text, query) > limit);
   const cut = !expanded && text.length > limit;
   return (
     <span className={`whitespace-pre-wrap break-words [overflow-wrap:anywhere] ${className}`}>
-      {cut ? `${text.slice(0, limit)}…` : text}
+      <HighlightedText text={cut ? text.slice(0, limit) : text} />
+      {cut ? '…' : null}
       {text.length > limit && (
         <button
           type="button"
@@ -49,7 +54,7 @@ function Primitive({ value }: { value: unknown }) {
       </span>
     );
   }
-  if (typeof value === 'number') return <span className="text-blue-700">{String(value)}</span>;
+  if (typeof value === 'number') return <span className="text-blue-700"><HighlightedText text={String(value)} /></span>;
   if (typeof value === 'boolean') return <span className="text-violet-700">{String(value)}</span>;
   if (value === null) return <span className="text-slate-400">null</span>;
   return <span className="text-slate-400">{typeof value === 'undefined' ? 'undefined' : String(value)}</span>;
@@ -73,7 +78,9 @@ function JsonNode({
   defaultExpandDepth: number;
 }) {
   const container = isContainer(value);
-  const [open, setOpen] = useState(depth < defaultExpandDepth);
+  const query = useHighlight();
+  // A part holding an occurrence of the search starts open, down to it.
+  const [open, setOpen] = useState(() => depth < defaultExpandDepth || (query !== '' && isContainer(value) && containsMatch(value, query)));
   const [shown, setShown] = useState(CHILD_PAGE);
   const label =
     name === undefined ? null : <span className="text-slate-500">{name}</span>;

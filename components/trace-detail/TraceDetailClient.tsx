@@ -6,6 +6,7 @@ import { apiFetch } from '@/lib/client/api';
 import { formatCount } from '@/lib/format';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { lightTraceUrl } from '@/lib/trace-view/urls';
+import { HighlightProvider } from './Highlight';
 
 /**
  * The trace page's TraceView, keeping the selected span in `?span=`. The URL is updated with
@@ -14,17 +15,22 @@ import { lightTraceUrl } from '@/lib/trace-view/urls';
  *
  * `spans` is null for a big trace: it is then fetched here as JSON without inputs and outputs,
  * which the details panel loads per selected span.
+ *
+ * `highlight` is the search the trace was opened from (`?q=`): its occurrences are marked in the
+ * details panel.
  */
 export function TraceDetailClient({
   spans,
   spanCount,
   traceId,
   initialSpanId,
+  highlight,
 }: {
   spans: ApiSpan[] | null;
   spanCount: number;
   traceId: string;
   initialSpanId?: string;
+  highlight?: string;
 }) {
   const [loaded, setLoaded] = useState<ApiSpan[] | null>(spans);
   const [error, setError] = useState<string | null>(null);
@@ -54,5 +60,9 @@ export function TraceDetailClient({
       </div>
     );
   }
-  return <TraceView spans={loaded} initialSpanId={initialSpanId} onSelectSpan={onSelectSpan} exportHref={`/api/analytics/traces/${traceId}/export`} />;
+  return (
+    <HighlightProvider query={highlight}>
+      <TraceView spans={loaded} initialSpanId={initialSpanId} onSelectSpan={onSelectSpan} exportHref={`/api/analytics/traces/${traceId}/export`} />
+    </HighlightProvider>
+  );
 }

@@ -2,7 +2,7 @@
 
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, useSyncExternalStore, useTransition, type ReactNode } from 'react';
-import { filterQuery, type FilterKey, type FilterValues } from './filters';
+import { filterQuery, hasFilters, type FilterValues, type SingleFilterKey } from './filters';
 
 const OPERATIONS: Array<[string, string]> = [
   ['llm_call', 'LLM call'],
@@ -70,7 +70,16 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-/** The trace list's filters. Every change goes to the URL (router.push), which re-renders the list on the server. */
+/** `options` plus `current` when the URL names a value the pickers have not seen recently. */
+function withCurrent(options: string[], current: string | undefined): string[] {
+  return current && !options.includes(current) ? [current, ...options] : options;
+}
+
+/**
+ * The trace list's filters. Every change goes to the URL (router.push), which re-renders the list
+ * on the server: a view (search, session, end user, tags, service and the rest) is a link that
+ * can be bookmarked or sent to a teammate.
+ */
 export function TraceFilters({ values, providers, models, services }: { values: FilterValues; providers: string[]; models: string[]; services: string[] }) {
   const router = useRouter();
   const pathname = usePathname();
@@ -79,6 +88,10 @@ export function TraceFilters({ values, providers, models, services }: { values: 
 
   const [q, setQ] = useState(values.q ?? '');
   const [model, setModel] = useState(values.model_name ?? '');
+  const [session, setSession] = useState(values.session_id ?? '');
+  const [endUser, setEndUser] = useState(values.end_user_id ?? '');
+  const [tagDraft, setTagDraft] = useState('');
+  const tags = values.tag ?? [];
   const [duration, setDuration] = useState(() => durationPreset(values));
   const [minMs, setMinMs] = useState(values.min_duration_ms ?? '');
   const [maxMs, setMaxMs] = useState(values.max_duration_ms ?? '');
@@ -94,6 +107,8 @@ export function TraceFilters({ values, providers, models, services }: { values: 
     lastKey.current = valuesKey;
     setQ(values.q ?? '');
     setModel(values.model_name ?? '');
+    setSession(values.session_id ?? '');
+    setEndUser(values.end_user_id ?? '');
     setMinMs(values.min_duration_ms ?? '');
     setMaxMs(values.max_duration_ms ?? '');
     setDuration((current) => (current === 'custom' && (values.min_duration_ms || values.max_duration_ms) ? 'custom' : durationPreset(values)));
@@ -108,8 +123,12 @@ export function TraceFilters({ values, providers, models, services }: { values: 
 
   function apply(changes: FilterValues) {
     const next: FilterValues = { ...values };
-    for (const [key, value] of Object.entries(changes) as Array<[FilterKey, string | undefined]>) {
-      if (value) next[key] = value;
+    for (const [key, value] of Object.entries(changes) as Array<[SingleFilterKey | 'tag', string | string[] | undefined]>) {
+      if (key === 'tag') {
+        const list = Array.isArray(value) ? value.filter(Boolean) : [];
+        if (list.length > 0) next.tag = list;
+        else delete next.tag;
+      } else if (typeof value === 'string' && value) next[key] = value;
       else delete next[key];
     }
     // A new filter starts from the first page (the cursor is dropped).
@@ -129,7 +148,13 @@ export function TraceFilters({ values, providers, models, services }: { values: 
     if (qTimer.current) clearTimeout(qTimer.current);
   }, []);
 
-  const active = Object.values(values).some(Boolean);
+  const active = hasFilters(values);
+  /** A tag typed in the tag box joins the view's tags (a trace must carry all of them). */
+  function addTag(text: string) {
+    const tag = text.trim();
+    setTagDraft('');
+    if (tag && !tags.includes(tag)) apply({ tag: [...tags, tag] });
+  }
 
   return (
     <section className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" aria-label="Filters" data-testid="trace-filters" data-pending={pending || undefined}>
@@ -138,7 +163,8 @@ export function TraceFilters({ values, providers, models, services }: { values: 
         onSubmit={(event) => {
           event.preventDefault();
           if (qTimer.current) clearTimeout(qTimer.current);
-          apply({ q: q.trim(), model_name: model.trim() });
+          apply({ q: q.trim(), model_name: model.trim(), session_id: session.trim(), end_user_id: endUser.trim(), ...(tagDraft.trim() && !tags.includes(tagDraft.trim()) ? { tag: [...tags, tagDraft.trim()] } : {}) });
+          setTagDraft('');
         }}
       >
         <div className="flex min-w-[14rem] flex-1 flex-col gap-1">
@@ -152,7 +178,7 @@ export function TraceFilters({ values, providers, models, services }: { values: 
               type="search"
               value={q}
               onChange={(event) => onSearchChange(event.target.value)}
-              placeholder="Name, model, error or id…"
+              placeholder="Text of inputs and outputs, a name, error or id…"
               aria-label="Search traces"
               className={`${control} w-full pl-8`}
               data-testid="filter-q"
@@ -182,18 +208,18 @@ export function TraceFilters({ values, providers, models, services }: { values: 
         <Field label="Provider">
           <select className={control} value={values.model_provider ?? ''} onChange={(e) => apply({ model_provider: e.target.value })} data-testid="filter-provider">
             <option value="">All providers</option>
-            {providers.map((provider) => (
+            {withCurrent(providers, values.model_provider).map((provider) => (
               <option key={provider} value={provider}>
                 {provider}
               </option>
             ))}
           </select>
         </Field>
-        {services.length > 0 && (
+        {(services.length > 0 || values.service_name) && (
           <Field label="Service">
             <select className={control} value={values.service_name ?? ''} onChange={(e) => apply({ service_name: e.target.value })} data-testid="filter-service">
               <option value="">All services</option>
-              {services.map((service) => (
+              {withCurrent(services, values.service_name).map((service) => (
                 <option key={service} value={service}>
                   {service}
                 </option>
@@ -217,6 +243,62 @@ export function TraceFilters({ values, providers, models, services }: { values: 
             ))}
           </datalist>
         </Field>
+        <Field label="Session">
+          <input
+            className={`${control} w-36`}
+            value={session}
+            placeholder="Any session"
+            onChange={(e) => setSession(e.target.value)}
+            onBlur={() => session.trim() !== (values.session_id ?? '') && apply({ session_id: session.trim() })}
+            data-testid="filter-session"
+          />
+        </Field>
+        <Field label="End user">
+          <input
+            className={`${control} w-36`}
+            value={endUser}
+            placeholder="Any end user"
+            onChange={(e) => setEndUser(e.target.value)}
+            onBlur={() => endUser.trim() !== (values.end_user_id ?? '') && apply({ end_user_id: endUser.trim() })}
+            data-testid="filter-end-user"
+          />
+        </Field>
+        {/* Not a <label>: clicking its caption would press the first tag's remove button. */}
+        <div className="flex flex-col gap-1">
+          <span className="text-[11px] font-medium uppercase tracking-wide text-slate-500">Tags</span>
+          <div className="flex h-8 items-center gap-1 rounded-md border border-slate-200 bg-white px-1.5 shadow-sm focus-within:border-indigo-400 focus-within:ring-2 focus-within:ring-indigo-100">
+            {tags.map((tag) => (
+              <span key={tag} className="inline-flex items-center gap-0.5 rounded bg-amber-50 px-1.5 py-px text-xs text-amber-800" data-testid="filter-tag-chip">
+                #{tag}
+                <button
+                  type="button"
+                  onClick={() => apply({ tag: tags.filter((t) => t !== tag) })}
+                  className="ml-0.5 rounded text-amber-500 hover:text-amber-900"
+                  aria-label={`Remove tag ${tag}`}
+                >
+                  ×
+                </button>
+              </span>
+            ))}
+            <input
+              className="h-7 w-24 min-w-0 bg-transparent px-1 text-sm text-slate-700 outline-none"
+              value={tagDraft}
+              placeholder={tags.length > 0 ? 'and…' : 'Any tag'}
+              onChange={(e) => setTagDraft(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ',') {
+                  e.preventDefault();
+                  addTag(tagDraft);
+                } else if (e.key === 'Backspace' && tagDraft === '' && tags.length > 0) {
+                  apply({ tag: tags.slice(0, -1) });
+                }
+              }}
+              onBlur={() => tagDraft.trim() && addTag(tagDraft)}
+              aria-label="Filter by tag"
+              data-testid="filter-tag"
+            />
+          </div>
+        </div>
         <Field label="Duration">
           <select
             className={control}

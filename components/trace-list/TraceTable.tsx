@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { TraceListRow } from '@/lib/trace-store/read';
 import { formatCost, formatCount, formatDuration, truncate } from '@/lib/format';
 import { CompareBar, CompareCheckbox } from './CompareSelect';
+import { filterQuery, type FilterValues } from './filters';
 import { ListStatusBadge } from './ListStatusBadge';
 import { TimeCell } from './TimeCell';
 
@@ -10,11 +11,29 @@ export type ListedTrace = TraceListRow;
 const th = 'px-3 py-2 text-left text-[11px] font-medium uppercase tracking-wide text-slate-500';
 const td = 'px-3 py-2.5 align-top';
 
+const chip =
+  'relative z-10 inline-flex max-w-[12rem] items-center gap-1 truncate rounded px-1.5 py-px text-[11px] hover:ring-1 focus-visible:outline-2 focus-visible:outline-indigo-500';
+
+/** A one-line preview of what the trace was asked or answered (model text: shown as text only). */
+function Preview({ label, text, testId }: { label: string; text: string | null; testId: string }) {
+  if (!text) return null;
+  return (
+    <p className="mt-0.5 truncate text-xs text-slate-600" title={text} data-testid={testId}>
+      <span className="mr-1 font-medium uppercase tracking-wide text-slate-400">{label}</span>
+      {text}
+    </p>
+  );
+}
+
 /**
  * The trace list: one row per root span; each row opens its trace. Tokens and cost are the
- * trace's totals, each model call counted once. All span fields render as text.
+ * trace's totals, each model call counted once. Each row previews the first user input and the
+ * final output, and shows its session, end user and tags, which filter the list when clicked
+ * (the current `filters` kept). Opened from a search, a trace highlights the text (`?q=`). All
+ * span fields render as text.
  */
-export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: number }) {
+export function TraceTable({ traces, nowMs, filters = {} }: { traces: ListedTrace[]; nowMs: number; filters?: FilterValues }) {
+  const filterBy = (change: FilterValues) => `/analytics/traces${filterQuery({ ...filters, ...change })}`;
   return (
     <>
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
@@ -36,7 +55,7 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
         </thead>
         <tbody className="divide-y divide-slate-100">
           {traces.map((trace) => {
-            const href = `/analytics/traces/${trace.trace_id}`;
+            const href = `/analytics/traces/${trace.trace_id}${filters.q ? `?${new URLSearchParams({ q: filters.q })}` : ''}`;
             const tokens = trace.trace_total_tokens;
             const cost = trace.trace_cost_usd;
             return (
@@ -50,7 +69,7 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
                 <td className={`${td} w-8 pr-0`}>
                   <CompareCheckbox traceId={trace.trace_id} name={trace.span_name} />
                 </td>
-                <td className={`${td} max-w-[22rem]`}>
+                <td className={`${td} max-w-[26rem]`}>
                   {/* The link stretches over the whole row (after:inset-0), so any cell opens the trace. */}
                   <Link
                     href={href}
@@ -67,6 +86,43 @@ export function TraceTable({ traces, nowMs }: { traces: ListedTrace[]; nowMs: nu
                     )}
                     <span className="font-mono text-[11px] text-slate-400">{trace.trace_id.slice(0, 12)}…</span>
                   </div>
+                  <Preview label="In" text={trace.input_preview} testId="trace-input-preview" />
+                  <Preview label="Out" text={trace.output_preview} testId="trace-output-preview" />
+                  {(trace.session_id || trace.end_user_id || trace.tags.length > 0) && (
+                    <div className="mt-1 flex flex-wrap items-center gap-1">
+                      {trace.session_id && (
+                        <Link
+                          href={filterBy({ session_id: trace.session_id })}
+                          className={`${chip} bg-violet-50 text-violet-700 ring-violet-300`}
+                          title={`Session ${trace.session_id}: show its traces`}
+                          data-testid="trace-session"
+                        >
+                          <span className="text-violet-400">session</span> {truncate(trace.session_id, 24)}
+                        </Link>
+                      )}
+                      {trace.end_user_id && (
+                        <Link
+                          href={filterBy({ end_user_id: trace.end_user_id })}
+                          className={`${chip} bg-sky-50 text-sky-700 ring-sky-300`}
+                          title={`End user ${trace.end_user_id}: show their traces`}
+                          data-testid="trace-end-user"
+                        >
+                          <span className="text-sky-400">user</span> {truncate(trace.end_user_id, 24)}
+                        </Link>
+                      )}
+                      {trace.tags.map((tag) => (
+                        <Link
+                          key={tag}
+                          href={filterBy({ tag: [...new Set([...(filters.tag ?? []), tag])] })}
+                          className={`${chip} bg-amber-50 text-amber-800 ring-amber-300`}
+                          title={`Tag ${tag}: show the traces that carry it`}
+                          data-testid="trace-tag"
+                        >
+                          #{truncate(tag, 24)}
+                        </Link>
+                      ))}
+                    </div>
+                  )}
                 </td>
                 <td className={td}>
                   <ListStatusBadge status={trace.status} error={trace.error_message} />

@@ -2,6 +2,8 @@ import 'server-only';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -109,16 +111,23 @@ const TIMESTAMP_OIDS = [1114, 1184];
 /** Both drivers' own timestamp parsing is `new Date(text)`, which turns year 1 into 2001. */
 const TIMESTAMP_PARSERS = Object.fromEntries(TIMESTAMP_OIDS.map((oid) => [oid, (text: string) => parsePgTimestamp(text)]));
 
+/**
+ * The extensions the migrations create (trace search, 0006_search.sql). PGlite loads an
+ * extension's files when it starts, so each must be named here; a Postgres server has them in
+ * its contrib package.
+ */
+const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
+
 async function openPglite(dataDir: string): Promise<Database> {
   let client: PGlite;
   let releaseLock = () => {};
   if (dataDir.startsWith('memory://')) {
-    client = new PGlite({ parsers: TIMESTAMP_PARSERS });
+    client = new PGlite({ parsers: TIMESTAMP_PARSERS, extensions: PGLITE_EXTENSIONS });
   } else {
     const dir = path.resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
     releaseLock = lockDataDir(dir);
-    client = new PGlite(dir, { parsers: TIMESTAMP_PARSERS });
+    client = new PGlite(dir, { parsers: TIMESTAMP_PARSERS, extensions: PGLITE_EXTENSIONS });
   }
   try {
     await client.waitReady;

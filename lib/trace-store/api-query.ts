@@ -21,7 +21,10 @@ export const TraceQuery = z.object({
     .regex(/^[0-9a-fA-F]{16}$/, 'must be 16 hex characters')
     .transform((s) => s.toLowerCase())
     .optional(),
-  /** With trace_id: `false` leaves out input_data and output_data (each span then says `data_omitted`). */
+  /**
+   * `false` leaves out input_data and output_data (each span then says `data_omitted`): of every
+   * span of one trace (with trace_id), or of the listed roots (their previews stay).
+   */
   include_data: z.enum(['true', 'false']).default('true'),
   operation_type: z.enum(['llm_call', 'tool_call', 'retrieval', 'embedding', 'chain', 'agent', 'other']).optional(),
   status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional(),
@@ -60,7 +63,7 @@ export async function queryTraces(database: Database, { userId, query }: { userI
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   if (query.cursor && !cursor) throw new ApiError('validation_failed', 'The cursor is not valid; use next_cursor from a previous page.', { details: [{ path: 'cursor', message: 'invalid cursor' }] });
   const { cursor: _c, limit, message_id: _m, trace_id: _t, span_id: _s, include_data: _d, ...filters } = query;
-  const { traces, nextCursor } = await listRootSpans(database, { userId, filters, limit, cursor });
+  const { traces, nextCursor } = await listRootSpans(database, { userId, filters, limit, cursor, withData: query.include_data === 'true' });
   return { traces, next_cursor: nextCursor };
 }
 

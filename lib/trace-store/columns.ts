@@ -23,6 +23,14 @@ export const COLUMNS = COLUMN_TYPES.map(([name]) => name).join(', ');
 /** The upsert key. */
 export const KEY_COLUMNS: ReadonlySet<string> = new Set(['user_id', 'trace_id', 'span_id']);
 
+/**
+ * Columns of `llm_traces` that are not span fields: the store derives them for its own queries,
+ * and neither the API nor any select list returns them. Name → Postgres type.
+ * - `search_text` (generated, migration 0006_search.sql): what trace search matches, see
+ *   `search.ts`.
+ */
+export const INTERNAL_COLUMNS: Readonly<Record<string, string>> = { search_text: 'text' };
+
 /** Every column the API returns. */
 export const SELECT_COLUMN_LIST: readonly string[] = ['id', ...COLUMN_TYPES.map(([name]) => name), ...Object.keys(STORED_FIELDS).filter((n) => n !== 'id')];
 

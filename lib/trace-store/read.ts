@@ -4,6 +4,7 @@ import type { Database } from '@/lib/db/client';
 import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '@/lib/db/cursor';
 import { isStorableInstant } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
+import { searchRootIds } from './search';
 
 type Row = Record<string, unknown>;
 
@@ -73,6 +74,11 @@ export interface TraceListFilters {
   end_user_id?: string;
   /** The root must carry every one of these tags. */
   tag?: string[];
+  /**
+   * Text that a span of the trace contains (any span: its input, output, name, model, service or
+   * error text), case-insensitively, in any script; or the beginning of the trace's id or of a
+   * span's message id. See `lib/trace-store/search.ts`.
+   */
   q?: string;
 }
 
@@ -97,7 +103,7 @@ export function decodeCursor(value: string): TraceListCursor | null {
   return cursor && { startTime: cursor.position, id: cursor.id };
 }
 
-/** Builds the WHERE clause of the trace list (root spans of one user). */
+/** Builds the WHERE clause of the trace list (root spans of one user), every filter but `q`. */
 function listConditions(userId: string, filters: TraceListFilters) {
   // An orphan flag can lag behind a parent written concurrently; the parent's presence is checked again.
   const where = [
@@ -129,13 +135,7 @@ function listConditions(userId: string, filters: TraceListFilters) {
       filters.operation_type,
     );
   }
-  if (filters.q) {
-    const pattern = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    add(
-      (p) => `(r.span_name ILIKE ${p} OR r.model_name ILIKE ${p} OR r.error_message ILIKE ${p} OR r.trace_id ILIKE ${p} OR r.message_id::text ILIKE ${p} OR r.service_name ILIKE ${p})`,
-      pattern,
-    );
-  }
+  // `q` is not a condition on the root: searchRootIds (search.ts) finds the traces it matches.
   return { where, params };
 }
 
@@ -164,7 +164,18 @@ export interface TraceListRow extends ApiSpan {
   trace_unpriced_spans: number;
   /** Up to three models the trace's counted model calls used (an agent root often names none). */
   trace_models: string[];
+  /**
+   * One line of what the trace was asked: the first user message of the root's input (else its
+   * prompt, query or text, else its JSON), from the earliest span with an input when the root has
+   * none. Whitespace collapsed, at most {@link PREVIEW_LENGTH} characters; null without input.
+   */
+  input_preview: string | null;
+  /** One line of what the trace answered: the final output of the root (else of the span that ended last), as above. */
+  output_preview: string | null;
 }
+
+/** The longest preview a list row carries. */
+export const PREVIEW_LENGTH = 200;
 
 /** A nullable aggregate (Postgres sends bigint and numeric as text) → a JSON number or null. */
 function numberOrNull(value: unknown): number | null {
@@ -182,28 +193,130 @@ function toTraceListRow(row: Row): TraceListRow {
     trace_cost_usd: numberOrNull(row.trace_cost_usd),
     trace_unpriced_spans: Number(row.trace_unpriced_spans),
     trace_models: Array.isArray(row.trace_models) ? row.trace_models.map(String) : [],
+    input_preview: previewText(row.input_preview),
+    output_preview: previewText(row.output_preview),
   };
 }
 
-/** The trace list: root spans, newest first, keyset-paginated on (start_time, id). */
+/** A preview as the list shows it: one line, whitespace collapsed, cut to {@link PREVIEW_LENGTH}. */
+function previewText(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const line = value.replace(/\s+/g, ' ').trim();
+  if (line === '') return null;
+  if (line.length <= PREVIEW_LENGTH) return line;
+  // Cut before a lone high surrogate, so an emoji is kept whole or left out.
+  const end = /[\ud800-\udbff]/.test(line[PREVIEW_LENGTH - 2]!) ? PREVIEW_LENGTH - 2 : PREVIEW_LENGTH - 1;
+  return `${line.slice(0, end)}…`;
+}
+
+/** A JSON value, or null for SQL NULL and JSON null alike. */
+const DOC = (column: string) => `NULLIF(${column}, 'null'::jsonb)`;
+
+/**
+ * The part of a span's input that a person typed: the first user message of a chat (OpenAI and
+ * Anthropic `messages`, a bare message list, Gemini `contents`), a plain string, or a `prompt`,
+ * `input`, `query`, `question` or `text` field. Tried in that order; `coalesce` stops at the first
+ * found, so a chat input (the usual case) is read once.
+ */
+const INPUT_CONTENT = (doc: string) => `coalesce(
+  jsonb_path_query_first(${doc}, 'lax $.messages[*] ? (@.role == "user").content ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $[*] ? (@.role == "user").content ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.contents[*] ? (@.role == "user").parts ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $ ? (@.type() == "string")'),
+  jsonb_path_query_first(${doc}, 'lax $.prompt ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.input ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.query ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.question ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.text ? (@ != null)'))`;
+
+/**
+ * The answer in a span's output: a plain string, the last assistant message of a message list,
+ * the first choice's message (OpenAI), `content` (this app's chat, Anthropic), the first
+ * candidate's parts (Gemini), or an `output`, `text`, `answer`, `result` or `response` field.
+ */
+const OUTPUT_CONTENT = (doc: string) => `coalesce(
+  jsonb_path_query_first(${doc}, 'lax $ ? (@.type() == "string")'),
+  jsonb_path_query_first(${doc}, 'lax $[last] ? (@.role == "assistant").content ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.choices[0].message.content ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.content ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.candidates[0].content.parts ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.output ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.text ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.answer ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.result ? (@ != null)'),
+  jsonb_path_query_first(${doc}, 'lax $.response ? (@ != null)'))`;
+
+/**
+ * The text of a message content (`found`, a small JSON value): itself when a string, else its
+ * first string part, first part's `text`, or first string anywhere; else the value's JSON. With
+ * nothing found, the document's own JSON. At most 400 characters (the row trims further).
+ */
+const PREVIEW_TEXT = (found: string, doc: string) => `CASE
+  WHEN ${doc} IS NULL THEN NULL
+  WHEN ${found} IS NULL THEN left(${doc}::text, 400)
+  WHEN jsonb_typeof(${found}) = 'string' THEN left(${found} #>> '{}', 400)
+  ELSE left(coalesce(
+    jsonb_path_query_first(${found}, 'lax $[*] ? (@.type() == "string")') #>> '{}',
+    jsonb_path_query_first(${found}, 'lax $[*].text ? (@.type() == "string")') #>> '{}',
+    jsonb_path_query_first(${found}, 'strict $.** ? (@.type() == "string")', '{}', true) #>> '{}',
+    ${found}::text), 400) END`;
+
+/**
+ * Joins that give each listed root `r` its previews (`previews.input_preview`,
+ * `previews.output_preview`). The documents are the root's input and output, or, when the root
+ * has none (an HTTP span above the model calls), the earliest span's input and the output of the
+ * span that ended last. Evaluated per row of the page only; `OFFSET 0` keeps each document and
+ * content computed once.
+ */
+const PREVIEW_JOINS = `
+  CROSS JOIN LATERAL (SELECT
+      coalesce(${DOC('r.input_data')}, (SELECT ${DOC('c.input_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND ${DOC('c.input_data')} IS NOT NULL ORDER BY c.start_time, c.span_id LIMIT 1)) AS input_doc,
+      coalesce(${DOC('r.output_data')}, (SELECT ${DOC('c.output_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND ${DOC('c.output_data')} IS NOT NULL ORDER BY c.end_time DESC NULLS LAST, c.start_time DESC, c.span_id LIMIT 1)) AS output_doc
+    OFFSET 0) docs
+  CROSS JOIN LATERAL (SELECT ${INPUT_CONTENT('docs.input_doc')} AS input_found, ${OUTPUT_CONTENT('docs.output_doc')} AS output_found OFFSET 0) found
+  CROSS JOIN LATERAL (SELECT ${PREVIEW_TEXT('found.input_found', 'docs.input_doc')} AS input_preview, ${PREVIEW_TEXT('found.output_found', 'docs.output_doc')} AS output_preview) previews`;
+
+/** A page of list rows: each root with its trace's totals and its previews. */
+const LIST_ROW = (withData: boolean) => `SELECT ${selectColumns('r', { withData })}, totals.*, previews.input_preview, previews.output_preview
+  FROM llm_traces r
+  CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) totals
+  ${PREVIEW_JOINS}`;
+
+/**
+ * The trace list: root spans, newest first, keyset-paginated on (start_time, id). With
+ * `withData: false` the roots' input_data and output_data are left out (each says
+ * `data_omitted`); the previews are there either way.
+ */
 export async function listRootSpans(
   database: Database,
-  { userId, filters, limit, cursor }: { userId: string; filters: TraceListFilters; limit: number; cursor?: TraceListCursor | null },
+  {
+    userId,
+    filters,
+    limit,
+    cursor,
+    withData = true,
+  }: { userId: string; filters: TraceListFilters; limit: number; cursor?: TraceListCursor | null; withData?: boolean },
 ): Promise<{ traces: TraceListRow[]; nextCursor: string | null }> {
   const { where, params } = listConditions(userId, filters);
   if (cursor) {
     params.push(cursor.startTime, cursor.id);
     where.push(`(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
-  params.push(limit + 1);
-  const rows = await database.query<Row>(
-    `SELECT ${selectColumns('r')}, totals.*
-     FROM llm_traces r
-     CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) totals
-     WHERE ${where.join(' AND ')}
-     ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
-    params,
-  );
+  let rows: Row[];
+  if (filters.q) {
+    // Search finds the page's roots first (search.ts), then the page is read by id.
+    const keys = await searchRootIds(database, { where, params, q: filters.q, want: limit + 1 });
+    rows =
+      keys.length === 0
+        ? []
+        : await database.query<Row>(`${LIST_ROW(withData)} WHERE r.user_id = $1 AND r.id = ANY($2::uuid[]) ORDER BY r.start_time DESC, r.id DESC`, [
+            userId,
+            keys.map((key) => key.id),
+          ]);
+  } else {
+    params.push(limit + 1);
+    rows = await database.query<Row>(`${LIST_ROW(withData)} WHERE ${where.join(' AND ')} ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`, params);
+  }
   const page = rows.slice(0, limit).map(toTraceListRow);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;

@@ -25,6 +25,20 @@ export function findPostgresBinDir(): string | null {
   return candidates.find((dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'postgres'))) ?? null;
 }
 
+/**
+ * `--locale=C.UTF-8` when the machine has that locale, so that the server classifies and
+ * lowercases non-Latin letters (trace search: trigrams of Cyrillic or Arabic text, ILIKE-style
+ * case folding) the same wherever the tests run, instead of following the environment's LANG.
+ */
+function utf8Locale(): string[] {
+  try {
+    const locales = execFileSync('locale', ['-a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return /^c\.utf-?8$/im.test(locales) ? ['--locale=C.UTF-8'] : [];
+  } catch {
+    return [];
+  }
+}
+
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -42,6 +56,26 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`postgres did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/**
+ * The port opens before the server accepts connections ("the database system is starting up"):
+ * wait until pg_isready says it does.
+ */
+async function waitUntilReady(binDir: string, port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const isReady = path.join(binDir, 'pg_isready');
+  if (!existsSync(isReady)) return;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`postgres exited early with code ${child.exitCode}`);
+    try {
+      execFileSync(isReady, ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-t', '2'], { stdio: 'ignore' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`postgres did not accept connections on ${port} within ${timeoutMs} ms`);
+}
+
 export async function startPostgres(binDir: string): Promise<PostgresServer> {
   const isRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmtrace-pg-'));
@@ -50,7 +84,7 @@ export async function startPostgres(binDir: string): Promise<PostgresServer> {
   const asPostgres = (cmd: string, args: string[]): [string, string[]] =>
     isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 
-  const [initCmd, initArgs] = asPostgres(path.join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const [initCmd, initArgs] = asPostgres(path.join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', ...utf8Locale(), '--no-sync']);
   execFileSync(initCmd, initArgs, { stdio: 'pipe' });
 
   const port = await freePort();
@@ -65,6 +99,7 @@ export async function startPostgres(binDir: string): Promise<PostgresServer> {
   });
   try {
     await waitForPort(port, child, 20_000);
+    await waitUntilReady(binDir, port, child, 20_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${log}`);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemorySpanSink, TraceService } from '@llmtrace/sdk';
 import { SPAN_FIELDS, SPAN_FIELD_NAMES, SQL_TYPES, STORED_FIELDS, type FieldSpec } from '@llmtrace/sdk/span';
-import { COLUMN_TYPES, SELECT_COLUMN_LIST, toApiSpan } from '@/lib/trace-store/columns';
+import { COLUMN_TYPES, INTERNAL_COLUMNS, SELECT_COLUMN_LIST, toApiSpan } from '@/lib/trace-store/columns';
 import { spanRecordToRow } from '@/lib/trace-store/database-sink';
 import { toSpanRow } from '@/lib/trace-store/ingest';
 import { INGEST_FIELDS, IncomingSpan } from '@/lib/trace-store/schema';
@@ -35,7 +35,9 @@ describeEachDatabase('the span definition and the llm_traces table', (getDatabas
     const declared = Object.fromEntries(
       Object.entries(ALL_FIELDS).map(([name, spec]) => [name, { type: INFORMATION_SCHEMA_TYPE[SQL_TYPES[spec.kind]], nullable: spec.nullable }]),
     );
-    expect(inDatabase).toEqual(declared);
+    // The store's own derived columns (search_text), never returned by the API.
+    const internal = Object.fromEntries(Object.entries(INTERNAL_COLUMNS).map(([name, type]) => [name, { type: INFORMATION_SCHEMA_TYPE[type], nullable: true }]));
+    expect(inDatabase).toEqual({ ...declared, ...internal });
   });
 });
 
@@ -44,6 +46,7 @@ describe('what is derived from the span definition', () => {
     expect(COLUMN_TYPES.map(([name]) => name)).toEqual(SPAN_FIELD_NAMES);
     expect(COLUMN_TYPES.map(([, type]) => type)).toEqual(SPAN_FIELD_NAMES.map((name) => SQL_TYPES[SPAN_FIELDS[name].kind]));
     expect([...SELECT_COLUMN_LIST].sort()).toEqual(Object.keys(ALL_FIELDS).sort());
+    for (const internal of Object.keys(INTERNAL_COLUMNS)) expect(SELECT_COLUMN_LIST).not.toContain(internal);
   });
 
   it('accepts every field a sender may set on ingest, and no server-owned one', () => {

@@ -4,7 +4,7 @@ import { PageHeader } from '@/components/shell/PageHeader';
 import { TraceFilters } from '@/components/trace-list/TraceFilters';
 import { TraceTable, type ListedTrace } from '@/components/trace-list/TraceTable';
 import { TracesEmptyState } from '@/components/trace-list/TracesEmptyState';
-import { FILTER_KEYS, filterQuery, type FilterValues } from '@/components/trace-list/filters';
+import { filterQuery, filterValuesFrom, hasFilters } from '@/components/trace-list/filters';
 import { decodeCursor, listRootSpans, recentFilterValues } from '@/lib/trace-store/read';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
@@ -33,9 +33,10 @@ const buttonClass =
 
 export default async function TracesPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await requirePageUser();
-  const raw = firstValues(await searchParams);
-  const values: FilterValues = {};
-  for (const key of FILTER_KEYS) if (raw[key]) values[key] = raw[key];
+  const params = await searchParams;
+  const raw = firstValues(params);
+  // Every filter of the view is in the URL (tags repeat: ?tag=a&tag=b), so a view can be bookmarked and shared.
+  const values = filterValuesFrom(params);
 
   const { database } = await getAppContext();
   const seen = await recentFilterValues(database, { userId: user.userId });
@@ -43,7 +44,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   const models = [...new Set(seen.map((r) => r.model_name).filter((m): m is string => Boolean(m)))].sort();
   const services = [...new Set(seen.map((r) => r.service_name).filter((m): m is string => Boolean(m)))].sort();
 
-  const parsed = TraceQuery.safeParse({ ...raw, limit: String(PAGE_SIZE) });
+  const parsed = TraceQuery.safeParse({ ...raw, tag: values.tag, limit: String(PAGE_SIZE) });
   const cursor = parsed.success && parsed.data.cursor ? decodeCursor(parsed.data.cursor) : null;
   const problems = parsed.success
     ? parsed.data.cursor && !cursor
@@ -55,12 +56,13 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   let nextCursor: string | null = null;
   if (parsed.success && problems.length === 0) {
     const { cursor: _c, limit, message_id: _m, trace_id: _t, ...filters } = parsed.data;
-    const result = await listRootSpans(database, { userId: user.userId, filters, limit, cursor });
+    // Rows carry one-line previews; the roots' whole inputs and outputs are not sent to the page.
+    const result = await listRootSpans(database, { userId: user.userId, filters, limit, cursor, withData: false });
     traces = result.traces;
     nextCursor = result.nextCursor;
   }
 
-  const filtered = Object.values(values).some(Boolean);
+  const filtered = hasFilters(values);
   const onLaterPage = Boolean(raw.cursor);
   const exportQuery = (format: string) => `/api/analytics/traces/export${filterQuery(values, { format })}`;
 
@@ -110,7 +112,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
           )
         ) : (
           <>
-            <TraceTable traces={traces} nowMs={Date.now()} />
+            <TraceTable traces={traces} nowMs={Date.now()} filters={values} />
             <nav className="flex items-center justify-between text-sm" aria-label="Pagination">
               <span className="text-slate-500" data-testid="trace-count">
                 {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} on this page{nextCursor ? '' : onLaterPage ? ' (last page)' : ''}

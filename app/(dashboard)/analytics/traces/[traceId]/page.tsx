@@ -5,6 +5,7 @@ import { preload } from 'react-dom';
 import { ShareTraceButton } from '@/components/share/ShareTraceButton';
 import { TraceDetailClient } from '@/components/trace-detail/TraceDetailClient';
 import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/trace-store/read';
+import { firstMatchingSpan } from '@/lib/trace-store/search';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 import { lightTraceUrl } from '@/lib/trace-view/urls';
@@ -48,14 +49,21 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   if (!spans) preload(lightTraceUrl(traceId), { as: 'fetch', crossOrigin: 'anonymous' });
   const root = spans ? (spans.find((span) => span.parent_trace_id === null) ?? spans[0]) : await getRootSpan(database, { userId: user.userId, traceId });
 
-  const spanParam = (await searchParams).span;
-  const initialSpanId = typeof spanParam === 'string' ? spanParam : undefined;
+  const { span: spanParam, q: qParam } = await searchParams;
+  // Opened from a search (`?q=`): the text is highlighted and, unless a span is named, the first span holding it is selected.
+  const highlight = typeof qParam === 'string' ? qParam.trim().slice(0, 200) : '';
+  const initialSpanId =
+    typeof spanParam === 'string' ? spanParam : highlight ? ((await firstMatchingSpan(database, { userId: user.userId, traceId, q: highlight })) ?? undefined) : undefined;
 
   return (
     <main className="flex h-screen min-h-[40rem] flex-col" data-testid="trace-page" data-trace-id={traceId}>
       <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 bg-white px-6 py-3">
         <nav aria-label="Breadcrumb" className="flex min-w-0 items-center gap-1.5 text-sm">
-          <Link href="/analytics/traces" className="font-medium text-slate-500 hover:text-indigo-700" data-testid="breadcrumb-traces">
+          <Link
+            href={highlight ? `/analytics/traces?${new URLSearchParams({ q: highlight })}` : '/analytics/traces'}
+            className="font-medium text-slate-500 hover:text-indigo-700"
+            data-testid="breadcrumb-traces"
+          >
             Traces
           </Link>
           <span className="text-slate-300" aria-hidden>
@@ -81,7 +89,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
         </div>
       </header>
       <div className="min-h-0 flex-1 p-4">
-        <TraceDetailClient spans={spans} spanCount={count} traceId={traceId} initialSpanId={initialSpanId} />
+        <TraceDetailClient spans={spans} spanCount={count} traceId={traceId} initialSpanId={initialSpanId} highlight={highlight || undefined} />
       </div>
     </main>
   );
