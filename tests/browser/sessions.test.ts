@@ -37,9 +37,11 @@ const turns: Turn[] = [
 function chatTrace(turn: Turn, index: number, { session, user, startMs, tokens, cost }: { session: string; user: string; startMs: number; tokens: [number, number]; cost: number }) {
   const rootId = hex(8);
   const iso = (ms: number) => new Date(startMs + ms).toISOString();
-  const history = turns.slice(0, index + 1).flatMap((t, i) =>
-    i < index ? [{ role: 'user', content: t.question }, { role: 'assistant', content: t.answer }] : [{ role: 'user', content: t.question }],
-  );
+  // The conversation so far (the earlier turns of the main session), then this turn's question.
+  const history = [
+    ...turns.slice(0, index).flatMap((t) => [{ role: 'user', content: t.question }, { role: 'assistant', content: t.answer }]),
+    { role: 'user', content: turn.question },
+  ];
   const common = { trace_id: turn.traceId, session_id: session, end_user_id: user };
   return [
     {
@@ -148,8 +150,10 @@ it('opens the session as one conversation: every turn in order, as text, with a 
 
 it('opens a session whose id holds a slash, and answers an unknown one with a 404', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/sessions`);
-  await sessionRow(SLASHED_SESSION).getByTestId('session-link').click();
-  await page.waitForURL(new RegExp(`/analytics/sessions/${encodeURIComponent(SLASHED_SESSION)}$`));
+  // A full page load of the link's address: the server must route an encoded slash to the session.
+  const href = await sessionRow(SLASHED_SESSION).getByTestId('session-link').getAttribute('href');
+  expect(href).toBe(`/analytics/sessions/${encodeURIComponent(SLASHED_SESSION)}`);
+  await page.goto(`${inject('baseUrl')}${href}`);
   await page.locator(`[data-testid="session-page"][data-session-id="${SLASHED_SESSION}"]`).waitFor();
   // The turns of the new page (the client-side navigation replaces the previous session's).
   await expect.poll(() => page.getByTestId('turn-input').allInnerTexts(), { timeout: 10_000 }).toEqual([slashed.question]);

@@ -132,8 +132,18 @@ it('lists the seeded traces, newest first, with status, model, tokens and cost',
 
 it('narrows the list with the status filter, kept in the URL', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/traces`);
-  await page.getByTestId('filter-status').selectOption('failed');
-  await page.waitForURL(/status=failed/);
+  // Until the page has hydrated, choosing an option changes nothing: choose again until the URL follows.
+  await expect
+    .poll(
+      async () => {
+        await page.getByTestId('filter-status').selectOption('');
+        await page.getByTestId('filter-status').selectOption('failed');
+        await page.waitForURL(/status=failed/, { timeout: 2_000 }).catch(() => {});
+        return page.url();
+      },
+      { timeout: 30_000 },
+    )
+    .toMatch(/status=failed/);
   await rowFor(traceIds.failed).waitFor();
   await rowFor(traceIds.completed).waitFor({ state: 'detached' });
   const statuses = await page.getByTestId('trace-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')));
