@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import type { ApiSpan } from '@llmtrace/sdk/span';
+import { OPERATION_TYPES, SPAN_STATUSES, type ApiSpan } from '@llmtrace/sdk/span';
 import { decodeCursor, getSpan, getSpansByMessage, getTraceSpans, listRootSpans, type TraceListRow } from './read';
 import { ApiError } from '@/lib/http/errors';
 import { optionalInstant } from '@/lib/http/params';
@@ -26,8 +26,8 @@ export const TraceQuery = z.object({
    * span of one trace (with trace_id), or of the listed roots (their previews stay).
    */
   include_data: z.enum(['true', 'false']).default('true'),
-  operation_type: z.enum(['llm_call', 'tool_call', 'retrieval', 'embedding', 'chain', 'agent', 'other']).optional(),
-  status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).optional(),
+  operation_type: z.enum(OPERATION_TYPES).optional(),
+  status: z.enum(SPAN_STATUSES).optional(),
   model_provider: z.string().max(100).optional(),
   model_name: z.string().max(200).optional(),
   min_duration_ms: optionalNumber,
