@@ -1,9 +1,13 @@
 /**
  * Ingest throughput: the same spans posted through `POST /api/analytics/traces` (JSON) and
- * `POST /v1/traces` (OTLP protobuf with GenAI attributes), each validated, priced and upserted per
- * batch, against a raw multi-row INSERT of the same rows, into PGlite and Postgres.
+ * `POST /v1/traces` (OTLP protobuf with GenAI attributes) by several clients at once, each
+ * request validated, priced and upserted, against the database's own bulk path for the same rows
+ * into the same table: `COPY … FROM STDIN` on Postgres, a multi-row INSERT on PGlite.
  */
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
 import { POST as postOtlp } from '@/app/v1/traces/route';
 import { createUserAccount } from '@/lib/auth/accounts';
@@ -13,6 +17,8 @@ import type { Attributes } from '@/lib/otlp/types';
 import { setAppContext } from '@/lib/server/context';
 
 const BATCH = 1000;
+/** Requests in flight at once, as several exporters (or app processes) would send them. */
+export const CLIENTS = 4;
 
 function makeSpans(n: number) {
   const spans = [];
@@ -77,16 +83,41 @@ async function rawInsert(database: Database, userId: string, spans: ReturnType<t
   await database.query(`INSERT INTO llm_traces (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
 }
 
+const csvField = (value: unknown): string => {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+/** The peer on Postgres: `COPY llm_traces … FROM STDIN` of the same rows, no validation, no upsert, one stream. */
+async function copyRows(sql: postgres.Sql, userId: string, spans: BenchSpan[]) {
+  const lines = spans.map((s) => {
+    const start = Date.parse(s.start_time);
+    const end = Date.parse(s.end_time);
+    const parent = (s as { parent_trace_id?: string }).parent_trace_id ?? null;
+    const provider = (s as { model_provider?: string }).model_provider ?? null;
+    const total = s.input_tokens != null ? s.input_tokens + (s.output_tokens ?? 0) : null;
+    return [userId, s.trace_id, s.span_id, parent, s.span_name, s.operation_type, s.status, s.start_time, s.end_time, end - start, s.model_name, provider, s.input_tokens, s.output_tokens, total, s.input_data, s.output_data]
+      .map(csvField)
+      .join(',');
+  });
+  const writable = await sql.unsafe(`COPY llm_traces (${COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`).writable();
+  await pipeline(Readable.from([lines.join('\n') + '\n']), writable);
+}
+
 export interface IngestResult {
   database: 'pglite' | 'postgres';
   spans: number;
+  clients: number;
   oursPerSec: number;
   otlpPerSec: number;
-  rawPerSec: number;
+  /** The peer: `COPY … FROM STDIN` on Postgres, a multi-row INSERT on PGlite. */
+  peer: 'COPY' | 'INSERT';
+  peerPerSec: number;
   ratio: number;
   otlpRatio: number;
   /** Each round's spans/s, for the spread. */
-  rounds: { json: number[]; otlp: number[]; raw: number[] };
+  rounds: { json: number[]; otlp: number[]; peer: number[] };
 }
 
 async function timeIt(fn: () => Promise<void>): Promise<number> {
@@ -95,8 +126,19 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-export async function benchIngest(kind: 'pglite' | 'postgres', url: string | undefined, { spans = 20_000, rounds = 3 } = {}): Promise<IngestResult> {
+/** Runs `send` over every item with `clients` of them in flight at once. */
+async function inFlight<T>(items: T[], clients: number, send: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < items.length) await send(items[next++]!);
+  }));
+}
+
+const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+export async function benchIngest(kind: 'pglite' | 'postgres', url: string | undefined, { spans = 20_000, rounds = 3, clients = CLIENTS } = {}): Promise<IngestResult> {
   const database = await createDatabase(kind === 'pglite' ? { dataDir: 'memory://' } : { url });
+  const sql = kind === 'postgres' ? postgres(url!, { max: 1, onnotice: () => {} }) : undefined;
   try {
     setAppContext({ database });
     const { user, apiKey } = await createUserAccount(database, { email: `bench-${randomBytes(4).toString('hex')}@example.test`, password: 'bench-password' });
@@ -108,36 +150,35 @@ export async function benchIngest(kind: 'pglite' | 'postgres', url: string | und
       const response = await postOtlp(new Request('http://127.0.0.1/v1/traces', { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/x-protobuf' }, body: body as BodyInit }));
       if (!response.ok) throw new Error(`OTLP ingest answered ${response.status}`);
     };
+    const peer = (rows: BenchSpan[]) => (sql ? copyRows(sql, user.id, rows) : rawInsert(database, user.id, rows));
     // The OTLP bodies are encoded before timing, as an exporter would have sent them.
-    const otlpBodies = (batch: BenchSpan[]) => {
-      const bodies: Uint8Array[] = [];
-      for (let i = 0; i < batch.length; i += BATCH) bodies.push(encodeTraceRequest(batch.slice(i, i + BATCH).map(toOtlp), 'protobuf'));
-      return bodies;
-    };
+    const otlpBodies = (batch: BenchSpan[]) => chunks(batch, BATCH).map((part) => encodeTraceRequest(part.map(toOtlp), 'protobuf'));
     // Warm-up: plans, JIT, caches.
     await post(makeSpans(BATCH));
     for (const body of otlpBodies(makeSpans(BATCH))) await otlp(body);
-    await rawInsert(database, user.id, makeSpans(BATCH));
+    await peer(makeSpans(BATCH));
     const ours: number[] = [];
     const viaOtlp: number[] = [];
-    const raw: number[] = [];
+    const peers: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const a = makeSpans(spans);
       const b = makeSpans(spans);
       const c = otlpBodies(makeSpans(spans));
-      ours.push(spans / (await timeIt(async () => { for (let i = 0; i < a.length; i += BATCH) await post(a.slice(i, i + BATCH)); })));
-      viaOtlp.push(spans / (await timeIt(async () => { for (const body of c) await otlp(body); })));
-      raw.push(spans / (await timeIt(async () => { for (let i = 0; i < b.length; i += BATCH) await rawInsert(database, user.id, b.slice(i, i + BATCH)); })));
+      ours.push(spans / (await timeIt(() => inFlight(chunks(a, BATCH), clients, post))));
+      viaOtlp.push(spans / (await timeIt(() => inFlight(c, clients, otlp))));
+      // COPY is one stream of every row; the INSERT peer goes a batch at a time.
+      peers.push(spans / (await timeIt(async () => (sql ? peer(b) : inFlight(chunks(b, BATCH), 1, peer)))));
     }
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const oursPerSec = median(ours);
     const otlpPerSec = median(viaOtlp);
-    const rawPerSec = median(raw);
+    const peerPerSec = median(peers);
     return {
-      database: kind, spans, oursPerSec, otlpPerSec, rawPerSec, ratio: oursPerSec / rawPerSec, otlpRatio: otlpPerSec / rawPerSec,
-      rounds: { json: ours, otlp: viaOtlp, raw },
+      database: kind, spans, clients, oursPerSec, otlpPerSec, peer: sql ? 'COPY' : 'INSERT', peerPerSec, ratio: oursPerSec / peerPerSec, otlpRatio: otlpPerSec / peerPerSec,
+      rounds: { json: ours, otlp: viaOtlp, peer: peers },
     };
   } finally {
+    await sql?.end();
     await database.close();
   }
 }

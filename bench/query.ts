@@ -1,7 +1,9 @@
 /**
- * Trace-list latency at scale: 1M spans (250k traces of 4 spans) for one user on Postgres, then
- * the list query of `GET /api/analytics/traces` with each filter, and its full-text search `q`,
- * p50/p95 over repeated runs.
+ * Trace-list latency at scale: 1M spans (250k traces of 4 spans; `--spans N` for more) for one
+ * user on Postgres, spread over the last 30 days (one partition per day), then the list query of
+ * `GET /api/analytics/traces` with each filter, pairs of common filters, the tenth page, its
+ * full-text search `q`, the Overview's stats for 24 h and 30 d, and one trace's spans: p50/p95
+ * over repeated runs.
  *
  * Every span carries text in its input and output (a chat: a question, a tool query and result,
  * an answer) in English, Russian, Chinese, Japanese or Arabic (bench/search-corpus.ts), plus a
@@ -10,7 +12,9 @@
  * maintaining them row by row; the search indexes' build dominates the seeding time.
  */
 import { createDatabase, type Database } from '@/lib/db/client';
-import { listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
+import { ensureSpanPartitions } from '@/lib/trace-store/partitions';
+import { getTraceSpans, listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
+import { overviewStats } from '@/lib/trace-store/stats';
 import { sentencePool } from './search-corpus';
 
 export interface QueryResult {
@@ -25,6 +29,8 @@ export interface QueryResult {
 export interface QueryBench {
   list: QueryResult[];
   search: QueryResult[];
+  /** The Overview's stats and one trace's span load. */
+  other: QueryResult[];
   traces: number;
   seedSeconds: number;
   indexSeconds: number;
@@ -32,10 +38,13 @@ export interface QueryBench {
 
 const POOL_SIZE = 4000;
 
-const SEED_SQL = (from: number, to: number) => `
+/** The seeded traces start this far apart, newest first, so that they span the last 30 days. */
+const spacingMs = (traces: number) => (30 * 86_400_000) / traces;
+
+const SEED_SQL = (from: number, to: number, spacing: number) => `
 WITH t AS (
   SELECT g, md5('t' || g) AS trace_id, substr(md5('r' || g), 1, 16) AS root_id,
-         now() - (g * interval '10 seconds') AS start_at,
+         now() - (g * interval '${spacing} milliseconds') AS start_at,
          CASE WHEN g % 20 < 14 THEN 'en' WHEN g % 20 < 16 THEN 'ru' WHEN g % 20 < 18 THEN 'zh' WHEN g % 20 = 18 THEN 'ja' ELSE 'ar' END AS lang
   FROM generate_series(${from}, ${to}) AS g
 ), x AS (
@@ -102,6 +111,13 @@ const LIST_CASES: Array<[string, TraceListFilters, boolean?]> = [
   ['session_id=session-1000', { session_id: 'session-1000' }],
   ['end_user_id=user-42', { end_user_id: 'user-42' }],
   ['tag=beta', { tag: ['beta'] }],
+  // Pairs of common filters.
+  ['status=failed + model_provider=anthropic', { status: 'failed', model_provider: 'anthropic' }],
+  ['status=failed + last 24 h', { status: 'failed', from: new Date(Date.now() - 86_400_000) }],
+  ['model_name + service_name', { model_name: 'gpt-4o-mini', service_name: 'search-api' }],
+  ['end_user_id + last 7 days', { end_user_id: 'user-42', from: new Date(Date.now() - 7 * 86_400_000) }],
+  ['tag=vip + status=failed', { tag: ['vip'], status: 'failed' }],
+  ['min_duration_ms=4900 + model_provider=openai', { min_duration_ms: 4900, model_provider: 'openai' }],
 ];
 
 /** Searches (`q`) over every span's input and output, from common to absent. */
@@ -140,10 +156,11 @@ async function seed(database: Database, userId: string, traces: number, onProgre
   );
   for (const index of indexes) await database.exec(`DROP INDEX ${index.name}`);
   const seedStart = Date.now();
+  await ensureSpanPartitions(database, { from: new Date(Date.now() - 31 * 86_400_000), to: new Date() });
   const chunk = 25_000;
   for (let done = 0; done < traces; done += chunk) {
     const n = Math.min(chunk, traces - done);
-    await database.query(SEED_SQL(done + 1, done + n), [userId]);
+    await database.query(SEED_SQL(done + 1, done + n, spacingMs(traces)), [userId]);
     onProgress?.(`seeded ${((done + n) * 4).toLocaleString('en-US')} spans`);
   }
   const seedSeconds = (Date.now() - seedStart) / 1000;
@@ -165,19 +182,29 @@ async function seed(database: Database, userId: string, traces: number, onProgre
   return { seedSeconds, indexSeconds: (Date.now() - indexStart) / 1000 };
 }
 
-async function measure(database: Database, userId: string, [label, filters, paged]: [string, TraceListFilters, boolean?], runs: number): Promise<QueryResult> {
-  const first = await listRootSpans(database, { userId, filters, limit: 50, withData: false });
-  const cursor = paged && first.nextCursor ? JSON.parse(Buffer.from(first.nextCursor, 'base64url').toString()) : null;
+async function timed(label: string, runs: number, run: () => Promise<number>): Promise<QueryResult> {
+  await run(); // warm
   const times: number[] = [];
   let rows = 0;
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const page = await listRootSpans(database, { userId, filters, limit: 50, withData: false, cursor: cursor ? { startTime: cursor[0], id: cursor[1] } : null });
+    rows = await run();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    rows = page.traces.length;
   }
   times.sort((a, b) => a - b);
   return { label, p50: times[Math.floor(runs * 0.5)]!, p95: times[Math.min(runs - 1, Math.floor(runs * 0.95))]!, rows };
+}
+
+/** A list query; `pages` > 1 measures that page, reached by following the cursor (not timed). */
+async function measure(database: Database, userId: string, [label, filters, paged]: [string, TraceListFilters, boolean?], runs: number, pages = paged ? 2 : 1): Promise<QueryResult> {
+  let cursor: { startTime: string; id: string } | null = null;
+  for (let page = 1; page < pages; page++) {
+    const { nextCursor } = await listRootSpans(database, { userId, filters, limit: 50, withData: false, cursor });
+    if (!nextCursor) break;
+    const [startTime, id] = JSON.parse(Buffer.from(nextCursor, 'base64url').toString()) as [string, string];
+    cursor = { startTime, id };
+  }
+  return timed(label, runs, async () => (await listRootSpans(database, { userId, filters, limit: 50, withData: false, cursor })).traces.length);
 }
 
 export async function benchTraceListQuery(
@@ -188,8 +215,17 @@ export async function benchTraceListQuery(
   try {
     const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('bench-query@example.test', 'x') RETURNING id");
     const { seedSeconds, indexSeconds } = await seed(database, user!.id, traces, onProgress);
+    const userId = user!.id;
     const list: QueryResult[] = [];
-    for (const testCase of LIST_CASES) list.push(await measure(database, user!.id, testCase, runs));
+    for (const testCase of LIST_CASES) list.push(await measure(database, userId, testCase, runs));
+    list.push(await measure(database, userId, ['tenth page (cursor)', {}], runs, 10));
+    const other: QueryResult[] = [];
+    const now = Date.now();
+    for (const [label, days] of [['Overview stats, last 24 h', 1], ['Overview stats, last 30 days', 30]] as const) {
+      other.push(await timed(label, runs, async () => (await overviewStats(database, { userId, from: new Date(now - days * 86_400_000), to: new Date(now) })).series.length));
+    }
+    const [{ trace_id: traceId }] = await database.query<{ trace_id: string }>('SELECT md5($1) AS trace_id', [`t${Math.floor(traces / 2)}`]);
+    other.push(await timed('one trace’s spans (trace view)', runs, async () => (await getTraceSpans(database, { userId, traceId })).length));
     const search: QueryResult[] = [];
     for (const testCase of SEARCH_CASES) {
       onProgress?.(`search: ${testCase[0]}`);
@@ -204,7 +240,7 @@ export async function benchTraceListQuery(
       }
       search.push(result);
     }
-    return { list, search, traces, seedSeconds, indexSeconds };
+    return { list, search, other, traces, seedSeconds, indexSeconds };
   } finally {
     await database.close();
   }

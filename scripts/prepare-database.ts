@@ -13,6 +13,7 @@ import path from 'node:path';
 import { readAppConfig } from '@/lib/config/app.config';
 import { createDatabase } from '@/lib/db/client';
 import { ensureOwnerAccount, formatOwnerBanner } from '@/lib/server/owner-account';
+import { ensureUpcomingPartitions } from '@/lib/trace-store/partitions';
 import { loadEnvFile } from './env';
 
 async function main(): Promise<void> {
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   }
   try {
     const where = database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir, 'pglite')}` : 'Postgres at DATABASE_URL';
+    // Today's span partition and the next days' (the daily retention run keeps them ahead).
+    await ensureUpcomingPartitions(database);
     console.log(`✔ Database ready: ${where}`);
     const owner = await ensureOwnerAccount(database, config);
     if (owner) console.log(`\n${formatOwnerBanner(owner, url)}\n`);

@@ -22,17 +22,25 @@ const label = 'text-[11px] font-medium uppercase tracking-wide text-slate-500';
 const input = 'h-8 rounded-md border border-slate-200 px-2 text-sm outline-none focus:border-indigo-400 focus:ring-2 focus:ring-indigo-100';
 const code = 'rounded bg-slate-100 px-1 font-mono text-xs';
 
+/** A share (0–1) as the percentage the box shows: `0.25` → `25`. */
+function percentText(rate: number): string {
+  return String(Math.round(rate * 100_000) / 1000);
+}
+
 function errorText(error: unknown): string {
   if (error instanceof ApiRequestError && error.details.length > 0) return error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Privacy: masking rules, retention, and deleting an end user's or a session's data. */
+/** Privacy: masking rules, retention, sampling, and deleting an end user's or a session's data. */
 export function Privacy({ initialSettings }: { initialSettings: PrivacySettingsView }) {
   const [detectors, setDetectors] = useState<DetectorName[]>(initialSettings.masking.detectors);
   const [custom, setCustom] = useState(initialSettings.masking.custom);
   const [spanNames, setSpanNames] = useState(initialSettings.masking.spanNames);
   const [retention, setRetention] = useState(initialSettings.retentionDays === null ? '' : String(initialSettings.retentionDays));
+  const [keepPercent, setKeepPercent] = useState(percentText(initialSettings.sampling.successRate));
+  const [keepFailed, setKeepFailed] = useState(initialSettings.sampling.keepFailed);
+  const [slowMs, setSlowMs] = useState(initialSettings.sampling.slowMs === null ? '' : String(initialSettings.sampling.slowMs));
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -56,7 +64,12 @@ export function Privacy({ initialSettings }: { initialSettings: PrivacySettingsV
       const days = retention.trim() === '' ? null : Number(retention);
       const body = {
         masking: { detectors, custom: custom.filter((c) => c.pattern !== ''), spanNames },
-        sampling: initialSettings.sampling,
+        sampling: {
+          // An empty box keeps everything; the server refuses a share outside 0–100 % with the reason.
+          successRate: keepPercent.trim() === '' ? 1 : Number(keepPercent) / 100,
+          keepFailed,
+          slowMs: slowMs.trim() === '' ? null : Number(slowMs),
+        },
         retentionDays: days,
       };
       const result = await apiFetch<PrivacySettingsView>('/api/settings/privacy', { method: 'PUT', json: body });
@@ -64,6 +77,9 @@ export function Privacy({ initialSettings }: { initialSettings: PrivacySettingsV
       setCustom(result.masking.custom);
       setSpanNames(result.masking.spanNames);
       setRetention(result.retentionDays === null ? '' : String(result.retentionDays));
+      setKeepPercent(percentText(result.sampling.successRate));
+      setKeepFailed(result.sampling.keepFailed);
+      setSlowMs(result.sampling.slowMs === null ? '' : String(result.sampling.slowMs));
       setSaved(true);
     } catch (err) {
       setError(errorText(err));
@@ -164,8 +180,53 @@ export function Privacy({ initialSettings }: { initialSettings: PrivacySettingsV
             />
           </label>
           <p className="max-w-md text-xs text-slate-500">
-            Sampling on the server is not available yet: every trace is kept. Leave the retention empty to follow the server&apos;s <code className={code}>TRACE_RETENTION_DAYS</code>.
+            Leave the retention empty to follow the server&apos;s <code className={code}>TRACE_RETENTION_DAYS</code>.
           </p>
+        </fieldset>
+
+        <fieldset data-testid="sampling-settings">
+          <legend className={label}>Sampling</legend>
+          <p className="mt-1 max-w-3xl text-xs text-slate-500">
+            To store less, keep only a share of <b>successful</b> traces (their root completed and no span failed); failed traces, and slow ones if you set a threshold, are always kept.
+            The choice is made per trace, from its trace id, once its root span has ended: a trace is kept whole or dropped whole, never in part. Spans of a dropped trace that arrive
+            later are dropped too. The Overview says how many traces were sampled out, since its requests, tokens and cost then count only the kept ones. 100&nbsp;% keeps everything.
+          </p>
+          <div className="mt-2 flex flex-wrap items-end gap-6">
+            <label className="flex flex-col gap-1">
+              <span className={label}>Keep successful traces (%)</span>
+              <input
+                type="number"
+                min={0}
+                max={100}
+                step="any"
+                value={keepPercent}
+                onChange={(e) => (setKeepPercent(e.target.value), setSaved(false))}
+                placeholder="100"
+                className={`${input} w-40`}
+                data-testid="sampling-rate"
+              />
+            </label>
+            <label className="flex flex-col gap-1">
+              <span className={label}>Always keep traces slower than (ms)</span>
+              <input
+                type="number"
+                min={1}
+                max={86400000}
+                value={slowMs}
+                onChange={(e) => (setSlowMs(e.target.value), setSaved(false))}
+                placeholder="no threshold"
+                className={`${input} w-48`}
+                data-testid="sampling-slow-ms"
+              />
+            </label>
+            <label className="flex items-center gap-2 pb-1.5 text-sm text-slate-700">
+              <input type="checkbox" checked={keepFailed} onChange={(e) => (setKeepFailed(e.target.checked), setSaved(false))} data-testid="sampling-keep-failed" />
+              Always keep failed traces
+            </label>
+          </div>
+          {!keepFailed && (
+            <p className="mt-2 text-xs text-amber-700">Failed traces will be sampled at the same share as successful ones: some failures will not be stored.</p>
+          )}
         </fieldset>
 
         <div className="flex items-center gap-3">
@@ -174,7 +235,7 @@ export function Privacy({ initialSettings }: { initialSettings: PrivacySettingsV
           </button>
           {saved && (
             <span className="text-sm text-emerald-700" data-testid="privacy-saved">
-              Saved. New spans are masked from now on.
+              Saved. New spans are masked and sampled by these rules from now on.
             </span>
           )}
           {error && (

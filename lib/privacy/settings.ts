@@ -6,8 +6,7 @@
  * `TRACE_RETENTION_DAYS`).
  */
 import { z } from 'zod';
-import { compilePattern, MAX_CUSTOM_PATTERNS, MAX_REPLACEMENT_LENGTH } from './custom-patterns';
-import { DETECTORS, type DetectorName } from './detectors';
+import { compilePattern, DETECTORS, MAX_CUSTOM_PATTERNS, MAX_REPLACEMENT_LENGTH, type DetectorName } from '@llmtrace/sdk/mask';
 
 /** Longest retention an account may set: a hundred years. */
 export const MAX_RETENTION_DAYS = 36_500;
@@ -35,25 +34,15 @@ const MaskingBody = z.object({
 });
 
 /**
- * Server-side sampling is not applied yet, so a rate below 1 is refused rather than saved and
- * silently ignored. Why: spans of one trace arrive in separate batches, and a successful span
- * cannot be dropped before the trace's last span has shown it did not fail; keeping "a kept trace
- * is always complete" needs spans held back until a trace is known to be done (see
- * docs/TRACE_USER_GUIDE.md, "Privacy: masking and deletion").
+ * The account's tail-sampling rule, applied at ingest (`lib/trace-store/tail-sampling.ts`): a rate
+ * below 1 drops the rest of its successful traces, whole, once their root has ended.
  */
-export const SERVER_SAMPLING_AVAILABLE = false;
-
 const SamplingBody = z.object({
-  /** Share of successful traces kept, 0 to 1 (1 keeps all). */
-  successRate: z
-    .number()
-    .min(0)
-    .max(1)
-    .default(1)
-    .refine((rate) => SERVER_SAMPLING_AVAILABLE || rate === 1, 'server-side sampling is not available yet: every trace is kept, so successRate must be 1'),
-  /** Keep every trace with a failed span, whatever the rate. */
+  /** Share of successful traces kept, 0 to 1 (1 keeps all: sampling off). */
+  successRate: z.number().min(0).max(1).default(1),
+  /** Keep every trace with a failed span (or whose root did not complete), whatever the rate; false samples them at the rate too. */
   keepFailed: z.boolean().default(true),
-  /** Keep every trace with a span at least this slow (milliseconds); null for no threshold. */
+  /** Keep every trace with a span at least this slow (milliseconds), whatever the rate; null for no threshold. */
   slowMs: z.number().int().positive().max(86_400_000).nullable().default(null),
 });
 
@@ -78,7 +67,3 @@ export const DEFAULT_PRIVACY_SETTINGS: PrivacySettings = Object.freeze({
   retentionDays: null,
 });
 
-/** True when any masking rule is on. */
-export function masksAnything(masking: MaskingSettings): boolean {
-  return masking.detectors.length > 0 || masking.custom.length > 0;
-}

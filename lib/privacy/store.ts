@@ -1,8 +1,7 @@
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
 import type { SpanRow } from '@/lib/trace-store/columns';
-import { DETECTORS, type DetectorName } from './detectors';
-import { countOf, createMasker, type MaskCounts, type Masker } from './mask';
+import { createMasker, DETECTORS, maskSpanFields, type DetectorName, type Masker } from '@llmtrace/sdk/mask';
 import { DEFAULT_PRIVACY_SETTINGS, MAX_RETENTION_DAYS, type PrivacySettings } from './settings';
 
 /**
@@ -115,33 +114,9 @@ export function accountPrivacy(database: Database, userId: string): Promise<Acco
   return value;
 }
 
-/** Adds the counts of this write to any the sender reported (an SDK that masked before sending). */
-function mergedCounts(reported: unknown, counts: MaskCounts): Record<string, number> {
-  const merged: Record<string, number> = {};
-  if (isObject(reported)) for (const [key, n] of Object.entries(reported)) if (typeof n === 'number' && Number.isFinite(n)) merged[key] = n;
-  for (const [key, n] of Object.entries(counts)) merged[key] = (merged[key] ?? 0) + (n ?? 0);
-  return merged;
-}
-
 /**
- * One row masked: `input_data`, `output_data`, `error_message` and `metadata` (every string at any
- * depth), and `span_name` when the account chose so. When anything was replaced,
- * `metadata.masked` says how many times by which rule (`{"email": 2, "secret": 1}`), never what.
- */
-export function maskSpanRow(row: SpanRow, masker: Masker): SpanRow {
-  const counts: MaskCounts = {};
-  const masked: SpanRow = { ...row };
-  if (masker.spanNames) masked.span_name = masker.text(row.span_name, counts);
-  masked.input_data = masker.json(row.input_data, counts);
-  masked.output_data = masker.json(row.output_data, counts);
-  masked.error_message = row.error_message == null ? row.error_message : masker.text(row.error_message, counts);
-  const metadata = row.metadata == null ? row.metadata : masker.json(row.metadata, counts);
-  masked.metadata = countOf(counts) > 0 ? { ...(metadata ?? {}), masked: mergedCounts(metadata?.masked, counts) } : metadata;
-  return masked;
-}
-
-/**
- * The rows as they may be stored: each masked with its account's rules (by its `user_id`). Both
+ * The rows as they may be stored: each masked with its account's rules (by its `user_id`), by the
+ * SDK's `maskSpanFields` (the rule an app applies before sending; `metadata.masked` adds to its counts). Both
  * ways into the span store call this just before the write (`storeSpans` for HTTP and OTLP,
  * `DatabaseSpanSink` for the chat API and the proxy). Rejects when the settings cannot be read:
  * nothing is written unmasked.
@@ -152,7 +127,7 @@ export async function maskSpanRows(database: Database, rows: SpanRow[]): Promise
   const maskers = new Map(await Promise.all(users.map(async (userId) => [userId, (await accountPrivacy(database, userId)).masker] as const)));
   return rows.map((row) => {
     const masker = maskers.get(row.user_id);
-    return masker ? maskSpanRow(row, masker) : row;
+    return masker ? maskSpanFields(row, masker) : row;
   });
 }
 

@@ -5,7 +5,7 @@ import { warmUpTokenizer } from '@/lib/llm/tokens';
 import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
 import { MaskingSpanSink } from '@/lib/privacy/sink';
-import { scheduleRetention } from '@/lib/trace-store/retention';
+import { scheduleRetention } from '@/lib/trace-store/retention-schedule';
 import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
 import { registerShutdownHooks, traceService } from '@llmtrace/sdk';
 import { ensureOwnerAccount, formatOwnerBanner } from './owner-account';

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { summarizeDatabaseError } from '@/lib/db/errors';
-import { upsertSpansIsolating } from './write';
+import { upsertSpansSampled } from './tail-sampling';
 import type { SpanRecord, SpanSink } from '@llmtrace/sdk';
 import { fieldsOfKind } from '@llmtrace/sdk/span';
 import type { SpanRow } from './columns';
@@ -57,8 +57,8 @@ export class DatabaseSpanSink implements SpanSink {
 
   async write(spans: SpanRecord[]): Promise<void> {
     const database = await this.getDatabase();
-    // Masked with each account's rules just before the write (issue 13); a failure to read them rejects, and the queue retries.
-    const refused = await upsertSpansIsolating(database, await maskSpanRows(database, spans.map(spanRecordToRow)));
+    // Masked with each account's rules just before the write, then sampled by its rule (issue 13); a failure to read them rejects, and the queue retries.
+    const refused = await upsertSpansSampled(database, await maskSpanRows(database, spans.map(spanRecordToRow)));
     if (refused.length === 0) return;
     this.refusedHere += refused.length;
     counters.rejected += refused.length;

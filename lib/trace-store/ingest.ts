@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { RowsNotSerializableError, summarizeDatabaseError } from '@/lib/db/errors';
 import type { SpanRow } from './columns';
-import { ownedIds, upsertSpansIsolating } from './write';
+import { ownedIds } from './write';
+import { upsertSpansSampled } from './tail-sampling';
 import { parseJsonText, readBodyText, validate } from '@/lib/http/body';
 import { asUnavailable, ingestGate } from './admission';
 import { IncomingSpan } from './schema';
@@ -115,8 +116,8 @@ export async function storeSpans(database: Database, { userId, spans }: { userId
     else if (row.conversation_id && !ownedConversations.has(row.conversation_id)) rejected.push({ index, message: 'conversation_id: no such conversation of yours' });
     else accepted.push(candidate);
   }
-  // Masked with the account's rules just before the write (issue 13): nothing reaches the table unmasked.
-  const refused = await upsertSpansIsolating(database, await maskSpanRows(database, accepted.map(({ row }) => row)));
+  // Masked with the account's rules just before the write, then sampled by its rule (issue 13): nothing reaches the table unmasked.
+  const refused = await upsertSpansSampled(database, await maskSpanRows(database, accepted.map(({ row }) => row)));
   if (refused.length > 0) {
     // Validation should have caught it: say so once, briefly (the error holds the whole batch).
     console.warn(`[llmtrace] ingest: the database refused ${refused.length} of ${accepted.length} spans (${summarizeDatabaseError(refused[0]!.error)})`);

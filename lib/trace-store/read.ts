@@ -3,7 +3,7 @@ import type { ApiSpan } from '@llmtrace/sdk/span';
 import type { Database } from '@/lib/db/client';
 import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '@/lib/db/cursor';
 import { isStorableInstant } from '@/lib/db/timestamps';
-import { COUNTS_USAGE, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
+import { COUNTS_USAGE, EXACT_START_TIME, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
 import { searchRootIds } from './search';
 
 type Row = Record<string, unknown>;
@@ -83,22 +83,27 @@ export interface TraceListFilters {
 }
 
 export interface TraceListCursor {
+  /** The last root's start time to the microsecond (`2026-12-02T10:00:00.123456Z`): spans from OpenTelemetry carry more than milliseconds. */
   startTime: string;
   id: string;
 }
+
+/** An ISO instant with milliseconds (cursors written before microseconds) or microseconds. */
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.(\d{3}|\d{6})Z$/;
 
 export function encodeCursor(cursor: TraceListCursor): string {
   return encodeKeyset({ position: cursor.startTime, id: cursor.id });
 }
 
 /**
- * The position {@link encodeCursor} wrote, or null for anything else: the time must be the
- * `toISOString()` of a storable instant, so the query cannot fail on it.
+ * The position {@link encodeCursor} wrote, or null for anything else: the time must be an ISO
+ * instant (milliseconds or microseconds) of a storable day, so the query cannot fail on it.
  */
 export function decodeCursor(value: string): TraceListCursor | null {
   const cursor = decodeKeyset(value, (time) => {
-    const date = new Date(time);
-    return isStorableInstant(date) && date.toISOString() === time;
+    if (!CURSOR_TIME.test(time)) return false;
+    const date = new Date(`${time.slice(0, 23)}Z`);
+    return isStorableInstant(date) && date.toISOString() === `${time.slice(0, 23)}Z`;
   });
   return cursor && { startTime: cursor.position, id: cursor.id };
 }
@@ -183,7 +188,7 @@ function numberOrNull(value: unknown): number | null {
 }
 
 /** A row of the list query → the root as the API serves it, plus its trace's totals. */
-function toTraceListRow(row: Row): TraceListRow {
+function toTraceListRow({ start_exact: _cursorTime, ...row }: Row): TraceListRow {
   return {
     ...toApiSpan(row),
     span_count: Number(row.span_count),
@@ -277,7 +282,7 @@ const PREVIEW_JOINS = `
   CROSS JOIN LATERAL (SELECT ${PREVIEW_TEXT('found.input_found', 'docs.input_doc')} AS input_preview, ${PREVIEW_TEXT('found.output_found', 'docs.output_doc')} AS output_preview) previews`;
 
 /** A page of list rows: each root with its trace's totals and its previews. */
-const LIST_ROW = (withData: boolean) => `SELECT ${selectColumns('r', { withData })}, totals.*, previews.input_preview, previews.output_preview
+const LIST_ROW = (withData: boolean) => `SELECT ${selectColumns('r', { withData })}, ${EXACT_START_TIME('r')} AS start_exact, totals.*, previews.input_preview, previews.output_preview
   FROM llm_traces r
   CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) totals
   ${PREVIEW_JOINS}`;
@@ -309,17 +314,20 @@ export async function listRootSpans(
     rows =
       keys.length === 0
         ? []
-        : await database.query<Row>(`${LIST_ROW(withData)} WHERE r.user_id = $1 AND r.id = ANY($2::uuid[]) ORDER BY r.start_time DESC, r.id DESC`, [
-            userId,
-            keys.map((key) => key.id),
-          ]);
+        : // By (start_time, id): the roots' index finds each (spans have no index on id alone).
+          await database.query<Row>(
+            `${LIST_ROW(withData)} WHERE r.user_id = $1 AND ${LISTED_ROOT('r')}
+               AND (r.start_time, r.id) IN (SELECT k.start_time, k.id FROM json_to_recordset($2::json) AS k(start_time timestamptz, id uuid))
+             ORDER BY r.start_time DESC, r.id DESC`,
+            [userId, JSON.stringify(keys.map((key) => ({ start_time: key.startTime, id: key.id })))],
+          );
   } else {
     params.push(limit + 1);
     rows = await database.query<Row>(`${LIST_ROW(withData)} WHERE ${where.join(' AND ')} ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`, params);
   }
   const page = rows.slice(0, limit).map(toTraceListRow);
-  const last = page[page.length - 1];
-  const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: last.start_time, id: last.id }) : null;
+  const last = rows[limit - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: String(last.start_exact), id: String(last.id) }) : null;
   return { traces: page, nextCursor };
 }
 

@@ -1,48 +1,79 @@
 import 'server-only';
 import type { Database } from '@/lib/db/client';
-import { deleteExpiredSessions } from '@/lib/db/queries/accounts';
-import { deleteSpansBefore } from './write';
+import { MAX_STORABLE_MS, MIN_STORABLE_MS } from '@/lib/db/timestamps';
+import { DAY_MS, dropPartitionsBefore } from './partitions';
 
-/**
- * Deletes spans past retention, a few thousand rows per statement so no lock is held for long and
- * other writes interleave: those that started before `cutoff` (the server's default), except for
- * accounts that set their own retention in Settings, whose spans go after that many days instead.
- * Returns the total deleted.
- */
-export async function deleteSpansOlderThan(
-  database: Database,
-  { cutoff, batchSize = 5000, onProgress, now = new Date() }: { cutoff: Date; batchSize?: number; onProgress?: (deleted: number) => void; now?: Date },
-): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await deleteSpansBefore(database, { cutoff, batchSize, now });
-    total += deleted;
-    if (deleted > 0) onProgress?.(total);
-    if (deleted < batchSize) return total;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+export interface RetentionReport {
+  /** Spans deleted in all: those of dropped partitions plus those deleted row by row. */
+  spans: number;
+  /** Daily partitions dropped whole, and the time their DROP statements took. */
+  partitions: string[];
+  dropMs: number;
+  /** Spans deleted row by row: the boundary day, the default partition, accounts with shorter retention. */
+  rowDeleted: number;
 }
 
-const DAY_MS = 86_400_000;
+/**
+ * Retention: spans that started before `cutoff` (the server's default) go, except for accounts that
+ * set their own retention in Settings, whose spans go after that many days before `now` instead.
+ *
+ * 1. Every day whose partition ended before every account's cutoff is dropped whole: milliseconds,
+ *    whatever its size.
+ * 2. What remains past retention (the boundary day, the default partition, accounts whose own
+ *    retention is shorter) is deleted a few thousand rows per statement, so no lock is held for long
+ *    and ingest interleaves.
+ */
+export async function applyRetention(
+  database: Database,
+  { cutoff, batchSize = 5000, onProgress, now = new Date() }: { cutoff: Date; batchSize?: number; onProgress?: (deleted: number) => void; now?: Date },
+): Promise<RetentionReport> {
+  const [{ days }] = await database.query<{ days: number | null }>('SELECT max(retention_days) AS days FROM account_settings WHERE retention_days IS NOT NULL');
+  const longest = days == null ? cutoff.getTime() : Math.min(cutoff.getTime(), now.getTime() - Number(days) * DAY_MS);
+  const dropped = await dropPartitionsBefore(database, { before: new Date(longest) });
+  if (dropped.spans > 0) onProgress?.(dropped.spans);
+  let rowDeleted = 0;
+  for (;;) {
+    const deleted = await deleteSpansBefore(database, { cutoff, batchSize, now });
+    rowDeleted += deleted;
+    if (deleted > 0) onProgress?.(dropped.spans + rowDeleted);
+    if (deleted < batchSize) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { spans: dropped.spans + rowDeleted, partitions: dropped.partitions, dropMs: dropped.dropMs, rowDeleted };
+}
 
-/** Runs retention (and drops expired sessions) a minute after start, then daily; the timers never keep the process alive. */
-export function scheduleRetention(getDatabase: () => Promise<Database>, retentionDays: number): () => void {
-  const run = async () => {
-    try {
-      const database = await getDatabase();
-      await deleteExpiredSessions(database);
-      const deleted = await deleteSpansOlderThan(database, { cutoff: new Date(Date.now() - retentionDays * DAY_MS) });
-      if (deleted > 0) console.info(`[llmtrace] retention: deleted ${deleted} spans past retention (${retentionDays} days unless the account set its own)`);
-    } catch (error) {
-      console.warn('[llmtrace] retention run failed (will retry tomorrow):', error);
-    }
-  };
-  const first = setTimeout(run, 60_000);
-  const daily = setInterval(run, DAY_MS);
-  first.unref();
-  daily.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(daily);
-  };
+/** {@link applyRetention}, returning the number of spans deleted. */
+export async function deleteSpansOlderThan(database: Database, options: Parameters<typeof applyRetention>[1]): Promise<number> {
+  return (await applyRetention(database, options)).spans;
+}
+
+/**
+ * Deletes up to `batchSize` spans past retention; returns how many. An account that set its own
+ * retention (`account_settings.retention_days`) keeps its spans that many days before `now`; every
+ * other account's spans go when they started before `cutoff` (the server's `TRACE_RETENTION_DAYS`).
+ * Spans start in years 1–9999, so a cutoff before year 1 (a retention of a million days) deletes
+ * nothing by the default, and one beyond 9999 is read as the last storable instant.
+ */
+async function deleteSpansBefore(database: Database, { cutoff, batchSize, now }: { cutoff: Date; batchSize: number; now: Date }): Promise<number> {
+  const before = cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
+  const rows = await database.query<{ n: number }>(
+    `WITH doomed AS (
+       (SELECT t.user_id, t.trace_id, t.span_id, t.start_time FROM llm_traces t
+        WHERE t.start_time < $1::timestamptz
+          AND NOT EXISTS (SELECT 1 FROM account_settings s WHERE s.user_id = t.user_id AND s.retention_days IS NOT NULL)
+        LIMIT $2)
+       UNION ALL
+       (SELECT t.user_id, t.trace_id, t.span_id, t.start_time FROM account_settings s
+        JOIN llm_traces t ON t.user_id = s.user_id AND t.start_time < $3::timestamptz - make_interval(days => s.retention_days)
+        WHERE s.retention_days IS NOT NULL
+        LIMIT $2)
+     )
+     , gone AS (
+       DELETE FROM llm_traces t USING (SELECT * FROM doomed LIMIT $2) d
+       WHERE t.user_id = d.user_id AND t.trace_id = d.trace_id AND t.span_id = d.span_id AND t.start_time = d.start_time
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [before, batchSize, now.toISOString()],
+  );
+  return Number(rows[0]?.n ?? 0);
 }

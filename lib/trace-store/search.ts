@@ -22,7 +22,7 @@
  */
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
-import { LISTED_ROOT } from './columns';
+import { EXACT_START_TIME, LISTED_ROOT } from './columns';
 
 /**
  * One CJK character: Hiragana, Katakana, CJK ideographs (with extension A and the compatibility
@@ -125,8 +125,6 @@ export interface RootKey {
   startTime: string;
 }
 
-/** start_time of `t` as text that casts back to the same instant. */
-const EXACT_TIME = (t: string) => `to_char(${t}.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** The smallest uuid: `(t, NIL_UUID)` is the first key at instant t. */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -218,14 +216,14 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     const rows = await database.query<ProbeRow>(
       `WITH recent AS MATERIALIZED (
          SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions} ORDER BY r.start_time DESC, r.id DESC LIMIT ${PROBE_ROOTS})
-       SELECT 'hit' AS kind, h.id, ${EXACT_TIME('h')} AS start_text FROM (
+       SELECT 'hit' AS kind, h.id, ${EXACT_START_TIME('h')} AS start_text FROM (
          SELECT recent.* FROM recent WHERE EXISTS (SELECT 1 FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = recent.trace_id AND ${match})
          ORDER BY recent.start_time DESC, recent.id DESC LIMIT ${want - found.length}) h
        UNION ALL
-       SELECT 'edge', e.id, ${EXACT_TIME('e')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time, recent.id LIMIT 1) e
+       SELECT 'edge', e.id, ${EXACT_START_TIME('e')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time, recent.id LIMIT 1) e
        WHERE (SELECT count(*) FROM recent) = ${PROBE_ROOTS}
        UNION ALL
-       SELECT 'newest', n.id, ${EXACT_TIME('n')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time DESC, recent.id DESC LIMIT 1) n`,
+       SELECT 'newest', n.id, ${EXACT_START_TIME('n')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time DESC, recent.id DESC LIMIT 1) n`,
       p,
     );
     found.push(...rows.filter((row) => row.kind === 'hit').map(key));
@@ -253,7 +251,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     const rows = await database.query<{ id: string; start_text: string }>(
       `WITH hits AS MATERIALIZED (SELECT DISTINCT trace_id FROM (${hits}) matching)
        SELECT r.id, r.start_text FROM hits
-       CROSS JOIN LATERAL (SELECT r.id, r.start_time, ${EXACT_TIME('r')} AS start_text FROM llm_traces r WHERE r.trace_id = hits.trace_id AND ${conditions} OFFSET 0) r
+       CROSS JOIN LATERAL (SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r WHERE r.trace_id = hits.trace_id AND ${conditions} OFFSET 0) r
        ORDER BY r.start_time DESC, r.id DESC LIMIT ${want - found.length}`,
       p,
     );

@@ -2,6 +2,7 @@ import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { parsePgTimestamp } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, LISTED_ROOT } from './columns';
+import { samplingSummary, type SamplingSummary } from './tail-sampling';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -76,6 +77,11 @@ export interface OverviewStats {
   totals: StatsTotals;
   series: StatsBucket[];
   by_model: ModelStats[];
+  /**
+   * The account's server-side sampling rule and what it dropped in the range (at hour precision):
+   * those traces are missing from every other number here (failed and slow ones are all kept).
+   */
+  sampling: SamplingSummary;
 }
 
 type Row = Record<string, unknown>;
@@ -133,7 +139,7 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
   const range = [userId, from.toISOString(), to.toISOString()];
   const bucket = `date_bin($4::interval, t.start_time, timestamptz 'epoch')`;
   const interval = `${bucketMs / 1000} seconds`;
-  const [[requestTotals], [usageTotals], requestBuckets, usageBuckets, modelRows] = await Promise.all([
+  const [[requestTotals], [usageTotals], requestBuckets, usageBuckets, modelRows, sampling] = await Promise.all([
     database.query<Row>(`SELECT ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE}`, range),
     database.query<Row>(`SELECT ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE}`, range),
     database.query<Row>(`SELECT ${bucket} AS bucket, ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE} GROUP BY 1`, [...range, interval]),
@@ -147,6 +153,7 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
        ORDER BY requests DESC, sum(t.cost_usd) DESC NULLS LAST, t.model_name NULLS LAST, t.model_provider NULLS LAST`,
       range,
     ),
+    samplingSummary(database, { userId, from, to }),
   ]);
   const totalsRow = { ...requestTotals, ...usageTotals };
 
@@ -185,5 +192,5 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
     }),
   );
 
-  return { from: from.toISOString(), to: to.toISOString(), bucket_ms: bucketMs, totals, series, by_model };
+  return { from: from.toISOString(), to: to.toISOString(), bucket_ms: bucketMs, totals, series, by_model, sampling };
 }

@@ -1,50 +1,77 @@
 import 'server-only';
 import { FINAL_STATUSES, OPEN_STATUSES, spanKey } from '@llmtrace/sdk/span';
-import type { Database } from '@/lib/db/client';
+import type { Database, Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
-import { MAX_STORABLE_MS, MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, HAS_USAGE, KEY_COLUMNS, type SpanRow } from './columns';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+const FINAL_SQL = sqlList(FINAL_STATUSES);
+const OPEN_SQL = sqlList(OPEN_STATUSES);
+
+/** `(user_id, trace_id)` of a batch's traces, from a JSON parameter. */
+const TRACES_PARAM = (n: number) => `json_to_recordset($${n}::json) AS k(user_id uuid, trace_id text)`;
 
 /**
  * One statement for the whole batch: the rows travel as a single JSON parameter and are unpacked
  * by `json_to_recordset`, which is far cheaper to plan and send than thousands of parameters.
- * A final span is never overwritten by a late `running` snapshot of itself. A span whose parent
- * is not stored is marked `orphan`; one with a stored child that reports usage is marked
- * `usage_rollup` (children usually arrive first: they end first).
+ * A final span is never overwritten by a late `running` snapshot of itself.
+ *
+ * The `orphan` flag (the parent is not stored) and `usage_rollup` (a descendant reports usage)
+ * arrive computed from the batch itself ({@link relateWithinBatch}). Only for the spans of traces
+ * that already had spans stored (`$2`, usually none: a trace's spans tend to arrive together) are
+ * they checked against the table, which costs two index probes per span.
  */
 const UPSERT_SQL = `
-WITH written AS (
+WITH known AS (SELECT k.user_id, k.trace_id FROM ${TRACES_PARAM(2)}),
+written AS (
   INSERT INTO llm_traces (${COLUMNS}, orphan, usage_rollup)
-  SELECT ${COLUMNS},
-    r.parent_trace_id IS NOT NULL AND NOT EXISTS (
-      SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id),
-    EXISTS (
+  SELECT ${COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')},
+    CASE WHEN kn.trace_id IS NULL OR NOT r.orphan THEN r.orphan ELSE NOT EXISTS (
+      SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id) END,
+    r.usage_rollup OR (kn.trace_id IS NOT NULL AND EXISTS (
       SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.parent_trace_id = r.span_id
-        AND (c.usage_rollup OR c.input_tokens IS NOT NULL OR c.output_tokens IS NOT NULL OR c.total_tokens IS NOT NULL OR c.cost_usd IS NOT NULL))
-  FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')})
-  ON CONFLICT (user_id, trace_id, span_id) DO UPDATE SET
+        AND (c.usage_rollup OR ${HAS_USAGE('c')})))
+  FROM json_to_recordset($1::json) AS r(${COLUMN_TYPES.map(([n, t]) => `${n} ${t}`).join(', ')}, orphan boolean, usage_rollup boolean)
+  LEFT JOIN known kn ON kn.user_id = r.user_id AND kn.trace_id = r.trace_id
+  WHERE kn.trace_id IS NULL OR r.status NOT IN (${OPEN_SQL}) OR NOT EXISTS (
+    SELECT 1 FROM llm_traces f WHERE f.user_id = r.user_id AND f.trace_id = r.trace_id AND f.span_id = r.span_id
+      AND f.start_time <> r.start_time AND f.status IN (${FINAL_SQL}))
+  ON CONFLICT (user_id, trace_id, span_id, start_time) DO UPDATE SET
     ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n    ')},
     orphan = EXCLUDED.orphan,
     usage_rollup = llm_traces.usage_rollup OR EXCLUDED.usage_rollup
-  WHERE NOT (llm_traces.status IN (${sqlList(FINAL_STATUSES)}) AND EXCLUDED.status IN (${sqlList(OPEN_STATUSES)}))
+  WHERE NOT (llm_traces.status IN (${FINAL_SQL}) AND EXCLUDED.status IN (${OPEN_SQL}))
   RETURNING user_id, trace_id, parent_trace_id, usage_rollup OR ${HAS_USAGE('llm_traces')} AS reports_usage
 )
-SELECT DISTINCT user_id, trace_id, parent_trace_id AS span_id FROM written WHERE parent_trace_id IS NOT NULL AND reports_usage`;
+SELECT DISTINCT w.user_id, w.trace_id, w.parent_trace_id AS span_id FROM written w
+JOIN known kn ON kn.user_id = w.user_id AND kn.trace_id = w.trace_id
+WHERE w.parent_trace_id IS NOT NULL AND w.reports_usage`;
 
-const BATCH_TRACES = `(SELECT DISTINCT user_id, trace_id FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text)) t`;
+/** Of the batch's traces, those with spans already stored. One index probe per trace. */
+const KNOWN_TRACES_SQL = `
+SELECT k.user_id, k.trace_id FROM (SELECT DISTINCT user_id, trace_id FROM ${TRACES_PARAM(1)}) k
+WHERE EXISTS (SELECT 1 FROM llm_traces t WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id)`;
 
-/** Orphans of the batch's traces whose parent is now stored are roots no more: one index probe per trace. */
+/**
+ * A span re-sent with another start time would land in another row (the key holds start_time,
+ * the partition key): the stored one goes first, unless it is final and the new one is not
+ * (then the new one is dropped by the upsert).
+ */
+const MOVE_SQL = `
+DELETE FROM llm_traces t USING json_to_recordset($1::json) AS r(user_id uuid, trace_id text, span_id text, start_time timestamptz, status text)
+WHERE t.user_id = r.user_id AND t.trace_id = r.trace_id AND t.span_id = r.span_id AND t.start_time <> r.start_time
+  AND NOT (t.status IN (${FINAL_SQL}) AND r.status IN (${OPEN_SQL}))`;
+
+/** Orphans of the given traces whose parent is now stored are roots no more: one index probe per trace. */
 const ADOPT_ORPHANS_SQL = `
-UPDATE llm_traces c SET orphan = false FROM ${BATCH_TRACES}
-WHERE c.orphan AND c.user_id = t.user_id AND c.trace_id = t.trace_id
+UPDATE llm_traces c SET orphan = false FROM ${TRACES_PARAM(1)}
+WHERE c.orphan AND c.user_id = k.user_id AND c.trace_id = k.trace_id
   AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id)`;
 
 /**
- * The parents of the written spans that report usage (or roll it up), and their ancestors, become
- * roll-ups; the walk stops at an ancestor already marked, whose own ancestors are marked too.
+ * The stored parents of the written spans that report usage (or roll it up), and their ancestors,
+ * become roll-ups; the walk stops at an ancestor already marked, whose own ancestors are marked too.
  */
 const MARK_ROLLUPS_SQL = `
 WITH RECURSIVE up AS (
@@ -80,13 +107,48 @@ function dedupe(rows: SpanRow[]): SpanRow[] {
   return [...byKey.values()];
 }
 
+const reportsUsage = (row: SpanRow) => row.input_tokens != null || row.output_tokens != null || row.total_tokens != null || row.cost_usd != null;
+
+interface RelatedRow extends SpanRow {
+  orphan: boolean;
+  usage_rollup: boolean;
+}
+
 /**
- * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction: the
- * upsert, then the orphan and roll-up flags of the spans around them.
+ * The flags a batch can settle alone: a span whose parent is in the batch is no orphan, and the
+ * ancestors in the batch of a span that reports usage roll it up. What the batch cannot see (a
+ * parent or child stored earlier) the upsert checks, for traces already stored only.
+ */
+function relateWithinBatch(rows: SpanRow[]): RelatedRow[] {
+  const byKey = new Map<string, RelatedRow>();
+  const related = rows.map((row) => {
+    const r: RelatedRow = { ...row, orphan: false, usage_rollup: false };
+    byKey.set(spanKey(r), r);
+    return r;
+  });
+  for (const row of related) {
+    if (!row.parent_trace_id) continue;
+    const parent = byKey.get(spanKey({ user_id: row.user_id, trace_id: row.trace_id, span_id: row.parent_trace_id }));
+    row.orphan = !parent;
+    if (!reportsUsage(row)) continue;
+    // Walk up within the batch, stopping at an ancestor already marked (its ancestors are).
+    for (let p = parent, guard = 0; p && !p.usage_rollup && guard < related.length; guard++) {
+      p.usage_rollup = true;
+      p = p.parent_trace_id ? byKey.get(spanKey({ user_id: p.user_id, trace_id: p.trace_id, span_id: p.parent_trace_id })) : undefined;
+    }
+  }
+  return related;
+}
+
+/**
+ * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction. For
+ * spans of new traces (the common case) that is one statement after the lock and the check; spans
+ * of traces already stored also move a span re-sent with another start time, adopt orphans whose
+ * parent arrived and mark the roll-ups above them.
  */
 export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const unique = dedupe(rows);
+  const unique = relateWithinBatch(dedupe(rows));
   let json: string;
   try {
     // A NUL or a lone surrogate anywhere in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
@@ -94,15 +156,26 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
   } catch (error) {
     throw new RowsNotSerializableError(error);
   }
-  // The flag statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
+  // The other statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
   const traces = JSON.stringify(unique.map(({ user_id, trace_id }) => ({ user_id, trace_id })));
   await database.transaction(async (tx) => {
     if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [traces]);
-    const usageParents = await tx.query(UPSERT_SQL, [json]);
-    await tx.query(ADOPT_ORPHANS_SQL, [traces]);
+    const known = await tx.query<{ user_id: string; trace_id: string }>(KNOWN_TRACES_SQL, [traces]);
+    const knownJson = JSON.stringify(known);
+    if (known.length > 0) await moveRespannedRows(tx, unique, known);
+    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson]);
+    if (known.length > 0) await tx.query(ADOPT_ORPHANS_SQL, [knownJson]);
     if (usageParents.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(usageParents)]);
   });
   return unique.length;
+}
+
+async function moveRespannedRows(tx: Queryable, rows: SpanRow[], known: Array<{ user_id: string; trace_id: string }>): Promise<void> {
+  const traces = new Set(known.map((k) => `${k.user_id} ${k.trace_id}`));
+  const keys = rows
+    .filter((row) => traces.has(`${row.user_id} ${row.trace_id}`))
+    .map(({ user_id, trace_id, span_id, start_time, status }) => ({ user_id, trace_id, span_id, start_time, status }));
+  await tx.query(MOVE_SQL, [JSON.stringify(keys)]);
 }
 
 /** A span the database refused, by its index in the rows given, with the database's error. */
@@ -152,35 +225,4 @@ export async function ownedIds(
 export async function deleteTrace(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
   const rows = await database.query<{ id: string }>('DELETE FROM llm_traces WHERE user_id = $1 AND trace_id = $2 RETURNING id', [userId, traceId]);
   return rows.length;
-}
-
-/**
- * Deletes up to `batchSize` spans past retention; returns how many. An account that set its own
- * retention (`account_settings.retention_days`) keeps its spans that many days before `now`; every
- * other account's spans go when they started before `cutoff` (the server's `TRACE_RETENTION_DAYS`).
- * Spans start in years 1–9999, so a cutoff before year 1 (a retention of a million days) deletes
- * nothing by the default, and one beyond 9999 is read as the last storable instant.
- */
-export async function deleteSpansBefore(
-  database: Database,
-  { cutoff, batchSize, now = new Date() }: { cutoff: Date; batchSize: number; now?: Date },
-): Promise<number> {
-  const before = cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
-  const rows = await database.query<{ n: number }>(
-    `WITH doomed AS (
-       (SELECT t.id FROM llm_traces t
-        WHERE t.start_time < $1::timestamptz
-          AND NOT EXISTS (SELECT 1 FROM account_settings s WHERE s.user_id = t.user_id AND s.retention_days IS NOT NULL)
-        LIMIT $2)
-       UNION ALL
-       (SELECT t.id FROM account_settings s
-        JOIN llm_traces t ON t.user_id = s.user_id AND t.start_time < $3::timestamptz - make_interval(days => s.retention_days)
-        WHERE s.retention_days IS NOT NULL
-        LIMIT $2)
-     )
-     , gone AS (DELETE FROM llm_traces t USING (SELECT id FROM doomed LIMIT $2) d WHERE t.id = d.id RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
-    [before, batchSize, now.toISOString()],
-  );
-  return Number(rows[0]?.n ?? 0);
 }

@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const src = join(here, 'src');
 const dist = join(here, 'dist');
-const entryPoints = ['index.ts', 'span/index.ts', 'providers/index.ts'];
+const entryPoints = ['index.ts', 'span/index.ts', 'providers/index.ts', 'mask/index.ts'];
 
 function sources(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -24,7 +24,9 @@ function sources(dir) {
 
 rmSync(dist, { recursive: true, force: true });
 const common = { platform: 'node', target: 'node18', logLevel: 'warning' };
-const bundle = { ...common, entryPoints: entryPoints.map((entry) => join(src, entry)), outbase: src, bundle: true };
+// The dependencies (the detectors' libraries, loaded by the `mask` entry only) stay imports: the
+// app installs them with the package.
+const bundle = { ...common, entryPoints: entryPoints.map((entry) => join(src, entry)), outbase: src, bundle: true, packages: 'external' };
 await build({ ...bundle, outdir: join(dist, 'esm'), format: 'esm' });
 await build({ ...bundle, outdir: join(dist, 'cjs'), format: 'cjs', outExtension: { '.js': '.cjs' } });
 

@@ -126,7 +126,8 @@ describeEachDatabase('privacy', (getDatabase) => {
       [{ masking: { custom: [{ pattern: '(?:(?:ab|cd|ef|gh){20}){40}', replacement: 'x' }] } }, 'masking.custom.0.pattern', /too large/],
       [{ masking: { detectors: ['email', 'names'] } }, 'masking.detectors.1', /./],
       [{ retentionDays: 0 }, 'retentionDays', /./],
-      [{ sampling: { successRate: 0.1 } }, 'sampling.successRate', /server-side sampling is not available yet/],
+      [{ sampling: { successRate: 1.5 } }, 'sampling.successRate', /./],
+      [{ sampling: { successRate: -0.1 } }, 'sampling.successRate', /./],
     ];
     for (const [body, path, reason] of cases) {
       const response = await put(user, body);

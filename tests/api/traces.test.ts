@@ -203,4 +203,26 @@ describeEachDatabase('trace API', (getDatabase) => {
     expect(deleted.status).toBe(204);
     expect((await get(user.apiKey, `trace_id=${trace.traceId}`)).traces).toEqual([]);
   });
+
+  it('pages through roots that start within one millisecond (OpenTelemetry times carry microseconds) without skipping any', async () => {
+    const user = await createTestUser(getDatabase());
+    // Six roots 100 µs apart, all in one millisecond: a cursor cut to milliseconds would skip the rest of it.
+    for (let i = 0; i < 6; i++) {
+      await getDatabase().query(
+        `INSERT INTO llm_traces (user_id, trace_id, span_id, span_name, start_time, operation_type, status)
+         VALUES ($1, $2, $3, 'otel root', $4::timestamptz, 'chain', 'completed')`,
+        [user.userId, hexId(16), hexId(8), `2026-11-20T10:00:00.123${String(i * 100).padStart(3, '0')}Z`],
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { traces: Array<{ trace_id: string }>; next_cursor: string | null } = await get(user.apiKey, `limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.traces.map((t) => t.trace_id));
+      expect(Object.keys(page.traces[0] ?? {})).not.toContain('start_exact');
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+  });
 });

@@ -45,7 +45,7 @@ describeEachDatabase('DatabaseSpanSink', (getDatabase) => {
     };
     await sink.write([
       { ...base, span_id: '1'.repeat(16) },
-      { ...base, span_id: '2'.repeat(16), message_id: '00000000-0000-4000-8000-000000000000' }, // no such message: FK violation
+      { ...base, span_id: '2'.repeat(16), input_tokens: 2 ** 40 }, // beyond integer: the database refuses it
       { ...base, span_id: '3'.repeat(16) },
     ]);
     const rows = await getDatabase().query<{ span_id: string }>('SELECT span_id FROM llm_traces WHERE user_id = $1 ORDER BY span_id', [user.userId]);
@@ -66,9 +66,9 @@ describeEachDatabase('DatabaseSpanSink', (getDatabase) => {
       input_data: bulky, output_data: null, metadata: null,
     }));
     const refusedAt = [3, 40, 41];
-    // Refused by the database: a token count beyond integer, a message that does not exist.
+    // Refused by the database: token counts beyond integer.
     spans[3] = { ...spans[3], input_tokens: 2 ** 40 };
-    spans[40] = { ...spans[40], message_id: '00000000-0000-4000-8000-000000000000' };
+    spans[40] = { ...spans[40], cached_input_tokens: 2 ** 40 };
     spans[41] = { ...spans[41], total_tokens: -1 * 2 ** 40 };
     const before = databaseSinkStats().rejected;
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

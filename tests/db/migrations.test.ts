@@ -23,7 +23,7 @@ describeEachDatabase('migrations', (getDatabase) => {
   it('enforces one span per (user, trace, span)', async () => {
     const [user] = await getDatabase().query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('m@example.test', 'x') RETURNING id");
     const insert = `INSERT INTO llm_traces (user_id, trace_id, span_id, span_name, start_time, operation_type, status)
-      VALUES ($1, '0123456789abcdef0123456789abcdef', '0123456789abcdef', 'x', now(), 'llm_call', 'completed')`;
+      VALUES ($1, '0123456789abcdef0123456789abcdef', '0123456789abcdef', 'x', '2026-01-02T03:04:05Z', 'llm_call', 'completed')`;
     await getDatabase().query(insert, [user.id]);
     await expect(getDatabase().query(insert, [user.id])).rejects.toThrow();
   });

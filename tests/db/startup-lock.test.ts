@@ -1,7 +1,7 @@
 /**
  * The database step of several app processes starting at once on one Postgres (issue 14): each
  * process has its own connection pool, so here each "process" is its own `Database` handle.
- * The end-to-end version with three real `npm start`s is `tests/browser/multi-process.test.ts`.
+ * The end-to-end version with three real `npm start`s is `tests/multiprocess/three-processes.test.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';

@@ -3,7 +3,8 @@
  * beside the official `openai` and `@anthropic-ai/sdk`, and a small app there (support/pack-app.mjs)
  * run with `node` against the fake provider servers and a real ingest endpoint (the app's
  * `/api/analytics/traces` route on a test database): its spans land nested, priced and owned by
- * the API key's user; with LLMTrace down it answers the same and exits promptly; `require()` and the
+ * the API key's user; with LLMTrace down it answers the same and exits promptly; `require()`, the
+ * mask entry (CommonJS and ESM, with the detectors' libraries installed as its dependencies) and the
  * declarations work too.
  */
 import { execFile } from 'node:child_process';
@@ -173,6 +174,18 @@ describe('the packed SDK in a fresh project', () => {
       "console.log(['init', 'observe', 'wrapOpenAI', 'wrapAnthropic', 'flush', 'shutdown'].map((name) => typeof sdk[name]).join(), typeof SPAN_FIELDS)";
     const required = await run(process.execPath, ['-e', script], { cwd: project, env: cleanEnv() });
     expect(required.stdout.trim()).toBe('function,function,function,function,function,function object');
+
+    // The mask entry, from CommonJS and from ESM: it loads the detectors' libraries, installed with the package.
+    const masking = "const mask = maskWith({ detectors: ['email', 'secret'], custom: [{ pattern: 'ORD-\\\\d{6}', replacement: '[ORDER]' }] });" +
+      "const sink = new InMemorySpanSink(); const service = new TraceService({ sink, config: { mask } });" +
+      "const span = await service.startTrace({ spanName: 'x', operationType: 'llm_call', userId: 'u', inputData: 'ana@example.com ORD-123456 sk-ant-api03-abcdefghijklmnopqrstuvwxyz' });" +
+      "await service.endTrace(span); await service.flush();" +
+      "const [{ input_data, metadata }] = sink.spans(); console.log(JSON.stringify({ input_data, metadata, problems: maskWith({ custom: [{ pattern: '(a)\\\\1' }] }).problems.length }));";
+    const expected = { input_data: '[EMAIL] [ORDER] [SECRET]', metadata: { masked: { secret: 1, email: 1, custom: 1 } }, problems: 1 };
+    const cjs = `const { maskWith } = require('@llmtrace/sdk/mask'); const { TraceService, InMemorySpanSink } = require('@llmtrace/sdk'); (async () => { ${masking} })();`;
+    const esm = `import { maskWith } from '@llmtrace/sdk/mask'; import { TraceService, InMemorySpanSink } from '@llmtrace/sdk'; ${masking}`;
+    expect(JSON.parse((await run(process.execPath, ['-e', cjs], { cwd: project, env: cleanEnv() })).stdout)).toEqual(expected);
+    expect(JSON.parse((await run(process.execPath, ['--input-type=module', '-e', esm], { cwd: project, env: cleanEnv() })).stdout)).toEqual(expected);
 
     const flags = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2023,dom'];
     await expect(run(process.execPath, [TSC, ...flags, 'types.mts'], { cwd: project, env: cleanEnv(), timeout: 60_000 })).resolves.toBeDefined();

@@ -3,7 +3,7 @@ import { KpiCards } from '@/components/overview/KpiCards';
 import { OverviewCharts } from '@/components/overview/OverviewCharts';
 import { OverviewEmptyState } from '@/components/overview/OverviewEmptyState';
 import { RangePicker } from '@/components/overview/RangePicker';
-import { SamplingNotice } from '@/components/overview/SamplingNotice';
+import { AccountSamplingNotice, SamplingNotice } from '@/components/overview/SamplingNotice';
 import { RANGE_LABEL, RANGE_MS, parseRange } from '@/components/overview/range';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { overviewStats } from '@/lib/trace-store/stats';
@@ -33,6 +33,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       />
       <div className="space-y-4 p-6">
         {sampleRate < 1 && <SamplingNotice rate={sampleRate} sampledOut={traceService.stats().sampledOut ?? 0} />}
+        {(stats.sampling.success_rate < 1 || stats.sampling.sampled_out.traces > 0 || stats.sampling.sampled_out.late_spans > 0) && (
+          <AccountSamplingNotice sampling={stats.sampling} />
+        )}
         {empty ? (
           <OverviewEmptyState range={range} />
         ) : (

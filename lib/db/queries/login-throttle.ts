@@ -81,8 +81,14 @@ export async function refundLoginAttempt(database: Queryable, { attemptId, reset
 
 /** Deletes buckets idle for longer than `idleMs` and no longer blocked, and device tokens unused for `deviceIdleMs`. */
 export async function pruneLoginState(database: Queryable, { idleMs, deviceIdleMs }: { idleMs: number; deviceIdleMs: number }) {
+  // SKIP LOCKED: rows a sign-in attempt holds (it locks its buckets in key order, this would lock
+  // them in index order) are left for a later prune, so the two never deadlock. Every app process
+  // prunes now and then, so with several processes this runs alongside attempts more often.
   await database.query(
-    "DELETE FROM login_throttle WHERE last_failure_at < now() - $1::float8 * interval '1 millisecond' AND (blocked_until IS NULL OR blocked_until < now())",
+    `DELETE FROM login_throttle WHERE bucket IN (
+       SELECT bucket FROM login_throttle
+        WHERE last_failure_at < now() - $1::float8 * interval '1 millisecond' AND (blocked_until IS NULL OR blocked_until < now())
+        FOR UPDATE SKIP LOCKED)`,
     [idleMs],
   );
   await database.query("DELETE FROM trusted_devices WHERE last_used_at < now() - $1::float8 * interval '1 millisecond'", [deviceIdleMs]);

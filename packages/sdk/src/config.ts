@@ -16,6 +16,8 @@
  * | `TRACE_CAPTURE_CONTENT`     | `captureContent`   | `true`  |
  */
 
+import type { SpanRecord } from './span/fields';
+
 export interface TracingConfig {
   /** `ENABLE_TRACING`. Default `true`; `false` (or `0`, `no`, `off`) makes every call a no-op. */
   enabled: boolean;
@@ -75,14 +77,35 @@ export interface TracingConfig {
   captureContent?: boolean;
   /**
    * Applied to `input_data`, `output_data`, `error_message` and `metadata` before a span leaves
-   * the process, for data that must not leave it unmasked. Not read from the environment. If it
-   * throws, the field is dropped (null) rather than sent unmasked.
+   * the process, for data that must not leave it unmasked. Not read from the environment. Either a
+   * function (if it throws, the field is dropped, null, rather than sent unmasked) or the built-in
+   * detectors and custom patterns, `maskWith({ detectors, custom })` from `@llmtrace/sdk/mask`.
    */
-  mask?: MaskFunction;
+  mask?: ContentMask;
 }
 
+/** The fields a mask applies to. */
+export type MaskedField = 'input_data' | 'output_data' | 'error_message' | 'metadata';
+
 /** What `mask` receives: a field's value and its name; it returns the value to send. */
-export type MaskFunction = (value: unknown, field: 'input_data' | 'output_data' | 'error_message' | 'metadata') => unknown;
+export type MaskFunction = (value: unknown, field: MaskedField) => unknown;
+
+/** The part of a record a {@link RecordMask} sees and returns. */
+export type MaskableFields = Pick<SpanRecord, 'span_name' | MaskedField>;
+
+/**
+ * A mask of whole records: what `maskWith()` from `@llmtrace/sdk/mask` returns (the built-in
+ * detectors and custom patterns, which that entry loads; the main entry does not).
+ */
+export interface RecordMask {
+  /** Why the rules cannot be used; empty when they can. `init()` reports them and sends nothing. */
+  readonly problems: readonly string[];
+  /** The fields masked (a copy when anything changed), with `metadata.masked` counts when anything was replaced. */
+  maskRecord(fields: MaskableFields): MaskableFields;
+}
+
+/** The `mask` option: a function, or `maskWith(...)`. */
+export type ContentMask = MaskFunction | RecordMask;
 
 /** The documented defaults, used for every field the environment leaves unset or invalid. */
 export const TRACING_DEFAULTS: Readonly<TracingConfig> = Object.freeze({

@@ -43,7 +43,7 @@ export type {
 } from './types';
 export * from './span/fields';
 export { tracingConfig, readTracingConfig, TRACING_DEFAULTS } from './config';
-export type { TracingConfig } from './config';
+export type { TracingConfig, ContentMask, MaskFunction, MaskedField, RecordMask, MaskableFields } from './config';
 export { init, flush, shutdown, SDK_DEFAULT_USER_ID } from './init';
 export type { InitOptions } from './init';
 export { observe } from './observe';

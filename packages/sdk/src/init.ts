@@ -7,6 +7,8 @@ import { traceService } from './default';
 import { reportError } from './diag';
 import { registerShutdownHooks } from './shutdown';
 import { HttpSpanSink } from './sinks/http';
+import type { ContentMask } from './config';
+import { checkMask } from './record';
 import type { TraceService } from './tracer';
 
 export interface InitOptions {
@@ -32,11 +34,18 @@ export interface InitOptions {
   /** `false`: send no inputs or outputs at all. Default: `TRACE_CAPTURE_CONTENT`, else true. */
   captureContent?: boolean;
   /**
-   * Masks `input_data`, `output_data`, `error_message` and `metadata` before they leave the
-   * process, e.g. `(value) => JSON.parse(JSON.stringify(value).replace(/[\w.+-]+@[\w-]+\.[\w.]+/g, '[EMAIL]'))`.
-   * A mask that throws drops the field. (The server can also mask, per account, in Settings.)
+   * Masks `input_data`, `output_data`, `error_message` and `metadata` (every string, at any depth)
+   * before they leave the process. Either the built-in detectors and your own patterns, with
+   * `maskWith` from `@llmtrace/sdk/mask` (which records `metadata.masked` counts, as the server
+   * does):
+   * `init({ mask: maskWith({ detectors: ['email', 'secret'], custom: [{ pattern: 'ORD-\\d{6}', replacement: '[ORDER]' }] }) })`;
+   * or a function `(value, field) => value`, e.g.
+   * `(value) => JSON.parse(JSON.stringify(value).replace(/[\w.+-]+@[\w-]+\.[\w.]+/g, '[EMAIL]'))`.
+   * A function that throws drops the field. Rules that cannot be used (an unknown detector, an
+   * invalid pattern) are reported by `init()`, which then sends nothing. (The server can also
+   * mask, per account, in Settings.)
    */
-  mask?: (value: unknown, field: 'input_data' | 'output_data' | 'error_message' | 'metadata') => unknown;
+  mask?: ContentMask;
 }
 
 /** The owner `init()` gives root spans started without one; the server replaces it. */
@@ -71,11 +80,17 @@ export function init(options: InitOptions = {}): TraceService {
       reportError(`init(): "${url}" is not an http(s) URL; spans are not sent`);
       return traceService;
     }
+    // Spans must not leave unmasked: a mask that cannot be used sends nothing at all.
+    const mask = checkMask(options.mask);
+    if (!mask.ok) {
+      reportError(`init(): ${mask.problem}; spans are not sent`);
+      return traceService;
+    }
     traceService.configure({
       serviceName: options.serviceName,
       sampleRate: options.sampleRate,
       captureContent: options.captureContent,
-      mask: options.mask,
+      mask: mask.mask,
     });
     traceService.setSink(new HttpSpanSink({ baseUrl: url, apiKey, timeoutMs: options.timeoutMs, fetch: options.fetch }));
     traceService.setDefaultUserId(options.userId || SDK_DEFAULT_USER_ID);

@@ -5,7 +5,7 @@
 import { calculateDuration } from './ids';
 import { FINAL_STATUSES, type SpanRecord, type SpanStatus } from './span/fields';
 import { validDate, type OpenSpan } from './open-span';
-import type { MaskFunction } from './config';
+import type { ContentMask, MaskableFields, RecordMask } from './config';
 import { reportError } from './diag';
 import type { TraceResult } from './types';
 
@@ -14,10 +14,53 @@ export interface RecordPolicy {
   serviceName: string | null;
   /** false: no input_data or output_data. */
   captureContent: boolean;
-  mask: MaskFunction | undefined;
+  mask: ContentMask | undefined;
 }
 
 const MASKED_FIELDS = ['input_data', 'output_data', 'error_message', 'metadata'] as const;
+
+function isRecordMask(value: object): value is RecordMask {
+  return typeof (value as Partial<RecordMask>).maskRecord === 'function';
+}
+
+/**
+ * The `mask` option checked: a function, `maskWith(...)` whose rules are valid, or nothing; else
+ * why it cannot be used (`init()` then sends nothing rather than sending unmasked).
+ */
+export function checkMask(value: unknown): { ok: true; mask: ContentMask | undefined } | { ok: false; problem: string } {
+  if (value === undefined || value === null) return { ok: true, mask: undefined };
+  if (typeof value === 'function') return { ok: true, mask: value as ContentMask };
+  if (typeof value === 'object') {
+    if (isRecordMask(value)) {
+      const problems = Array.isArray(value.problems) ? value.problems : [];
+      return problems.length === 0 ? { ok: true, mask: value } : { ok: false, problem: `mask: ${problems.join('; ')}` };
+    }
+    if ('detectors' in value || 'custom' in value) {
+      return {
+        ok: false,
+        problem: "mask rules are applied by maskWith() from '@llmtrace/sdk/mask', which loads the detectors: init({ mask: maskWith({ detectors: [...] }) })",
+      };
+    }
+  }
+  return { ok: false, problem: "mask must be a function (value, field) => value or maskWith({ detectors, custom }) from '@llmtrace/sdk/mask'" };
+}
+
+/** Stands in for a mask that cannot be used: every masked field is dropped, nothing leaves unmasked. */
+const DROP_CONTENT: RecordMask = Object.freeze({
+  problems: [],
+  maskRecord: (fields: MaskableFields): MaskableFields => ({ span_name: fields.span_name, input_data: null, output_data: null, error_message: null, metadata: null }),
+});
+
+/**
+ * The mask a tracer records with: the option itself when it can be used; else (reported) one that
+ * drops every masked field.
+ */
+export function usableMask(value: unknown): ContentMask | undefined {
+  const checked = checkMask(value);
+  if (checked.ok) return checked.mask;
+  reportError(`${checked.problem}; inputs, outputs, errors and metadata are dropped instead of sent unmasked`);
+  return DROP_CONTENT;
+}
 
 /** Applies the policy's content rules to a built record (only called when one is set). */
 function applyContentPolicy(record: SpanRecord, policy: RecordPolicy): SpanRecord {
@@ -27,6 +70,21 @@ function applyContentPolicy(record: SpanRecord, policy: RecordPolicy): SpanRecor
   }
   const mask = policy.mask;
   if (mask === undefined) return record;
+  if (typeof mask !== 'function') {
+    try {
+      const { span_name, input_data, output_data, error_message, metadata } = record;
+      const masked = mask.maskRecord({ span_name, input_data, output_data, error_message, metadata });
+      if (typeof masked.span_name === 'string' && masked.span_name !== '') record.span_name = masked.span_name;
+      record.input_data = masked.input_data ?? null;
+      record.output_data = masked.output_data ?? null;
+      record.error_message = typeof masked.error_message === 'string' ? masked.error_message : null;
+      record.metadata = masked.metadata !== null && typeof masked.metadata === 'object' ? masked.metadata : null;
+    } catch (error) {
+      for (const field of MASKED_FIELDS) record[field] = null;
+      reportError('masking failed; inputs, outputs, the error and metadata were dropped instead of sent unmasked', error);
+    }
+    return record;
+  }
   for (const field of MASKED_FIELDS) {
     const value = record[field];
     if (value === null || value === undefined) continue;

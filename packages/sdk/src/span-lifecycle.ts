@@ -8,7 +8,7 @@ import { TRACING_DEFAULTS, type TracingConfig } from './config';
 import { reportError } from './diag';
 import { generateSpanId, generateTraceId, isValidTraceId } from './ids';
 import { SpanQueue } from './queue';
-import { buildRecord, mergeResult, type RecordPolicy } from './record';
+import { buildRecord, mergeResult, usableMask, type RecordPolicy } from './record';
 import { RunningSpanProcessor } from './running';
 import { OPERATION_TYPES } from './span/fields';
 import { OpenSpan, SpanContext, detachedSpan, isRecording, nonRecordingContext, validDate } from './open-span';
@@ -67,7 +67,7 @@ export class SpanLifecycle {
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       onError: reportError,
     });
-    this.policy = { serviceName: config.serviceName ?? null, captureContent: config.captureContent !== false, mask: config.mask };
+    this.policy = { serviceName: config.serviceName ?? null, captureContent: config.captureContent !== false, mask: usableMask(config.mask) };
     this.sampleRate = validRate(config.sampleRate);
     this.running = new RunningSpanProcessor(config.maxOpenSpans, (span) =>
       this.queue.enqueue(buildRecord(span, undefined, true, this.policy)),
@@ -78,7 +78,7 @@ export class SpanLifecycle {
   configure(settings: Pick<Partial<TracingConfig>, 'serviceName' | 'captureContent' | 'mask' | 'sampleRate'>): void {
     if (settings.serviceName !== undefined) this.policy.serviceName = settings.serviceName.trim().slice(0, 200) || null;
     if (settings.captureContent !== undefined) this.policy.captureContent = settings.captureContent !== false;
-    if (settings.mask !== undefined) this.policy.mask = typeof settings.mask === 'function' ? settings.mask : undefined;
+    if (settings.mask !== undefined) this.policy.mask = usableMask(settings.mask);
     if (settings.sampleRate !== undefined) this.sampleRate = validRate(settings.sampleRate);
   }
 

@@ -3,9 +3,7 @@
  * replacements and counts, the custom-pattern guard, and the JSON walk of the masker.
  */
 import { describe, expect, it } from 'vitest';
-import { compilePattern, findAll } from '@/lib/privacy/custom-patterns';
-import { detect, DETECTORS, REPLACEMENTS, type DetectorName } from '@/lib/privacy/detectors';
-import { createMasker, type MaskCounts } from '@/lib/privacy/mask';
+import { compilePattern, createMasker, detect, DETECTORS, findAll, REPLACEMENTS, type DetectorName, type MaskCounts } from '@llmtrace/sdk/mask';
 import { PrivacySettingsBody } from '@/lib/privacy/settings';
 
 /** Each true positive is found whole, as the only thing in its sentence; each false positive is left as it is. */

@@ -1,13 +1,25 @@
 /**
- * Masking of text and JSON with an account's rules: the built-in detectors in their fixed order,
- * then the account's own patterns. Pure functions; the store applies them to rows in
- * `lib/privacy/store.ts`.
+ * Masking of text and JSON with a set of rules: the built-in detectors in their fixed order, then
+ * the custom patterns. Pure functions, shared by the SDK (`maskWith`, ./span-mask) and the server
+ * (`lib/privacy/store.ts` applies them to rows with an account's rules).
  */
-import { findAll, compilePattern, type CompiledPattern } from './custom-patterns';
+import { findAll, compilePattern, type CompiledPattern, type CustomPattern } from './custom-patterns';
 import { DETECTOR_ORDER, detect, replaceRanges, type DetectorName } from './detectors';
-import { masksAnything, type MaskingSettings } from './settings';
 
-/** How many replacements each rule made: detector names, and `custom` for the account's patterns. */
+/**
+ * What to mask: the server's per-account masking settings have this shape, and so does what an
+ * app gives `maskWith`. Detectors always run in one fixed order, whatever order they are given in.
+ */
+export interface MaskRules {
+  /** The built-in detectors switched on. */
+  detectors?: readonly DetectorName[];
+  /** Own patterns (RE2 syntax), run after the detectors, in the order given. */
+  custom?: readonly CustomPattern[];
+  /** Mask span names too. Default false. */
+  spanNames?: boolean;
+}
+
+/** How many replacements each rule made: detector names, and `custom` for the custom patterns. */
 export type MaskCounts = Partial<Record<DetectorName | 'custom', number>>;
 
 export interface Masker {
@@ -27,19 +39,20 @@ function add(counts: MaskCounts, key: DetectorName | 'custom', n: number): void 
 }
 
 /**
- * The masker for these settings, or null when they mask nothing. Patterns were checked when the
- * settings were saved; one that no longer compiles (say, after an engine upgrade) is skipped.
+ * The masker for these rules, or null when they mask nothing. Lenient: patterns are expected to be
+ * checked already (the server when settings are saved, `maskWith` up front); one that does not
+ * compile (say, after an engine upgrade) is skipped.
  *
  * @example
- * const masker = createMasker({ detectors: ['email'], custom: [], spanNames: false })!;
+ * const masker = createMasker({ detectors: ['email'] })!;
  * const counts = {};
  * masker.text('mail ana@example.com', counts); // 'mail [EMAIL]', counts = { email: 1 }
  */
-export function createMasker(masking: MaskingSettings): Masker | null {
-  if (!masksAnything(masking)) return null;
-  const detectors = DETECTOR_ORDER.filter((name) => masking.detectors.includes(name));
+export function createMasker(rules: MaskRules): Masker | null {
+  if (!rules.detectors?.length && !rules.custom?.length) return null;
+  const detectors = DETECTOR_ORDER.filter((name) => rules.detectors?.includes(name) === true);
   const custom: Array<{ regex: CompiledPattern; replacement: string }> = [];
-  for (const { pattern, replacement } of masking.custom) {
+  for (const { pattern, replacement } of rules.custom ?? []) {
     const compiled = compilePattern(pattern);
     if (compiled.ok) custom.push({ regex: compiled.regex, replacement });
   }
@@ -96,7 +109,7 @@ export function createMasker(masking: MaskingSettings): Masker | null {
     return changed ? Object.fromEntries(entries) : value;
   };
 
-  return { spanNames: masking.spanNames, text, json: json as Masker['json'] };
+  return { spanNames: rules.spanNames === true, text, json: json as Masker['json'] };
 }
 
 /** The total of a counts object. */

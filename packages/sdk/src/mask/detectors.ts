@@ -1,7 +1,8 @@
 /**
- * The built-in PII and secret detectors of server-side masking (issue 13). Each finds the spans
- * of text to replace in one string; `maskText` applies the chosen ones in a fixed order and counts
- * what each replaced. What was matched is never kept anywhere.
+ * The built-in PII and secret detectors, shared by the SDK (masking before spans leave the app)
+ * and the LLMTrace server (masking per account before anything is written; issue 13). Each finds
+ * the spans of text to replace in one string; `createMasker` (./masker) applies the chosen ones in
+ * a fixed order and counts what each replaced. What was matched is never kept anywhere.
  *
  * Libraries do the judging where a good one exists: phone numbers are found by libphonenumber-js
  * (Google's metadata, "max" set, so a number must be valid for its country), card numbers and
@@ -10,11 +11,15 @@
  * here. Every hand-written pattern starts with a look-behind that refuses to start inside a run of
  * the characters it consumes, so a long run is scanned once, not once per position (no quadratic
  * or worse behaviour on megabyte-long strings).
+ *
+ * A replacement (`[EMAIL]`, `[PHONE]`, `[CARD]`, `[IBAN]`, `[IP]`, `[SECRET]`) is found by no
+ * detector, so text masked once (by the SDK) is left alone and not counted again (by the server).
  */
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
-import isCreditCard from 'validator/lib/isCreditCard';
-import isIBAN from 'validator/lib/isIBAN';
-import isIP from 'validator/lib/isIP';
+// validator has no `exports` map, so Node's ESM loader (the SDK's ESM build) needs the `.js`.
+import isCreditCard from 'validator/lib/isCreditCard.js';
+import isIBAN from 'validator/lib/isIBAN.js';
+import isIP from 'validator/lib/isIP.js';
 
 export const DETECTORS = ['email', 'phone', 'card', 'iban', 'ip', 'secret'] as const;
 export type DetectorName = (typeof DETECTORS)[number];

@@ -1,11 +1,12 @@
 /**
- * An account's own masking patterns. They run in RE2 (re2js, a port of Google's RE2 to
+ * Custom masking patterns: an account's own (server, Settings → Privacy) or an app's
+ * (`maskWith({ custom })` in the SDK). They run in RE2 (re2js, a port of Google's RE2 to
  * JavaScript), which matches in time linear in the text for every pattern: no pattern can
  * backtrack catastrophically, so `(a+)+$` is as cheap as `a+`. What cannot run in linear time is
- * refused when the pattern is saved, with the reason: backreferences and look-arounds (RE2 has
- * neither), a pattern whose compiled program is too large (nested counted repetition such as
- * `(a{100}){100}`), and one that matches the empty text (it would insert its replacement between
- * every two characters).
+ * refused, with the reason, when the pattern is saved (server) or given to `maskWith` (SDK):
+ * backreferences and look-arounds (RE2 has neither), a pattern whose compiled program is too large
+ * (nested counted repetition such as `(a{100}){100}`), and one that matches the empty text (it
+ * would insert its replacement between every two characters).
  */
 import { RE2JS } from 're2js';
 
