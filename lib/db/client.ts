@@ -27,13 +27,22 @@ export interface DatabaseConfig {
   migrate?: boolean;
 }
 
+export interface QueryOptions {
+  /**
+   * A hot statement whose text never changes (the ingest upsert): Postgres keeps it prepared per
+   * connection, so it is planned once instead of on every call. Ignored on PGlite, and behind a
+   * pooler that refuses prepared statements (Supabase's port 6543).
+   */
+  prepare?: boolean;
+}
+
 /** Raw SQL on one connection. */
 export interface SqlRunner {
   /**
    * Run one parameterised statement and return its rows, the same shape on both drivers:
    * timestamps as `Date`, numeric as text, bigint as `number` (PGlite, within 2^53) or `BigInt`.
    */
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
   /** Run a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }
@@ -170,19 +179,20 @@ function openPostgres(url: string, max: number): Database {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got "${url.split(':')[0]}:…").`);
   }
+  // Supabase's pooler (port 6543, transaction mode) does not support prepared statements.
+  const canPrepare = !/:6543\//.test(url);
   const client = postgres(url, {
     max,
     onnotice: () => {},
-    // Supabase's pooler (port 6543, transaction mode) does not support prepared statements.
-    prepare: !/:6543\//.test(url),
+    prepare: canPrepare,
     types: { bigint: postgres.BigInt },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as DrizzleDb;
   return {
     kind: 'postgres',
     db,
-    async query<T>(text: string, params: unknown[] = []) {
-      return withDates(await client.unsafe(text, params as never[])) as unknown as T[];
+    async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
+      return withDates(await client.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare })) as unknown as T[];
     },
     async exec(script: string) {
       await client.unsafe(script);
@@ -193,7 +203,8 @@ function openPostgres(url: string, max: number): Database {
         return fn({
           kind: 'postgres',
           db: dtx as unknown as DrizzleDb,
-          query: async <R>(text: string, params: unknown[] = []) => withDates(await tx.unsafe(text, params as never[])) as unknown as R[],
+          query: async <R>(text: string, params: unknown[] = [], options?: QueryOptions) =>
+            withDates(await tx.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare })) as unknown as R[],
           exec: async (script: string) => {
             await tx.unsafe(script);
           },
