@@ -127,16 +127,28 @@ const TIMESTAMP_PARSERS = Object.fromEntries(TIMESTAMP_OIDS.map((oid) => [oid, (
  */
 const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
 
+/**
+ * PGlite's options. Its Postgres starts with the server default of 128 MB of shared buffers, which
+ * it touches when it starts: 100 MB of the app's resident memory before any query (measured:
+ * 336 MB against 235 MB on reopening a data directory). 32 MB holds the hot pages of an
+ * embedded install's span table; the operating system's page cache holds the rest.
+ */
+const PGLITE_OPTIONS = {
+  parsers: TIMESTAMP_PARSERS,
+  extensions: PGLITE_EXTENSIONS,
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'],
+};
+
 async function openPglite(dataDir: string): Promise<Database> {
   let client: PGlite;
   let releaseLock = () => {};
   if (dataDir.startsWith('memory://')) {
-    client = new PGlite({ parsers: TIMESTAMP_PARSERS, extensions: PGLITE_EXTENSIONS });
+    client = new PGlite(PGLITE_OPTIONS);
   } else {
     const dir = path.resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
     releaseLock = lockDataDir(dir);
-    client = new PGlite(dir, { parsers: TIMESTAMP_PARSERS, extensions: PGLITE_EXTENSIONS });
+    client = new PGlite(dir, PGLITE_OPTIONS);
   }
   try {
     await client.waitReady;
