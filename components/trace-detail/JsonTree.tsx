@@ -27,6 +27,7 @@ export function LongText({ text, limit = STRING_LIMIT, className = '' }: { text:
       {text.length > limit && (
         <button
           type="button"
+          data-testid={expanded ? 'show-less' : 'show-all'}
           onClick={(event) => {
             event.stopPropagation();
             setExpanded((v) => !v);

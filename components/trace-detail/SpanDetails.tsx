@@ -72,9 +72,38 @@ function stringify(value: unknown): string {
   }
 }
 
-/** Input or output: a conversation when it looks like chat messages, otherwise a JSON tree. */
-function DataSection({ title, value, testId }: { title: string; value: unknown; testId: string }) {
+/** A value at least this long (characters of JSON) gets its size shown and a download button. */
+const LARGE_VALUE_CHARS = 100_000;
+
+/** "5.0 MB", "120 KB": a size in bytes, decimal units. */
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} KB`;
+  return `${bytes} B`;
+}
+
+/** Saves `text` as a file through a temporary object URL (no request: the value is already here). */
+function downloadText(text: string, filename: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * Input or output: a conversation when it looks like chat messages, otherwise a JSON tree. Long
+ * texts are cut (each with its own "show all"); a large value (≥ {@link LARGE_VALUE_CHARS}
+ * characters) also shows its size and a button that downloads it whole.
+ */
+function DataSection({ title, value, testId, fileStem }: { title: string; value: unknown; testId: string; fileStem: string }) {
   const messages = useMemo(() => extractChatMessages(value), [value]);
+  // The whole value as text, made once: a string as it is, anything else as indented JSON.
+  const text = useMemo(() => (value === null || value === undefined ? '' : typeof value === 'string' ? value : stringify(value)), [value]);
+  const bytes = useMemo(() => (text.length >= LARGE_VALUE_CHARS ? new Blob([text]).size : 0), [text]);
   const [raw, setRaw] = useState(false);
   const missing = value === null || value === undefined;
   const rest = useMemo(() => {
@@ -102,13 +131,33 @@ function DataSection({ title, value, testId }: { title: string; value: unknown; 
           })}
         </div>
       )}
-      <CopyButton value={typeof value === 'string' ? value : () => stringify(value)} label={`Copy ${title.toLowerCase()}`} />
+      <CopyButton value={text.length <= 10_000 ? text : () => text} label={`Copy ${title.toLowerCase()}`} />
     </>
   );
 
   return (
     <Section title={title} actions={actions}>
       <div data-testid={testId}>
+        {bytes > 0 && (
+          <div className="mb-2 flex flex-wrap items-center gap-2 rounded-md border border-amber-200 bg-amber-50 px-2.5 py-1.5 text-[11px] text-amber-900" data-testid="large-value">
+            <span>
+              <span className="font-semibold tabular-nums" data-testid="value-size">
+                {formatBytes(bytes)}
+              </span>{' '}
+              ({formatCount(text.length)} characters): long texts are cut below.
+            </span>
+            <button
+              type="button"
+              data-testid="download-value"
+              onClick={() =>
+                downloadText(text, `${fileStem}-${title.toLowerCase()}.${typeof value === 'string' ? 'txt' : 'json'}`, typeof value === 'string' ? 'text/plain;charset=utf-8' : 'application/json')
+              }
+              className="ml-auto rounded bg-white px-2 py-0.5 font-medium text-indigo-700 ring-1 ring-inset ring-amber-200 hover:bg-indigo-50"
+            >
+              Download whole {title.toLowerCase()}
+            </button>
+          </div>
+        )}
         {missing ? (
           <p className="text-xs italic text-slate-400">No {title.toLowerCase()} recorded</p>
         ) : messages && !raw ? (
@@ -143,16 +192,17 @@ function summarizeSubtree(node: TraceNode | undefined): { descendants: number; t
   return parts.length === 0 ? null : { descendants: totals.spanCount - 1, text: parts.join(' · ') };
 }
 
-type SpanData = Pick<ApiSpan, 'input_data' | 'output_data'>;
-const loadedData = new Map<string, SpanData>();
+/** Spans loaded whole, by URL, for the session (the last few: a span may carry megabytes). */
+const loadedData = new Map<string, ApiSpan>();
+const LOADED_KEEP = 20;
 
 /**
- * The span's input and output. A big trace arrives without them (`data_omitted`); they are then
- * fetched once per span on selection and cached for the session.
+ * The span whole. A big trace arrives as an outline (`data_omitted`: no input, output or
+ * metadata, the error text cut); the span is then fetched on selection, and kept for a while.
  */
-function useSpanData(span: ApiSpan, dataUrl?: string): { data: SpanData | null; error: string | null } {
+function useSpanData(span: ApiSpan, dataUrl?: string): { data: ApiSpan | null; error: string | null } {
   const key = dataUrl ?? `/api/analytics/traces?trace_id=${span.trace_id}&span_id=${span.span_id}`;
-  const [state, setState] = useState<{ key: string; data: SpanData | null; error: string | null }>(() => ({
+  const [state, setState] = useState<{ key: string; data: ApiSpan | null; error: string | null }>(() => ({
     key,
     data: span.data_omitted ? (loadedData.get(key) ?? null) : span,
     error: null,
@@ -165,9 +215,10 @@ function useSpanData(span: ApiSpan, dataUrl?: string): { data: SpanData | null; 
     let cancelled = false;
     apiFetch<{ traces: ApiSpan[] }>(key)
       .then(({ traces }) => {
-        const full = traces[0];
-        const data = { input_data: full?.input_data ?? null, output_data: full?.output_data ?? null };
+        // A span gone since the trace was read keeps what the trace had (an outline's span has no data).
+        const data: ApiSpan = traces[0] ?? span;
         loadedData.set(key, data);
+        if (loadedData.size > LOADED_KEEP) loadedData.delete(loadedData.keys().next().value!);
         if (!cancelled) setState({ key, data, error: null });
       })
       .catch((error: Error) => {
@@ -181,8 +232,10 @@ function useSpanData(span: ApiSpan, dataUrl?: string): { data: SpanData | null; 
 }
 
 /** Everything about one span: timings, model and usage, ids, error, input, output and metadata. */
-export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose, dataUrl }: SpanDetailsProps) {
-  const spanData = useSpanData(span, dataUrl);
+export function SpanDetails({ span: given, node, traceStartMs, nowMs = null, onClose, dataUrl }: SpanDetailsProps) {
+  const spanData = useSpanData(given, dataUrl);
+  // The span whole once loaded (metadata, ids, the whole error), else what the trace gave.
+  const span = spanData.data ?? given;
   const startMs = node?.startMs ?? parseTimeMs(span.start_time);
   const endMs = node?.endMs ?? parseTimeMs(span.end_time);
   const open = span.status === 'running' || span.status === 'pending';
@@ -283,8 +336,8 @@ export function SpanDetails({ span, node, traceStartMs, nowMs = null, onClose, d
 
         {spanData.data ? (
           <>
-            <DataSection title="Input" value={spanData.data.input_data} testId="span-input" />
-            <DataSection title="Output" value={spanData.data.output_data} testId="span-output" />
+            <DataSection title="Input" value={spanData.data.input_data} testId="span-input" fileStem={`span-${span.span_id}`} />
+            <DataSection title="Output" value={spanData.data.output_data} testId="span-output" fileStem={`span-${span.span_id}`} />
           </>
         ) : (
           <Section title="Input and output">

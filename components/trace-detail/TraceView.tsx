@@ -1,8 +1,9 @@
 'use client';
 
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { formatCount } from '@/lib/format';
 import { computeTimeWindow, criticalPath, type CriticalSegment } from '@/lib/trace-view/timeline';
+import { FIND_MIN_LENGTH, findLocalMatches, matchPositionFrom, mergeMatches } from '@/lib/trace-view/find';
 import {
   ancestorIds,
   buildTraceTree,
@@ -11,10 +12,13 @@ import {
   expandAll,
   expandOneLevel,
   flattenVisible,
+  revealNode,
   toggleCollapsed,
   traceTotals,
 } from '@/lib/trace-view/tree';
-import type { ApiSpan, TraceTree } from '@/lib/trace-view/types';
+import type { ApiSpan, TraceNode, TraceTree } from '@/lib/trace-view/types';
+import { FindInTrace } from './FindInTrace';
+import { HighlightProvider, useHighlight } from './Highlight';
 import { SpanDetails } from './SpanDetails';
 import { TraceHeader } from './TraceHeader';
 import { CollapseAllIcon, ExpandAllIcon } from './TraceIcons';
@@ -41,7 +45,15 @@ export interface TraceViewProps {
    * (`data_omitted`). Default: the owner's API; a share link passes its own.
    */
   spanDataUrl?(span: ApiSpan): string;
+  /**
+   * "Find in trace" on the server: the ids of the spans whose input or output (or any searched
+   * field) holds the text. Without it, only the spans at hand are searched (their names, models
+   * and errors, and their inputs and outputs when they carry them).
+   */
+  findSpans?(query: string): Promise<string[]>;
 }
+
+const NO_IDS: readonly string[] = [];
 
 /** A running trace whose newest timestamp is older than this is treated as abandoned, not live. */
 const LIVE_WINDOW_MS = 15 * 60 * 1000;
@@ -137,8 +149,12 @@ function EmptyTrace() {
  * <TraceView spans={spans} initialSpanId={search.get('span') ?? undefined}
  *   onSelectSpan={(id) => setSpanParam(id)} exportHref={`/api/analytics/traces/${traceId}/export`} />
  */
-export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, spanDataUrl }: TraceViewProps) {
-  const tree = useMemo(() => buildTraceTree(spans), [spans]);
+export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, spanDataUrl, findSpans }: TraceViewProps) {
+  const tree = useMemo(() => {
+    const built = buildTraceTree(spans);
+    if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark('llmtrace:tree-built');
+    return built;
+  }, [spans]);
   const mainRoot = useMemo(() => tree.roots.find((root) => !root.isOrphan) ?? tree.roots[0] ?? null, [tree]);
 
   const [collapsedIds, setCollapsedIds] = useState<ReadonlySet<string>>(() => expandAll());
@@ -159,8 +175,10 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, span
     () => computeTimeWindow(tree.preorder, nowMs === null ? {} : { nowMs }),
     [tree, nowMs],
   );
+  // Computed after the first rows are on screen: on a big trace the path takes a moment.
+  const criticalPathShown = useDeferredValue(showCriticalPath, false);
   const criticalSegments = useMemo(() => {
-    if (!showCriticalPath || tree.preorder.length < 2) return null;
+    if (!criticalPathShown || tree.preorder.length < 2) return null;
     const bySpan = new Map<string, CriticalSegment[]>();
     for (const segment of criticalPath(tree, timeWindow)) {
       const list = bySpan.get(segment.spanId);
@@ -168,7 +186,7 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, span
       else bySpan.set(segment.spanId, [segment]);
     }
     return bySpan;
-  }, [tree, timeWindow, showCriticalPath]);
+  }, [tree, timeWindow, criticalPathShown]);
   const summary = useMemo(() => {
     let failed = 0;
     let orphans = 0;
@@ -213,6 +231,57 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, span
     collapsedRef.current = collapsedIds;
   }, [collapsedIds]);
   const toggle = useCallback((id: string) => applyCollapsed(toggleCollapsed(collapsedRef.current, id)), [applyCollapsed]);
+
+  // Find in trace: the spans at hand are searched here, the rest (inputs and outputs of an outline) by `findSpans`.
+  const [findQuery, setFindQuery] = useState('');
+  const [remoteFound, setRemoteFound] = useState<{ query: string; ids: readonly string[] } | null>(null);
+  const finding = findQuery.length >= FIND_MIN_LENGTH;
+  const localFound = useMemo(() => (finding ? findLocalMatches(tree, findQuery) : NO_IDS), [tree, findQuery, finding]);
+  useEffect(() => {
+    if (!findSpans || !finding) return;
+    let cancelled = false;
+    findSpans(findQuery)
+      .then((ids) => !cancelled && setRemoteFound({ query: findQuery, ids }))
+      .catch(() => !cancelled && setRemoteFound({ query: findQuery, ids: NO_IDS }));
+    return () => {
+      cancelled = true;
+    };
+  }, [findSpans, findQuery, finding]);
+  const remoteIds = remoteFound?.query === findQuery ? remoteFound.ids : NO_IDS;
+  const findPending = Boolean(findSpans) && finding && remoteFound?.query !== findQuery;
+  const matches = useMemo(() => (finding ? mergeMatches(tree, localFound, remoteIds) : []), [tree, finding, localFound, remoteIds]);
+  const matchIds = useMemo(() => (matches.length > 0 ? new Set(matches.map((node) => node.id)) : null), [matches]);
+  const matchPosition = selectedNode ? matches.indexOf(selectedNode) : -1;
+
+  /** Shows a match: its ancestors open, then it is selected (the waterfall scrolls to it). */
+  const goToMatch = useCallback(
+    (node: TraceNode) => {
+      const revealed = revealNode(tree, collapsedRef.current, node.id);
+      if (revealed !== collapsedRef.current) {
+        collapsedRef.current = revealed;
+        setCollapsedIds(revealed);
+      }
+      select(node.id);
+    },
+    [tree, select],
+  );
+  // New matches: stay on the selected span when it is one, else go to the first match after it.
+  useEffect(() => {
+    if (matches.length === 0) return;
+    const position = matchPositionFrom(tree, matches, selectedRef.current);
+    if (matches[position] && matches[position].id !== selectedRef.current) goToMatch(matches[position]);
+  }, [matches, tree, goToMatch]);
+  const stepMatch = useCallback(
+    (delta: 1 | -1) => {
+      if (matches.length === 0) return;
+      const current = selectedRef.current === null ? undefined : tree.byId.get(selectedRef.current);
+      const at = current ? matches.indexOf(current) : -1;
+      const next = at < 0 ? matchPositionFrom(tree, matches, selectedRef.current) : (at + delta + matches.length) % matches.length;
+      goToMatch(matches[next]);
+    },
+    [matches, tree, goToMatch],
+  );
+  const inheritedHighlight = useHighlight();
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.altKey || event.ctrlKey || event.metaKey || rows.length === 0) return;
@@ -335,7 +404,8 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, span
             <span className="ml-2 font-mono text-[11px] tabular-nums text-slate-400" data-testid="visible-row-count">
               {formatCount(rows.length)} / {formatCount(tree.preorder.length)} spans
             </span>
-            <span className="ml-auto hidden items-center gap-1 pr-1 text-[11px] text-slate-400 xl:flex">
+            <FindInTrace onQuery={setFindQuery} position={matchPosition} total={matches.length} pending={findPending} onStep={stepMatch} />
+            <span className="hidden items-center gap-1 pr-1 text-[11px] text-slate-400 2xl:flex">
               <Kbd>↑</Kbd>
               <Kbd>↓</Kbd> select <Kbd>←</Kbd>
               <Kbd>→</Kbd> fold <Kbd>[</Kbd>
@@ -350,21 +420,24 @@ export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, span
             timeWindow={timeWindow}
             nowMs={nowMs}
             criticalSegments={criticalSegments}
+            matchIds={matchIds}
             onSelect={select}
             onToggle={toggle}
           />
         </div>
         {selectedNode && (
           <div className="h-[45vh] min-h-0 shrink-0 border-t border-slate-200 lg:h-auto lg:w-[26rem] lg:border-l lg:border-t-0 xl:w-[30rem]">
-            <SpanDetails
-              key={selectedNode.id}
-              span={selectedNode.span}
-              node={selectedNode}
-              traceStartMs={timeWindow.empty ? undefined : timeWindow.startMs}
-              nowMs={nowMs}
-              onClose={() => select(null)}
-              dataUrl={spanDataUrl?.(selectedNode.span)}
-            />
+            <HighlightProvider query={finding ? findQuery : inheritedHighlight}>
+              <SpanDetails
+                key={selectedNode.id}
+                span={selectedNode.span}
+                node={selectedNode}
+                traceStartMs={timeWindow.empty ? undefined : timeWindow.startMs}
+                nowMs={nowMs}
+                onClose={() => select(null)}
+                dataUrl={spanDataUrl?.(selectedNode.span)}
+              />
+            </HighlightProvider>
           </div>
         )}
       </div>

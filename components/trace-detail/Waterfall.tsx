@@ -61,6 +61,8 @@ interface RowProps {
   minBarWidth: number;
   nowMs: number | null;
   segments: CriticalSegment[] | undefined;
+  /** The span holds the "find in trace" text. */
+  searchMatch: boolean;
   onSelect: (id: string) => void;
   onToggle: (id: string) => void;
 }
@@ -76,6 +78,7 @@ const WaterfallRow = memo(function WaterfallRow({
   minBarWidth,
   nowMs,
   segments,
+  searchMatch,
   onSelect,
   onToggle,
 }: RowProps) {
@@ -110,14 +113,16 @@ const WaterfallRow = memo(function WaterfallRow({
       data-depth={node.depth}
       data-status={span.status}
       data-selected={selected ? 'true' : undefined}
+      data-search-match={searchMatch ? 'true' : undefined}
       onClick={() => onSelect(node.id)}
       title={`${span.span_name} · ${label}${offset !== null ? ` · starts at +${formatDuration(offset)}` : ''}`}
       className={`absolute left-0 top-0 flex w-full cursor-pointer select-none items-stretch ${
-        selected ? 'bg-indigo-50' : 'hover:bg-slate-50'
+        selected ? 'bg-indigo-50' : searchMatch ? 'bg-amber-50 hover:bg-amber-100' : 'hover:bg-slate-50'
       }`}
       style={{ height: ROW_HEIGHT, transform: `translateY(${start}px)` }}
     >
       {selected && <span aria-hidden="true" className="absolute inset-y-0 left-0 w-0.5 bg-indigo-500" />}
+      {searchMatch && !selected && <span aria-hidden="true" className="absolute inset-y-0 left-0 w-0.5 bg-amber-400" />}
       <div
         className="relative flex shrink-0 items-center gap-1.5 overflow-hidden border-r border-slate-200 pr-2"
         style={{ width: treeWidth, paddingLeft: PAD_LEFT + guides.length * INDENT }}
@@ -232,6 +237,8 @@ export interface WaterfallProps {
   timeWindow: TimeWindow;
   nowMs: number | null;
   criticalSegments: Map<string, CriticalSegment[]> | null;
+  /** Spans holding the "find in trace" text, or null. */
+  matchIds?: ReadonlySet<string> | null;
   onSelect: (id: string) => void;
   onToggle: (id: string) => void;
 }
@@ -245,6 +252,7 @@ export function Waterfall({
   timeWindow,
   nowMs,
   criticalSegments,
+  matchIds = null,
   onSelect,
   onToggle,
 }: WaterfallProps) {
@@ -396,6 +404,7 @@ export function Waterfall({
                 minBarWidth={minBarWidth}
                 nowMs={nowMs}
                 segments={criticalSegments?.get(node.id)}
+                searchMatch={matchIds?.has(node.id) ?? false}
                 onSelect={selectRow}
                 onToggle={onToggle}
               />

@@ -21,6 +21,21 @@ export function parseTimeMs(value: unknown): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
+/**
+ * A span object that carries its start and end already in epoch ms (a span decoded from a trace
+ * outline does), so that building the tree does not parse 200,000 ISO strings back.
+ */
+export interface TimedSpan {
+  readonly startMs: number;
+  /** null: no end (still open). */
+  readonly endMs: number | null;
+}
+
+/** Whether `span` carries its times in epoch ms ({@link TimedSpan}). */
+export function isTimedSpan(span: object): span is TimedSpan {
+  return typeof (span as Partial<TimedSpan>).startMs === 'number';
+}
+
 /** Anything with a start and an end in epoch ms; `endMs: null` means still running. */
 export interface TimedItem {
   startMs: number | null;

@@ -4,7 +4,7 @@
  * Every function here is iterative (no recursion), so a trace nested 100,000 levels deep cannot
  * overflow the stack, and runs in O(n) apart from sorting siblings by start time.
  */
-import { parseTimeMs } from './timeline';
+import { isTimedSpan, parseTimeMs } from './timeline';
 import type { ApiSpan, SubtreeTotals, TraceNode, TraceTree } from './types';
 
 type TotalsKey = 'inputTokens' | 'outputTokens' | 'totalTokens' | 'cachedInputTokens' | 'reasoningTokens' | 'costUsd';
@@ -27,7 +27,35 @@ export function finiteOrNull(value: unknown): number | null {
   return null;
 }
 
+/**
+ * The totals of a span that reports no usage, shared by all of them, and the children of a leaf:
+ * a trace of 100k spans allocates neither 100k times (allocation and garbage collection are most
+ * of what building a big tree costs). Never mutated: a node with children gets its own array and
+ * totals.
+ */
+const NO_USAGE: SubtreeTotals = Object.freeze({
+  spanCount: 1,
+  inputTokens: null,
+  outputTokens: null,
+  totalTokens: null,
+  cachedInputTokens: null,
+  reasoningTokens: null,
+  costUsd: null,
+  hasUnpricedSpan: false,
+});
+const NO_CHILDREN = Object.freeze([]) as unknown as TraceNode[];
+
 function ownTotals(span: ApiSpan): SubtreeTotals {
+  if (
+    span.input_tokens == null &&
+    span.output_tokens == null &&
+    span.total_tokens == null &&
+    span.cost_usd == null &&
+    span.cached_input_tokens == null &&
+    span.reasoning_tokens == null
+  ) {
+    return NO_USAGE;
+  }
   const inputTokens = finiteOrNull(span.input_tokens);
   const outputTokens = finiteOrNull(span.output_tokens);
   const totalTokens =
@@ -49,7 +77,7 @@ function ownTotals(span: ApiSpan): SubtreeTotals {
 }
 
 function spanEndMs(span: ApiSpan, startMs: number | null): number | null {
-  const end = parseTimeMs(span.end_time);
+  const end = isTimedSpan(span) ? span.endMs : parseTimeMs(span.end_time);
   if (end !== null) return end;
   if (isOpenStatus(span.status)) return null;
   const duration = finiteOrNull(span.duration_ms);
@@ -96,7 +124,7 @@ export function buildTraceTree(spans: readonly ApiSpan[]): TraceTree {
     if (!span || typeof span !== 'object') continue;
     const rawId = typeof span.span_id === 'string' && span.span_id !== '' ? span.span_id : null;
     const id = rawId ?? `#${i}`;
-    const startMs = parseTimeMs(span.start_time);
+    const startMs = isTimedSpan(span) ? span.startMs : parseTimeMs(span.start_time);
     const existing = byId.get(id);
     if (existing) {
       existing.span = span;
@@ -109,7 +137,7 @@ export function buildTraceTree(spans: readonly ApiSpan[]): TraceTree {
       id,
       span,
       parentId: null,
-      children: [],
+      children: NO_CHILDREN,
       depth: 0,
       siblingIndex: 0,
       isLastChild: true,
@@ -130,7 +158,8 @@ export function buildTraceTree(spans: readonly ApiSpan[]): TraceTree {
     const parent = typeof parentKey === 'string' && parentKey !== node.id ? byId.get(parentKey) : undefined;
     if (parent) {
       node.parentId = parent.id;
-      parent.children.push(node);
+      if (parent.children === NO_CHILDREN) parent.children = [node];
+      else parent.children.push(node);
     } else {
       node.isOrphan = typeof parentKey === 'string' && parentKey !== '';
       roots.push(node);

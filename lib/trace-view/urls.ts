@@ -1,4 +1,4 @@
-/** A big trace's spans without inputs and outputs: the trace page preloads it, the client fetches it. */
-export function lightTraceUrl(traceId: string): string {
-  return `/api/analytics/traces?trace_id=${traceId}&include_data=false`;
+/** A trace's outline (`lib/trace-view/outline.ts`): what the trace page of a big trace loads, and preloads. */
+export function traceOutlineUrl(traceId: string): string {
+  return `/api/analytics/traces/${traceId}/outline`;
 }

@@ -5,10 +5,11 @@ import { preload } from 'react-dom';
 import { ShareTraceButton } from '@/components/share/ShareTraceButton';
 import { TraceDetailClient } from '@/components/trace-detail/TraceDetailClient';
 import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/trace-store/read';
+import { spansForPage } from '@/lib/trace-store/outline';
 import { firstMatchingSpan } from '@/lib/trace-store/search';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
-import { lightTraceUrl } from '@/lib/trace-view/urls';
+import { traceOutlineUrl } from '@/lib/trace-view/urls';
 import { TraceIdParam } from '@/lib/trace-store/api-query';
 
 export const dynamic = 'force-dynamic';
@@ -16,9 +17,9 @@ export const dynamic = 'force-dynamic';
 const RETRY_ATTEMPTS = 8;
 const RETRY_DELAY_MS = 350;
 /**
- * Up to this many spans the page renders them on the server. A bigger trace is fetched by the
- * browser as plain JSON without inputs and outputs (far cheaper than server-rendered props), and
- * the details panel loads each selected span's data.
+ * Up to this many spans the page renders them on the server. A bigger trace's outline (every
+ * span's waterfall fields in columns, no inputs or outputs: a few MB for 100k spans) is fetched
+ * by the browser, and the details panel loads each selected span whole.
  */
 const SERVER_RENDERED_MAX_SPANS = 200;
 
@@ -44,9 +45,9 @@ export default async function TracePage({ params, searchParams }: { params: Prom
     count = await countTraceSpans(database, { userId: user.userId, traceId });
   }
   if (count === 0) notFound();
-  const spans = count <= SERVER_RENDERED_MAX_SPANS ? await getTraceSpans(database, { userId: user.userId, traceId }) : null;
+  const spans = count <= SERVER_RENDERED_MAX_SPANS ? spansForPage(await getTraceSpans(database, { userId: user.userId, traceId })) : null;
   // The browser starts downloading a big trace while it still loads the page's JavaScript.
-  if (!spans) preload(lightTraceUrl(traceId), { as: 'fetch', crossOrigin: 'anonymous' });
+  if (!spans) preload(traceOutlineUrl(traceId), { as: 'fetch', crossOrigin: 'anonymous' });
   const root = spans ? (spans.find((span) => span.parent_trace_id === null) ?? spans[0]) : await getRootSpan(database, { userId: user.userId, traceId });
 
   const { span: spanParam, q: qParam } = await searchParams;

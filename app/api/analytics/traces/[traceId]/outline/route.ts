@@ -1,0 +1,19 @@
+import { ApiError } from '@/lib/http/errors';
+import { authenticated, otherMethods } from '@/lib/http/route';
+import { parseTraceId } from '@/lib/trace-store/api-query';
+import { getTraceOutlineJson } from '@/lib/trace-store/outline';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * `GET /api/analytics/traces/{trace_id}/outline` → the trace's outline: every span's waterfall
+ * fields in columns, without inputs, outputs or metadata (`lib/trace-view/outline.ts`). The trace
+ * page loads a big trace this way; `?trace_id=` still returns every span whole.
+ */
+export const GET = authenticated<{ traceId: string }>(async ({ database, principal, params }) => {
+  const outline = await getTraceOutlineJson(database, { userId: principal.userId, traceId: parseTraceId(params.traceId) });
+  if (!outline) throw new ApiError('not_found', 'No trace with that id.');
+  return new Response(outline, { headers: { 'content-type': 'application/json' } });
+});
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -1,0 +1,98 @@
+import 'server-only';
+import { OPERATION_TYPES, SPAN_STATUSES, type ApiSpan } from '@llmtrace/sdk/span';
+import type { Database } from '@/lib/db/client';
+import { OUTLINE_ERROR_LENGTH } from '@/lib/trace-view/outline';
+import { searchTerms, spanMatches } from './search';
+
+/** A span with one of the outline's less common fields: a model, an error, usage or time to first token. */
+const HAS_EXTRA = `(model_name IS NOT NULL OR model_provider IS NOT NULL OR error_message IS NOT NULL OR input_tokens IS NOT NULL
+  OR output_tokens IS NOT NULL OR total_tokens IS NOT NULL OR cached_input_tokens IS NOT NULL OR reasoning_tokens IS NOT NULL
+  OR cost_usd IS NOT NULL OR time_to_first_token_ms IS NOT NULL)`;
+const vocabulary = (values: readonly string[]) => `ARRAY[${values.map((value) => `'${value}'`).join(', ')}]::text[]`;
+
+/**
+ * The outline of every span of one trace, as one JSON document of columns that the database
+ * writes and this process passes on untouched (`TraceOutline` in `lib/trace-view/outline.ts`).
+ *
+ * Why one document and not rows: a trace of 100k spans is 1.8M values, and a driver decodes each
+ * value of each row on its own (PGlite in WebAssembly, ~3 µs a value: seconds), while the database
+ * writes a few JSON arrays in a fraction of that, and nothing here parses or re-serialises them.
+ * Times are integer microseconds from the trace's first start (float8 output is slow); operations
+ * and statuses their place in the vocabularies; the fields most spans lack (model, error, usage)
+ * come only for the spans that have one, flagged in `has_extra`. The spans are in scan order: the
+ * browser sorts them (ordering 100k wide rows costs the database more).
+ */
+const OUTLINE_QUERY = `SELECT json_build_object(
+  'version', 1,
+  'trace_id', $2::text,
+  'base_us', (extract(epoch FROM b.base) * 1000000)::bigint,
+  'span_id', json_agg(t.span_id),
+  'parent_trace_id', json_agg(t.parent_trace_id),
+  'span_name', json_agg(t.span_name),
+  'operation', json_agg(array_position(${vocabulary(OPERATION_TYPES)}, t.operation_type)),
+  'status', json_agg(array_position(${vocabulary(SPAN_STATUSES)}, t.status)),
+  'start_us', json_agg((extract(epoch FROM t.start_time - b.base) * 1000000)::bigint),
+  'length_us', json_agg((extract(epoch FROM t.end_time - t.start_time) * 1000000)::bigint),
+  'has_extra', string_agg(CASE WHEN ${HAS_EXTRA} THEN '1' ELSE '0' END, ''),
+  'extra', json_agg(json_build_array(t.model_name, t.model_provider, left(t.error_message, ${OUTLINE_ERROR_LENGTH}), t.input_tokens, t.output_tokens,
+    t.total_tokens, t.cached_input_tokens, t.reasoning_tokens, t.cost_usd, t.time_to_first_token_ms)) FILTER (WHERE ${HAS_EXTRA})
+)::text AS outline
+FROM llm_traces t, (SELECT min(start_time) AS base FROM llm_traces WHERE user_id = $1 AND trace_id = $2) b
+WHERE t.user_id = $1 AND t.trace_id = $2
+GROUP BY b.base`;
+
+/**
+ * The outline of one of the user's traces, as JSON text ready to send (see
+ * `lib/trace-view/outline.ts`): what the trace page of a big trace loads instead of every span
+ * whole. Null when the user has no span in that trace.
+ */
+export async function getTraceOutlineJson(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<string | null> {
+  const [row] = await database.query<{ outline: string | null }>(OUTLINE_QUERY, [userId, traceId]);
+  // No span: no group, no row.
+  return row?.outline ?? null;
+}
+
+/** Most span ids one search within a trace returns. */
+export const TRACE_SEARCH_LIMIT = 10_000;
+
+/**
+ * The spans of one of the user's traces whose input, output, name, model, service or error text
+ * contains `q` (case-insensitively, as the trace list's search: `search.ts`), in the trace's
+ * order, at most {@link TRACE_SEARCH_LIMIT}. The trace page's "find in trace" asks for these: the
+ * outline it holds has no inputs or outputs to search.
+ */
+export async function findSpansInTrace(
+  database: Database,
+  { userId, traceId, q }: { userId: string; traceId: string; q: string },
+): Promise<{ span_ids: string[]; truncated: boolean }> {
+  const params: unknown[] = [userId, traceId];
+  // Not the trace or message id prefixes the list also matches: within one trace every span would.
+  const match = spanMatches('s', { ...searchTerms(q), idPrefix: null }, params);
+  const rows = await database.query<{ span_id: string }>(
+    `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2 AND ${match}
+     ORDER BY s.start_time, (s.parent_trace_id IS NOT NULL), s.span_id LIMIT ${TRACE_SEARCH_LIMIT + 1}`,
+    params,
+  );
+  return { span_ids: rows.slice(0, TRACE_SEARCH_LIMIT).map((row) => row.span_id), truncated: rows.length > TRACE_SEARCH_LIMIT };
+}
+
+/** Most characters of inputs and outputs a trace page carries in its HTML (the rest loads per span). */
+export const PAGE_DATA_MAX_CHARS = 1_000_000;
+
+/**
+ * A small trace's spans as its page embeds them: whole, unless their inputs and outputs together
+ * pass {@link PAGE_DATA_MAX_CHARS} (one 5 MB input would otherwise be written into the HTML and
+ * the page's data twice); then without them (`data_omitted`), and the details panel loads the
+ * selected span's own.
+ */
+export function spansForPage(spans: ApiSpan[]): ApiSpan[] {
+  let chars = 0;
+  for (const span of spans) {
+    for (const value of [span.input_data, span.output_data]) {
+      if (value === null || value === undefined) continue;
+      chars += typeof value === 'string' ? value.length : (JSON.stringify(value)?.length ?? 0);
+      if (chars > PAGE_DATA_MAX_CHARS) return spans.map((s) => ({ ...s, input_data: null, output_data: null, data_omitted: true }));
+    }
+  }
+  return spans;
+}

@@ -1,0 +1,64 @@
+import { expect, it } from 'vitest';
+import { GET as getOutline } from '@/app/api/analytics/traces/[traceId]/outline/route';
+import { GET as findInTrace } from '@/app/api/analytics/traces/[traceId]/search/route';
+import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
+import { decodeOutline, type TraceOutline } from '@/lib/trace-view/outline';
+import type { ApiSpan } from '@/lib/trace-view/types';
+import { makeBigTrace, makeChatTrace } from '@/tests/support/trace-fixtures';
+import { call, createTestUser } from '../support/api';
+import { describeEachDatabase } from '../support/databases';
+
+const strip = (spans: ApiSpan[]) => spans.map(({ id: _i, user_id: _u, created_at: _c, ...span }) => span);
+
+describeEachDatabase('GET /api/analytics/traces/{trace_id}/outline and /search', (getDatabase) => {
+  const outline = (apiKey: string, traceId: string) => call(getOutline, { path: `/api/analytics/traces/${traceId}/outline`, apiKey, params: { traceId } });
+  const find = (apiKey: string, traceId: string, q: string) =>
+    call(findInTrace, { path: `/api/analytics/traces/${traceId}/search?${new URLSearchParams({ q })}`, apiKey, params: { traceId } });
+
+  it('gives every span of the trace, in the API order, with the fields the waterfall uses', async () => {
+    const user = await createTestUser(getDatabase());
+    const spans = [...strip(makeBigTrace(600, { seed: 11, start: Date.now() - 60_000, withRunning: true })), ...strip(makeChatTrace({ failed: true, start: Date.now() - 30_000 }))];
+    const traceId = spans[0]!.trace_id;
+    // The chat trace's spans join the big trace (as orphans below a missing parent, for one).
+    for (const span of spans) span.trace_id = traceId;
+    spans[spans.length - 1]!.parent_trace_id = 'ffffffffffffffff';
+    expect((await call(postTraces, { path: '/api/analytics/traces', apiKey: user.apiKey, body: { traces: spans } })).status).toBe(200);
+
+    const response = await outline(user.apiKey, traceId);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const decoded = decodeOutline((await response.json()) as TraceOutline);
+    const whole = (await (await call(getTraces, { path: `/api/analytics/traces?trace_id=${traceId}`, apiKey: user.apiKey })).json()).traces as ApiSpan[];
+    expect(decoded.map((span) => span.span_id)).toEqual(whole.map((span) => span.span_id));
+    decoded.forEach((span, i) => {
+      const stored = whole[i]!;
+      for (const key of ['parent_trace_id', 'span_name', 'operation_type', 'status', 'start_time', 'end_time', 'model_name', 'model_provider', 'input_tokens', 'output_tokens', 'total_tokens', 'cached_input_tokens', 'reasoning_tokens', 'cost_usd', 'time_to_first_token_ms'] as const) {
+        expect(span[key], `${key} of ${span.span_id}`).toEqual(stored[key]);
+      }
+      expect(span.error_message).toBe(stored.error_message === null ? null : stored.error_message.slice(0, 500));
+      expect(span.input_data).toBeNull();
+      expect(span.data_omitted).toBe(true);
+    });
+  });
+
+  it('finds the spans whose input or output holds a text, and is scoped to its user', async () => {
+    const alice = await createTestUser(getDatabase());
+    const bob = await createTestUser(getDatabase());
+    const spans = strip(makeChatTrace({ start: Date.now() - 10_000, seed: 21 }));
+    const traceId = spans[0]!.trace_id;
+    expect((await call(postTraces, { path: '/api/analytics/traces', apiKey: alice.apiKey, body: { traces: spans } })).status).toBe(200);
+
+    const found = await (await find(alice.apiKey, traceId, 'PRICING faq')).json();
+    expect(found.truncated).toBe(false);
+    expect(found.span_ids.length).toBeGreaterThan(0);
+    for (const id of found.span_ids) expect(JSON.stringify(spans.find((span) => span.span_id === id)).toLowerCase()).toContain('pricing faq');
+    // Not matched by its own trace id (every span would be).
+    expect((await (await find(alice.apiKey, traceId, traceId.slice(0, 12))).json()).span_ids).toEqual([]);
+
+    expect((await outline(bob.apiKey, traceId)).status).toBe(404);
+    expect((await (await find(bob.apiKey, traceId, 'pricing')).json()).span_ids).toEqual([]);
+    expect((await find(alice.apiKey, traceId, '')).status).toBe(422);
+    expect((await outline(alice.apiKey, 'not-a-trace-id')).status).toBe(404);
+    expect((await call(getOutline, { path: `/api/analytics/traces/${traceId}/outline`, params: { traceId } })).status).toBe(401);
+  });
+});
