@@ -21,12 +21,19 @@ export function isDataError(error: unknown): boolean {
 
 /** SQLSTATE classes of a database that is down or out of resources, and socket errors reaching it. */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0)/;
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
 
-/** A write failed because the database is unreachable or overloaded, not because of the data: worth retrying later. */
+/**
+ * A write failed because the database is unreachable or overloaded, not because of the data: worth
+ * retrying later. Drizzle wraps the driver's error in its own ("Failed query: …"), so the causes
+ * are looked at too.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code));
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true;
+  }
+  return false;
 }
 
 /**

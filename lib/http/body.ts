@@ -6,16 +6,24 @@ import { ApiError, type ErrorDetail } from './errors';
 /** Default request body limit (1 MB); the trace ingest raises it to 5 MB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Called with the bytes a body will hold in memory before they are buffered (the declared length
+ * first, then the running total as chunks arrive, then the decompressed size); throwing stops the
+ * read. The ingest endpoints pass their admission gate's reservation here.
+ */
+export type ReserveBytes = (totalBytes: number) => void;
+
 /** Reads the body as text, refusing more than `limit` bytes before buffering them all. */
-export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<string> {
-  return Buffer.from(await readBodyBytes(request, limit)).toString('utf8');
+export async function readBodyText(request: Request, limit = DEFAULT_BODY_LIMIT, reserve?: ReserveBytes): Promise<string> {
+  return Buffer.from(await readBodyBytes(request, limit, reserve)).toString('utf8');
 }
 
 /** Reads the raw body, refusing more than `limit` bytes before buffering them all. */
-export async function readBodyBytes(request: Request, limit = DEFAULT_BODY_LIMIT): Promise<Uint8Array> {
+export async function readBodyBytes(request: Request, limit = DEFAULT_BODY_LIMIT, reserve?: ReserveBytes): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array(0);
+  if (Number.isFinite(declared)) reserve?.(declared);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -26,6 +34,14 @@ export async function readBodyBytes(request: Request, limit = DEFAULT_BODY_LIMIT
     if (size > limit) {
       await reader.cancel().catch(() => {});
       throw tooLarge(limit);
+    }
+    if (reserve) {
+      try {
+        reserve(size);
+      } catch (error) {
+        await reader.cancel().catch(() => {});
+        throw error;
+      }
     }
     chunks.push(value);
   }
@@ -40,19 +56,23 @@ const gunzip = promisify(zlib.gunzip);
  * bytes on the wire and again for the decompressed bytes, which are never produced past it: a
  * zip bomb gets 413, not an out-of-memory.
  */
-export async function readDecodedBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readDecodedBody(request: Request, limit: number, reserve?: ReserveBytes): Promise<Uint8Array> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'deflate') {
     throw new ApiError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; send gzip, deflate or none.`);
   }
-  const raw = await readBodyBytes(request, limit);
+  const raw = await readBodyBytes(request, limit, reserve);
   if (encoding === 'identity') return raw;
+  let decoded: Uint8Array;
   try {
-    return await (encoding === 'gzip' ? gunzip : inflate)(raw, { maxOutputLength: limit });
+    decoded = await (encoding === 'gzip' ? gunzip : inflate)(raw, { maxOutputLength: limit });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limit);
     throw new ApiError('bad_request', `The body is not valid ${encoding} data: ${(error as Error).message}`);
   }
+  // Both are held until the compressed one is dropped on return.
+  reserve?.(raw.byteLength + decoded.byteLength);
+  return decoded;
 }
 
 function tooLarge(limit: number): ApiError {

@@ -1,4 +1,4 @@
-import { summarizeDatabaseError } from '@/lib/db/errors';
+import { isDatabaseUnavailable, summarizeDatabaseError } from '@/lib/db/errors';
 
 /** Error codes the API returns, each with its one HTTP status. */
 export const ERROR_STATUS = {
@@ -53,9 +53,22 @@ export class ApiError extends Error {
   }
 }
 
-/** Maps anything thrown by a handler to a Response. Unknown errors are logged with their cause and hidden. */
+/** 503 with `Retry-After: 5`: the database is unreachable or out of resources, and the same request may succeed later. */
+export function databaseUnavailableError(): ApiError {
+  return new ApiError('unavailable', 'The database is unavailable. Retry after the delay in Retry-After.', { headers: { 'retry-after': '5' } });
+}
+
+/**
+ * Maps anything thrown by a handler to a Response. The database being unreachable (wherever it
+ * was noticed, authentication included) is a retryable 503; other unknown errors are logged with
+ * their cause and hidden behind a 500.
+ */
 export function errorToResponse(error: unknown, context = ''): Response {
   if (error instanceof ApiError) return error.toResponse();
+  if (isDatabaseUnavailable(error)) {
+    console.warn(`[llmtrace] database unavailable${context ? ` in ${context}` : ''}: ${summarizeDatabaseError(error)}`);
+    return databaseUnavailableError().toResponse();
+  }
   // Database errors carry their statement and parameters (a whole batch): log a summary, with the stack.
   console.error(`[llmtrace] unhandled error${context ? ` in ${context}` : ''}: ${summarizeDatabaseError(error)}`, (error as Error)?.stack?.split('\n').slice(1, 6).join('\n') ?? '');
   return new ApiError('internal_error', 'Something went wrong on our side. The error was logged.').toResponse();

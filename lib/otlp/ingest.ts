@@ -2,7 +2,7 @@ import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { readDecodedBody } from '@/lib/http/body';
 import { ApiError } from '@/lib/http/errors';
-import { asUnavailable, ingestGate } from '@/lib/trace-store/admission';
+import { asUnavailable, withIngestReservation } from '@/lib/trace-store/admission';
 import { storeSpans } from '@/lib/trace-store/ingest';
 import { OtlpDecodeError, decodeTraceRequest, type OtlpEncoding } from './decode';
 import { encodeTraceResponse } from './encode';
@@ -43,16 +43,13 @@ const MAX_REASONS = 5;
  */
 export async function ingestOtlp(database: Database, { userId, request }: { userId: string; request: Request }): Promise<Response> {
   const encoding = otlpEncoding(request);
-  const body = await readDecodedBody(request, OTLP_BODY_LIMIT);
-  const release = ingestGate.admit(body.byteLength);
-  try {
+  return withIngestReservation(request, async (reservation) => {
+    const body = await readDecodedBody(request, OTLP_BODY_LIMIT, (bytes) => reservation.ensure(bytes));
     const result = await storeOtlp(database, { userId, body, encoding });
     const partial = result.rejected > 0 ? { rejectedSpans: result.rejected, errorMessage: result.errorMessage } : undefined;
     const encoded = encodeTraceResponse(encoding, partial);
     return new Response(encoded.body as BodyInit, { status: 200, headers: { 'content-type': encoded.contentType } });
-  } finally {
-    release();
-  }
+  });
 }
 
 /** Decodes, maps and stores one OTLP body; the part of {@link ingestOtlp} after the HTTP layer. */

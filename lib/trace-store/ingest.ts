@@ -6,7 +6,7 @@ import type { SpanRow } from './columns';
 import { ownedIds } from './write';
 import { upsertSpansSampled } from './tail-sampling';
 import { parseJsonText, readBodyText, validate } from '@/lib/http/body';
-import { asUnavailable, ingestGate } from './admission';
+import { asUnavailable, withIngestReservation } from './admission';
 import { IncomingSpan } from './schema';
 import { SPAN_FIELD_NAMES, SPAN_FIELDS } from '@llmtrace/sdk/span';
 import { calculateCost } from '@/lib/pricing';
@@ -75,17 +75,15 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * `POST /api/analytics/traces`: validates each span on its own, rejects the bad ones with their
- * reasons, and stores the rest, owned by `userId` (see {@link storeSpans}).
+ * reasons, and stores the rest, owned by `userId` (see {@link storeSpans}). The body is read
+ * within the request's ingest reservation (`admitIngest` on the route).
  */
 export async function ingestSpans(database: Database, { userId, request }: { userId: string; request: Request }): Promise<IngestResult> {
-  const text = await readBodyText(request, INGEST_BODY_LIMIT);
-  const release = ingestGate.admit(text.length);
-  try {
+  return withIngestReservation(request, async (reservation) => {
+    const text = await readBodyText(request, INGEST_BODY_LIMIT, (bytes) => reservation.ensure(bytes));
     const { traces } = validate(IngestBody, parseJsonText(request, text));
-    return await storeSpans(database, { userId, spans: traces }).catch(asUnavailable);
-  } finally {
-    release();
-  }
+    return storeSpans(database, { userId, spans: traces }).catch(asUnavailable);
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { loadMigrations, migrate } from '@/lib/db/migrate';
 import { applyRetention } from '@/lib/trace-store/retention';
 import { DAY_MS, ensureSpanPartitions, listSpanPartitions } from '@/lib/trace-store/partitions';
 import { call, createTestUser } from '../support/api';
-import { describeEachDatabase } from '../support/databases';
+import { createTestDatabaseUrl, describeEachDatabase } from '../support/databases';
 import { hexId, threeLevelTrace } from '../support/spans';
 import type { Database } from '@/lib/db/client';
 
@@ -110,7 +110,7 @@ describeEachDatabase('span partitions', (getDatabase) => {
 it.each(['pglite', 'postgres'] as const)('carries the spans of an unpartitioned table over, once [%s]', async (kind) => {
   const migrations = loadMigrations();
   // A fresh database at the state before partitioning: migrated up to 0011.
-  const fresh = kind === 'pglite' ? await createDatabase({ dataDir: 'memory://', migrate: false }) : await openUnmigrated();
+  const fresh = kind === 'pglite' ? await createDatabase({ dataDir: 'memory://', migrate: false }) : await createDatabase({ url: await createTestDatabaseUrl(), maxConnections: 3, migrate: false });
   try {
     await migrate(fresh, migrations.filter((m) => m.name < '0012'));
     const [user] = await fresh.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('carry@example.test', 'x') RETURNING id");
@@ -137,18 +137,5 @@ it.each(['pglite', 'postgres'] as const)('carries the spans of an unpartitioned 
     expect(await fresh.query('SELECT trace_id FROM llm_traces ORDER BY trace_id')).toHaveLength(4);
   } finally {
     await fresh.close();
-  }
-
-  async function openUnmigrated(): Promise<Database> {
-    const { inject } = await import('vitest');
-    const postgres = (await import('postgres')).default;
-    const adminUrl = inject('postgresAdminUrl');
-    const name = `lt_carry_${hexId(6)}`;
-    const admin = postgres(adminUrl!, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
-    return createDatabase({ url: url.toString(), maxConnections: 3, migrate: false });
   }
 });

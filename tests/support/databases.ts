@@ -10,6 +10,11 @@ export type DatabaseKind = (typeof DATABASE_KINDS)[number];
 /** A fresh, migrated database: in-memory PGlite, or a new database on the test Postgres server. */
 export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
   if (kind === 'pglite') return createDatabase({ dataDir: 'memory://' });
+  return createDatabase({ url: await createTestDatabaseUrl(), maxConnections: 5 });
+}
+
+/** A new, empty database on the test Postgres server, by its URL (for a test that needs its own connections to it). */
+export async function createTestDatabaseUrl(): Promise<string> {
   const adminUrl = inject('postgresAdminUrl');
   if (!adminUrl) throw new Error('No Postgres server for the tests: install the postgresql package or set DATABASE_URL.');
   const name = `lt_test_${randomBytes(6).toString('hex')}`;
@@ -21,7 +26,7 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return createDatabase({ url: url.toString(), maxConnections: 5 });
+  return url.toString();
 }
 
 /**
