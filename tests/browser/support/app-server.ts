@@ -1,4 +1,4 @@
-/** Starts LLMTrace exactly as a user does (`scripts/start.ts`: build if needed, migrate, create the owner, serve). */
+/** Starts LLMTrace exactly as a user does (`npm start`'s command, `scripts/start.ts`: build if needed, migrate, create the owner, serve). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../support/ports';
 
@@ -14,7 +14,7 @@ export interface AppServer {
 
 export async function startAppServer(env: Record<string, string>, { port, timeoutMs = 600_000 }: { port?: number; timeoutMs?: number } = {}): Promise<AppServer> {
   const listenPort = port ?? (await freePort());
-  const child: ChildProcess = spawn('npx', ['tsx', '--conditions=react-server', 'scripts/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/start.ts'], {
     env: { ...process.env, PORT: String(listenPort), HOST: '127.0.0.1', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
