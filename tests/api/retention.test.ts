@@ -48,7 +48,7 @@ describe('npm run cli', () => {
       expect(JSON.parse(created)).toMatchObject({ userId: expect.any(String), email: 'cli@example.test', apiKey: expect.stringMatching(/^lt_/) });
       const key = JSON.parse(cli(['key:create', '--email', 'cli@example.test', '--name', 'widget', '--scope', 'chat'], { DATA_DIR: dataDir }));
       expect(key.apiKey).toMatch(/^lt_[0-9A-Za-z]{40}$/);
-      expect(JSON.parse(cli(['retention', '--days', '7'], { DATA_DIR: dataDir }))).toEqual({ deleted: 0 });
+      expect(JSON.parse(cli(['retention', '--days', '7'], { DATA_DIR: dataDir }))).toEqual({ deleted: 0, daysDropped: 0, dropMs: 0 });
       expect(() => cli(['key:create', '--email', 'nobody@example.test'], { DATA_DIR: dataDir })).toThrow(/No user with the email/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
