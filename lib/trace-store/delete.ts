@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Database, Transaction } from '@/lib/db/client';
+import { forgetRanges } from './trace-ranges';
 
 /** What a data-subject deletion removed: `{"deleted":{"spans":n,"messages":n,"evaluations":n}}`. */
 export interface DeletedCounts {
@@ -50,13 +51,12 @@ async function deleteSubject(tx: Transaction, userId: string, subject: Subject):
   ).map((row) => row.id);
 
   const evaluations = count(await tx.query('DELETE FROM message_evaluations WHERE message_id = ANY($1::uuid[]) RETURNING 1', [messages]));
-  const spans = count(
-    await tx.query('DELETE FROM llm_traces WHERE user_id = $1 AND (trace_id = ANY($2::text[]) OR conversation_id = ANY($3::uuid[])) RETURNING 1', [
-      userId,
-      traces,
-      conversations,
-    ]),
+  const deletedSpans = await tx.query<{ trace_id: string }>(
+    'DELETE FROM llm_traces WHERE user_id = $1 AND (trace_id = ANY($2::text[]) OR conversation_id = ANY($3::uuid[])) RETURNING trace_id',
+    [userId, traces, conversations],
   );
+  const spans = count(deletedSpans);
+  await forgetRanges(tx, userId, [...new Set(deletedSpans.map((row) => row.trace_id))]);
   const deletedMessages = count(await tx.query('DELETE FROM messages WHERE user_id = $1 AND id = ANY($2::uuid[]) RETURNING 1', [userId, messages]));
   // The conversations go too, now empty: a conversation's title is its first message's opening words.
   await tx.query(

@@ -26,12 +26,11 @@ import 'server-only';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { decodeCursor, encodeCursor } from '@/lib/db/cursor';
-import { COUNTS_USAGE } from './columns';
+import { COUNTS_USAGE, LISTED_ROOT } from './columns';
 import {
   MICROS,
   PageCursor,
   PageLimit,
-  TRACE_ROOT,
   SPAN_TOKENS,
   groupTotalsSql,
   invalidCursor,
@@ -118,7 +117,7 @@ function rankedPageSql(sort: EndUserSort, order: SortOrder, { afterCursor, limit
   WITH traces AS (
     SELECT r.end_user_id, r.trace_id, bool_or(r.status = 'failed') AS failed, max(r.start_time) AS last_start
     FROM llm_traces r
-    WHERE r.user_id = $1 AND ${TRACE_ROOT('r')} AND r.end_user_id IS NOT NULL
+    WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL
     GROUP BY r.end_user_id, r.trace_id
   ), ranked AS (
     SELECT t.end_user_id AS key, md5(t.end_user_id)::uuid AS tie, ${key.sql} AS sort_key

@@ -3,6 +3,7 @@ import { OPERATION_TYPES, SPAN_STATUSES, type ApiSpan } from '@llmtrace/sdk/span
 import type { Database } from '@/lib/db/client';
 import { OUTLINE_ERROR_LENGTH } from '@/lib/trace-view/outline';
 import { searchTerms, spanMatches } from './search';
+import { spanTimeBounds, withinBounds } from './trace-ranges';
 
 /** A span with one of the outline's less common fields: a model, an error, usage or time to first token. */
 const HAS_EXTRA = `(model_name IS NOT NULL OR model_provider IS NOT NULL OR error_message IS NOT NULL OR input_tokens IS NOT NULL
@@ -22,7 +23,7 @@ const vocabulary = (values: readonly string[]) => `ARRAY[${values.map((value) =>
  * come only for the spans that have one, flagged in `has_extra`. The spans are in scan order: the
  * browser sorts them (ordering 100k wide rows costs the database more).
  */
-const OUTLINE_QUERY = `SELECT json_build_object(
+const OUTLINE_QUERY = (within: (alias: string) => string) => `SELECT json_build_object(
   'version', 1,
   'trace_id', $2::text,
   'base_us', (extract(epoch FROM b.base) * 1000000)::bigint,
@@ -37,8 +38,8 @@ const OUTLINE_QUERY = `SELECT json_build_object(
   'extra', json_agg(json_build_array(t.model_name, t.model_provider, left(t.error_message, ${OUTLINE_ERROR_LENGTH}), t.input_tokens, t.output_tokens,
     t.total_tokens, t.cached_input_tokens, t.reasoning_tokens, t.cost_usd, t.time_to_first_token_ms)) FILTER (WHERE ${HAS_EXTRA})
 )::text AS outline
-FROM llm_traces t, (SELECT min(start_time) AS base FROM llm_traces WHERE user_id = $1 AND trace_id = $2) b
-WHERE t.user_id = $1 AND t.trace_id = $2
+FROM llm_traces t, (SELECT min(m.start_time) AS base FROM llm_traces m WHERE m.user_id = $1 AND m.trace_id = $2${within('m')}) b
+WHERE t.user_id = $1 AND t.trace_id = $2${within('t')}
 GROUP BY b.base`;
 
 /**
@@ -47,7 +48,9 @@ GROUP BY b.base`;
  * whole. Null when the user has no span in that trace.
  */
 export async function getTraceOutlineJson(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<string | null> {
-  const [row] = await database.query<{ outline: string | null }>(OUTLINE_QUERY, [userId, traceId]);
+  const params: unknown[] = [userId, traceId];
+  const within = withinBounds(await spanTimeBounds(database, userId, [traceId]), params);
+  const [row] = await database.query<{ outline: string | null }>(OUTLINE_QUERY(within), params);
   // No span: no group, no row.
   return row?.outline ?? null;
 }
@@ -67,9 +70,10 @@ export async function findSpansInTrace(
 ): Promise<{ span_ids: string[]; truncated: boolean }> {
   const params: unknown[] = [userId, traceId];
   // Not the trace or message id prefixes the list also matches: within one trace every span would.
+  const within = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('s');
   const match = spanMatches('s', { ...searchTerms(q), idPrefix: null }, params);
   const rows = await database.query<{ span_id: string }>(
-    `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2 AND ${match}
+    `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2${within} AND ${match}
      ORDER BY s.start_time, (s.parent_trace_id IS NOT NULL), s.span_id LIMIT ${TRACE_SEARCH_LIMIT + 1}`,
     params,
   );

@@ -4,12 +4,13 @@ import type { Database } from '@/lib/db/client';
 import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '@/lib/db/cursor';
 import { isStorableInstant } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, EXACT_START_TIME, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
-import { searchRootIds } from './search';
+import { type FoundRoot, searchRootIds } from './search';
+import { spanTimeBounds, withinBounds } from './trace-ranges';
 
 type Row = Record<string, unknown>;
 
-const SELECT_COLUMNS = selectColumns('llm_traces');
-const LIGHT_SELECT_COLUMNS = selectColumns('llm_traces', { withData: false });
+const SELECT_COLUMNS = selectColumns('t');
+const LIGHT_SELECT_COLUMNS = selectColumns('t', { withData: false });
 
 /**
  * Every span of one trace, parents before children (by start time). With `withData: false` the
@@ -19,31 +20,40 @@ export async function getTraceSpans(
   database: Database,
   { userId, traceId, withData = true }: { userId: string; traceId: string; withData?: boolean },
 ): Promise<ApiSpan[]> {
+  const params: unknown[] = [userId, traceId];
+  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
   const rows = await database.query<Row>(
-    `SELECT ${withData ? SELECT_COLUMNS : LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 ORDER BY start_time, (parent_trace_id IS NOT NULL), span_id`,
-    [userId, traceId],
+    `SELECT ${withData ? SELECT_COLUMNS : LIGHT_SELECT_COLUMNS} FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${bounds}
+     ORDER BY t.start_time, (t.parent_trace_id IS NOT NULL), t.span_id`,
+    params,
   );
   return rows.map(toApiSpan);
 }
 
 export async function countTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
-  const [row] = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM llm_traces WHERE user_id = $1 AND trace_id = $2', [userId, traceId]);
+  const params: unknown[] = [userId, traceId];
+  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
+  const [row] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${bounds}`, params);
   return Number(row?.n ?? 0);
 }
 
 /** The root span of a trace (the earliest parentless one, else the earliest orphan), without its input and output. */
 export async function getRootSpan(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan | null> {
+  const params: unknown[] = [userId, traceId];
+  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
   const [row] = await database.query<Row>(
-    `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND (parent_trace_id IS NULL OR orphan)
-     ORDER BY (parent_trace_id IS NULL) DESC, start_time LIMIT 1`,
-    [userId, traceId],
+    `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2 AND (t.parent_trace_id IS NULL OR t.orphan)${bounds}
+     ORDER BY (t.parent_trace_id IS NULL) DESC, t.start_time LIMIT 1`,
+    params,
   );
   return row ? toApiSpan(row) : null;
 }
 
 /** One span with all its data. */
 export async function getSpan(database: Database, { userId, traceId, spanId }: { userId: string; traceId: string; spanId: string }): Promise<ApiSpan | null> {
-  const [row] = await database.query<Row>(`SELECT ${SELECT_COLUMNS} FROM llm_traces WHERE user_id = $1 AND trace_id = $2 AND span_id = $3`, [userId, traceId, spanId]);
+  const params: unknown[] = [userId, traceId, spanId];
+  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
+  const [row] = await database.query<Row>(`SELECT ${SELECT_COLUMNS} FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2 AND t.span_id = $3${bounds}`, params);
   return row ? toApiSpan(row) : null;
 }
 
@@ -110,12 +120,9 @@ export function decodeCursor(value: string): TraceListCursor | null {
 
 /** Builds the WHERE clause of the trace list (root spans of one user), every filter but `q`. */
 function listConditions(userId: string, filters: TraceListFilters) {
-  // An orphan flag can lag behind a parent written concurrently; the parent's presence is checked again.
-  const where = [
-    'r.user_id = $1',
-    LISTED_ROOT('r'),
-    'NOT (r.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id))',
-  ];
+  // The orphan flag is exact: a parent and its children are written under one lock per trace,
+  // and the parent's batch clears its children's flags (write.ts).
+  const where = ['r.user_id = $1', LISTED_ROOT('r')];
   const params: unknown[] = [userId];
   const add = (condition: (placeholder: string) => string, value: unknown) => {
     params.push(value);
@@ -188,7 +195,7 @@ function numberOrNull(value: unknown): number | null {
 }
 
 /** A row of the list query → the root as the API serves it, plus its trace's totals. */
-function toTraceListRow({ start_exact: _cursorTime, ...row }: Row): TraceListRow {
+function toTraceListRow(row: Row): TraceListRow {
   return {
     ...toApiSpan(row),
     span_count: Number(row.span_count),
@@ -271,26 +278,45 @@ const PREVIEW_TEXT = (found: string, doc: string) => `CASE
  * `previews.output_preview`). The documents are the root's input and output, or, when the root
  * has none (an HTTP span above the model calls), the earliest span's input and the output of the
  * span that ended last. Evaluated per row of the page only; `OFFSET 0` keeps each document and
- * content computed once.
+ * content computed once. `within` bounds a span alias to the page's traces' days.
  */
-const PREVIEW_JOINS = `
+const PREVIEW_JOINS = (within: (alias: string) => string) => `
   CROSS JOIN LATERAL (SELECT
-      coalesce(${DOC('r.input_data')}, (SELECT ${DOC('c.input_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND ${DOC('c.input_data')} IS NOT NULL ORDER BY c.start_time, c.span_id LIMIT 1)) AS input_doc,
-      coalesce(${DOC('r.output_data')}, (SELECT ${DOC('c.output_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND ${DOC('c.output_data')} IS NOT NULL ORDER BY c.end_time DESC NULLS LAST, c.start_time DESC, c.span_id LIMIT 1)) AS output_doc
+      coalesce(${DOC('r.input_data')}, (SELECT ${DOC('c.input_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id${within('c')} AND ${DOC('c.input_data')} IS NOT NULL ORDER BY c.start_time, c.span_id LIMIT 1)) AS input_doc,
+      coalesce(${DOC('r.output_data')}, (SELECT ${DOC('c.output_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id${within('c')} AND ${DOC('c.output_data')} IS NOT NULL ORDER BY c.end_time DESC NULLS LAST, c.start_time DESC, c.span_id LIMIT 1)) AS output_doc
     OFFSET 0) docs
   CROSS JOIN LATERAL (SELECT ${INPUT_CONTENT('docs.input_doc')} AS input_found, ${OUTPUT_CONTENT('docs.output_doc')} AS output_found OFFSET 0) found
   CROSS JOIN LATERAL (SELECT ${PREVIEW_TEXT('found.input_found', 'docs.input_doc')} AS input_preview, ${PREVIEW_TEXT('found.output_found', 'docs.output_doc')} AS output_preview) previews`;
 
-/** A page of list rows: each root with its trace's totals and its previews. */
-const LIST_ROW = (withData: boolean) => `SELECT ${selectColumns('r', { withData })}, ${EXACT_START_TIME('r')} AS start_exact, totals.*, previews.input_preview, previews.output_preview
-  FROM llm_traces r
-  CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id) totals
-  ${PREVIEW_JOINS}`;
+/**
+ * The rows of a page whose roots are known: each root with its trace's totals and its previews,
+ * newest first. Every reference to `llm_traces` is bounded by constant times (the roots' own, and
+ * the page's traces' ranges), so the planner keeps only the days the page touches: with a
+ * partition per day, planning every day for each of the five references cost more than running
+ * the query.
+ */
+async function readListRows(database: Database, userId: string, keys: FoundRoot[], withData: boolean): Promise<Row[]> {
+  if (keys.length === 0) return [];
+  const times = keys.map((key) => key.startTime).sort();
+  const params: unknown[] = [userId, JSON.stringify(keys.map((key) => ({ start_time: key.startTime, id: key.id }))), times[0], times[times.length - 1]];
+  const within = withinBounds(await spanTimeBounds(database, userId, keys.map((key) => key.traceId)), params);
+  return database.query<Row>(
+    `SELECT ${selectColumns('r', { withData })}, totals.*, previews.input_preview, previews.output_preview
+     FROM llm_traces r
+     CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id${within('s')}) totals
+     ${PREVIEW_JOINS(within)}
+     WHERE r.user_id = $1 AND r.start_time >= $3::timestamptz AND r.start_time <= $4::timestamptz AND ${LISTED_ROOT('r')}
+       AND (r.start_time, r.id) IN (SELECT k.start_time, k.id FROM json_to_recordset($2::json) AS k(start_time timestamptz, id uuid))
+     ORDER BY r.start_time DESC, r.id DESC`,
+    params,
+  );
+}
 
 /**
  * The trace list: root spans, newest first, keyset-paginated on (start_time, id). With
  * `withData: false` the roots' input_data and output_data are left out (each says
- * `data_omitted`); the previews are there either way.
+ * `data_omitted`); the previews are there either way. The page's roots are found first (by `q`
+ * through search.ts), then read with their totals and previews.
  */
 export async function listRootSpans(
   database: Database,
@@ -307,28 +333,22 @@ export async function listRootSpans(
     params.push(cursor.startTime, cursor.id);
     where.push(`(r.start_time, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
-  let rows: Row[];
-  if (filters.q) {
-    // Search finds the page's roots first (search.ts), then the page is read by id.
-    const keys = await searchRootIds(database, { where, params, q: filters.q, want: limit + 1 });
-    rows =
-      keys.length === 0
-        ? []
-        : // By (start_time, id): the roots' index finds each (spans have no index on id alone).
-          await database.query<Row>(
-            `${LIST_ROW(withData)} WHERE r.user_id = $1 AND ${LISTED_ROOT('r')}
-               AND (r.start_time, r.id) IN (SELECT k.start_time, k.id FROM json_to_recordset($2::json) AS k(start_time timestamptz, id uuid))
-             ORDER BY r.start_time DESC, r.id DESC`,
-            [userId, JSON.stringify(keys.map((key) => ({ start_time: key.startTime, id: key.id })))],
-          );
-  } else {
+  let keys: FoundRoot[];
+  if (filters.q) keys = await searchRootIds(database, { where, params, q: filters.q, want: limit + 1 });
+  else {
     params.push(limit + 1);
-    rows = await database.query<Row>(`${LIST_ROW(withData)} WHERE ${where.join(' AND ')} ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`, params);
+    const rows = await database.query<{ id: string; start_exact: string; trace_id: string }>(
+      `SELECT r.id, ${EXACT_START_TIME('r')} AS start_exact, r.trace_id FROM llm_traces r WHERE ${where.join(' AND ')}
+       ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    keys = rows.map((row) => ({ id: String(row.id), startTime: row.start_exact, traceId: row.trace_id }));
   }
-  const page = rows.slice(0, limit).map(toTraceListRow);
-  const last = rows[limit - 1];
-  const nextCursor = rows.length > limit && last ? encodeCursor({ startTime: String(last.start_exact), id: String(last.id) }) : null;
-  return { traces: page, nextCursor };
+  const page = keys.slice(0, limit);
+  const rows = await readListRows(database, userId, page, withData);
+  const last = page[limit - 1];
+  const nextCursor = keys.length > limit && last ? encodeCursor({ startTime: last.startTime, id: last.id }) : null;
+  return { traces: rows.map(toTraceListRow), nextCursor };
 }
 
 /** Providers, models and services of the user's recent traces, for the trace list's filter pickers. */

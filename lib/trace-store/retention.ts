@@ -22,6 +22,7 @@ export interface RetentionReport {
  * 2. What remains past retention (the boundary day, the default partition, accounts whose own
  *    retention is shorter) is deleted a few thousand rows per statement, so no lock is held for long
  *    and ingest interleaves.
+ * 3. The ranges of traces whose last span aged out go too (trace-ranges.ts).
  */
 export async function applyRetention(
   database: Database,
@@ -33,12 +34,13 @@ export async function applyRetention(
   if (dropped.spans > 0) onProgress?.(dropped.spans);
   let rowDeleted = 0;
   for (;;) {
-    const deleted = await deleteSpansBefore(database, { cutoff, batchSize, now });
+    const deleted = await deleteAgedRows(database, SPANS, { cutoff, batchSize, now });
     rowDeleted += deleted;
     if (deleted > 0) onProgress?.(dropped.spans + rowDeleted);
     if (deleted < batchSize) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
+  while ((await deleteAgedRows(database, RANGES, { cutoff, batchSize, now })) === batchSize) await new Promise((resolve) => setImmediate(resolve));
   return { spans: dropped.spans + rowDeleted, partitions: dropped.partitions, dropMs: dropped.dropMs, rowDeleted };
 }
 
@@ -47,30 +49,46 @@ export async function deleteSpansOlderThan(database: Database, options: Paramete
   return (await applyRetention(database, options)).spans;
 }
 
+/** A table retention empties: its key and the time that ages its rows. */
+interface Aged {
+  table: string;
+  key: readonly string[];
+  time: string;
+}
+
+const SPANS: Aged = { table: 'llm_traces', key: ['user_id', 'trace_id', 'span_id', 'start_time'], time: 'start_time' };
+/** A trace's range goes when its last span has aged out (trace-ranges.ts). */
+const RANGES: Aged = { table: 'trace_ranges', key: ['user_id', 'trace_id'], time: 'last_start' };
+
 /**
- * Deletes up to `batchSize` spans past retention; returns how many. An account that set its own
- * retention (`account_settings.retention_days`) keeps its spans that many days before `now`; every
- * other account's spans go when they started before `cutoff` (the server's `TRACE_RETENTION_DAYS`).
+ * Deletes up to `batchSize` rows past retention; returns how many. An account that set its own
+ * retention (`account_settings.retention_days`) keeps its rows that many days before `now`; every
+ * other account's rows go when their time is before `cutoff` (the server's `TRACE_RETENTION_DAYS`).
  * Spans start in years 1–9999, so a cutoff before year 1 (a retention of a million days) deletes
  * nothing by the default, and one beyond 9999 is read as the last storable instant.
  */
-async function deleteSpansBefore(database: Database, { cutoff, batchSize, now }: { cutoff: Date; batchSize: number; now: Date }): Promise<number> {
+async function deleteAgedRows(
+  database: Database,
+  { table, key, time }: Aged,
+  { cutoff, batchSize, now }: { cutoff: Date; batchSize: number; now: Date },
+): Promise<number> {
   const before = cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
+  const keys = key.map((column) => `t.${column}`).join(', ');
   const rows = await database.query<{ n: number }>(
     `WITH doomed AS (
-       (SELECT t.user_id, t.trace_id, t.span_id, t.start_time FROM llm_traces t
-        WHERE t.start_time < $1::timestamptz
+       (SELECT ${keys} FROM ${table} t
+        WHERE t.${time} < $1::timestamptz
           AND NOT EXISTS (SELECT 1 FROM account_settings s WHERE s.user_id = t.user_id AND s.retention_days IS NOT NULL)
         LIMIT $2)
        UNION ALL
-       (SELECT t.user_id, t.trace_id, t.span_id, t.start_time FROM account_settings s
-        JOIN llm_traces t ON t.user_id = s.user_id AND t.start_time < $3::timestamptz - make_interval(days => s.retention_days)
+       (SELECT ${keys} FROM account_settings s
+        JOIN ${table} t ON t.user_id = s.user_id AND t.${time} < $3::timestamptz - make_interval(days => s.retention_days)
         WHERE s.retention_days IS NOT NULL
         LIMIT $2)
      )
      , gone AS (
-       DELETE FROM llm_traces t USING (SELECT * FROM doomed LIMIT $2) d
-       WHERE t.user_id = d.user_id AND t.trace_id = d.trace_id AND t.span_id = d.span_id AND t.start_time = d.start_time
+       DELETE FROM ${table} t USING (SELECT * FROM doomed LIMIT $2) d
+       WHERE ${key.map((column) => `t.${column} = d.${column}`).join(' AND ')}
        RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
     [before, batchSize, now.toISOString()],

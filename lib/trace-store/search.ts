@@ -23,6 +23,7 @@
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
+import { spanTimeBounds, withinBounds } from './trace-ranges';
 
 /**
  * One CJK character: Hiragana, Katakana, CJK ideographs (with extension A and the compatibility
@@ -125,6 +126,11 @@ export interface RootKey {
   startTime: string;
 }
 
+/** A root the search found: its key and its trace. */
+export interface FoundRoot extends RootKey {
+  traceId: string;
+}
+
 /** The smallest uuid: `(t, NIL_UUID)` is the first key at instant t. */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -149,7 +155,7 @@ const MAX_WINDOW_ROOTS = 10_000;
  */
 const CLOCK_SKEW = '1 minute';
 
-type ProbeRow = { kind: 'hit' | 'edge' | 'newest'; id: string; start_text: string };
+type ProbeRow = { kind: 'hit' | 'edge' | 'newest'; id: string; trace_id: string; start_text: string };
 
 /**
  * The keys of the newest `want` listed roots (by start_time, id, descending) that satisfy
@@ -171,7 +177,7 @@ type ProbeRow = { kind: 'hit' | 'edge' | 'newest'; id: string; start_text: strin
 export async function searchRootIds(
   database: Database,
   { where, params, q, want }: { where: string[]; params: unknown[]; q: string; want: number },
-): Promise<RootKey[]> {
+): Promise<FoundRoot[]> {
   // JIT compiling these plans (their row estimates are rough) costs more than running them.
   if (database.kind === 'postgres') {
     return database.transaction(async (tx) => {
@@ -182,9 +188,9 @@ export async function searchRootIds(
   return search(database, { where, params, q, want });
 }
 
-async function search(database: Queryable, { where, params, q, want }: { where: string[]; params: unknown[]; q: string; want: number }): Promise<RootKey[]> {
+async function search(database: Queryable, { where, params, q, want }: { where: string[]; params: unknown[]; q: string; want: number }): Promise<FoundRoot[]> {
   const terms = searchTerms(q);
-  const found: RootKey[] = [];
+  const found: FoundRoot[] = [];
   /** Roots strictly older than this are still to be searched (null: all). */
   let after: RootKey | null = null;
   /** The newest root checked one by one. */
@@ -204,7 +210,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     }
     return conditions.join(' AND ');
   };
-  const key = (row: { id: string; start_text: string }): RootKey => ({ id: row.id, startTime: row.start_text });
+  const key = (row: { id: string; trace_id: string; start_text: string }): FoundRoot => ({ id: row.id, startTime: row.start_text, traceId: row.trace_id });
 
   // 1–2. Roots first: the next PROBE_ROOTS roots, each kept when a span of its trace matches. The
   // same statement returns the newest and the oldest root it checked (the latter only when it
@@ -216,14 +222,14 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     const rows = await database.query<ProbeRow>(
       `WITH recent AS MATERIALIZED (
          SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions} ORDER BY r.start_time DESC, r.id DESC LIMIT ${PROBE_ROOTS})
-       SELECT 'hit' AS kind, h.id, ${EXACT_START_TIME('h')} AS start_text FROM (
+       SELECT 'hit' AS kind, h.id, h.trace_id, ${EXACT_START_TIME('h')} AS start_text FROM (
          SELECT recent.* FROM recent WHERE EXISTS (SELECT 1 FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = recent.trace_id AND ${match})
          ORDER BY recent.start_time DESC, recent.id DESC LIMIT ${want - found.length}) h
        UNION ALL
-       SELECT 'edge', e.id, ${EXACT_START_TIME('e')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time, recent.id LIMIT 1) e
+       SELECT 'edge', e.id, e.trace_id, ${EXACT_START_TIME('e')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time, recent.id LIMIT 1) e
        WHERE (SELECT count(*) FROM recent) = ${PROBE_ROOTS}
        UNION ALL
-       SELECT 'newest', n.id, ${EXACT_START_TIME('n')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time DESC, recent.id DESC LIMIT 1) n`,
+       SELECT 'newest', n.id, n.trace_id, ${EXACT_START_TIME('n')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time DESC, recent.id DESC LIMIT 1) n`,
       p,
     );
     found.push(...rows.filter((row) => row.kind === 'hit').map(key));
@@ -248,9 +254,9 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     const conditions = range(p, from);
     // Each matching trace's roots are looked up by the (user_id, trace_id) key (a lateral join;
     // OFFSET 0 keeps the planner from turning it into a walk over every root), then sorted.
-    const rows = await database.query<{ id: string; start_text: string }>(
+    const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
       `WITH hits AS MATERIALIZED (SELECT DISTINCT trace_id FROM (${hits}) matching)
-       SELECT r.id, r.start_text FROM hits
+       SELECT r.id, hits.trace_id, r.start_text FROM hits
        CROSS JOIN LATERAL (SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r WHERE r.trace_id = hits.trace_id AND ${conditions} OFFSET 0) r
        ORDER BY r.start_time DESC, r.id DESC LIMIT ${want - found.length}`,
       p,
@@ -291,9 +297,10 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
  */
 export async function firstMatchingSpan(database: Database, { userId, traceId, q }: { userId: string; traceId: string; q: string }): Promise<string | null> {
   const params: unknown[] = [userId, traceId];
+  const within = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('s');
   const match = textCondition('s', searchTerms(q), params, { indexed: false });
   const [row] = await database.query<{ span_id: string }>(
-    `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2 AND ${match} ORDER BY s.start_time, (s.parent_trace_id IS NOT NULL), s.span_id LIMIT 1`,
+    `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2${within} AND ${match} ORDER BY s.start_time, (s.parent_trace_id IS NOT NULL), s.span_id LIMIT 1`,
     params,
   );
   return row?.span_id ?? null;

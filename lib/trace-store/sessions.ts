@@ -45,13 +45,6 @@ export const PageCursor = z.string().max(500).optional();
 // SQL shared with end-users.ts. `$1` is always the account's user id.
 // ---------------------------------------------------------------------------------------------
 
-/**
- * A listed root that still is one: an orphan whose parent was written concurrently (its flag not
- * yet cleared) is not, as in the trace list.
- */
-export const TRACE_ROOT = (t: string) =>
-  `${LISTED_ROOT(t)} AND NOT (${t}.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = ${t}.user_id AND p.trace_id = ${t}.trace_id AND p.span_id = ${t}.parent_trace_id))`;
-
 /** A span's tokens, as the trace list's `trace_total_tokens` adds them. */
 export const SPAN_TOKENS = (s: string) => `coalesce(${s}.total_tokens, ${s}.input_tokens::bigint + ${s}.output_tokens, ${s}.input_tokens, ${s}.output_tokens)`;
 
@@ -91,9 +84,7 @@ export function newestPerGroupSql(column: GroupColumn, { afterCursor, limitParam
     AND NOT EXISTS (
       SELECT 1 FROM llm_traces n
       WHERE n.user_id = r.user_id AND n.${column} = r.${column} AND ${LISTED_ROOT('n')} AND n.${column} IS NOT NULL
-        AND n.start_time >= r.start_time AND (n.start_time > r.start_time OR n.id > r.id)
-        AND NOT (n.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = n.user_id AND p.trace_id = n.trace_id AND p.span_id = n.parent_trace_id)))
-    AND NOT (r.orphan AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id))
+        AND n.start_time >= r.start_time AND (n.start_time > r.start_time OR n.id > r.id))
   ORDER BY r.start_time DESC, r.id DESC
   LIMIT ${limitParam}`;
 }
@@ -115,7 +106,7 @@ export function groupTotalsSql(column: GroupColumn, key: string): string {
   FROM (
     SELECT r.trace_id, bool_or(r.status = 'failed') AS failed, min(r.start_time) AS first_start, max(r.start_time) AS last_start, max(r.end_user_id) AS end_user_id
     FROM llm_traces r
-    WHERE r.user_id = $1 AND r.${column} = ${key} AND r.${column} IS NOT NULL AND ${TRACE_ROOT('r')}
+    WHERE r.user_id = $1 AND r.${column} = ${key} AND r.${column} IS NOT NULL AND ${LISTED_ROOT('r')}
     GROUP BY r.trace_id
   ) g
   CROSS JOIN LATERAL (${TRACE_USAGE('g.trace_id')}) u`;

@@ -8,6 +8,7 @@ import { SPAN_FIELDS } from '@llmtrace/sdk/span';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { ApiError } from '@/lib/http/errors';
+import { spanTimeBounds, withinBounds } from './trace-ranges';
 
 const MAX_TAGS = SPAN_FIELDS.tags.maxItems;
 const tag = z.string().trim().min(1).max(SPAN_FIELDS.tags.max);
@@ -25,17 +26,17 @@ export type TagChange = z.infer<typeof TagChange>;
  * The new tags of every span of the trace: the old ones in their order, then the added ones,
  * without the removed ones and without duplicates. (Removing wins when a tag is in both lists.)
  */
-const RETAG_SQL = `
-UPDATE llm_traces SET tags = ARRAY(
+const RETAG_SQL = (within: string) => `
+UPDATE llm_traces t SET tags = ARRAY(
   SELECT t FROM unnest(tags || $3::text[]) WITH ORDINALITY AS u(t, n)
   WHERE NOT (t = ANY($4::text[])) GROUP BY t ORDER BY min(n))
-WHERE user_id = $1 AND trace_id = $2
+WHERE t.user_id = $1 AND t.trace_id = $2${within}
 RETURNING cardinality(tags) AS n`;
 
 /** The tags of the trace's root: the earliest parentless span, else the earliest orphan. */
-const ROOT_TAGS_SQL = `
-SELECT tags FROM llm_traces WHERE user_id = $1 AND trace_id = $2
-ORDER BY (parent_trace_id IS NULL) DESC, orphan DESC, start_time LIMIT 1`;
+const ROOT_TAGS_SQL = (within: string) => `
+SELECT t.tags FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${within}
+ORDER BY (t.parent_trace_id IS NULL) DESC, t.orphan DESC, t.start_time LIMIT 1`;
 
 /**
  * Adds and removes tags on every span of one trace, in one transaction; returns the trace's tags
@@ -49,7 +50,9 @@ export async function changeTraceTags(
   { userId, traceId, change }: { userId: string; traceId: string; change: TagChange },
 ): Promise<string[]> {
   return database.transaction(async (tx) => {
-    const rows = await tx.query<{ n: number | null }>(RETAG_SQL, [userId, traceId, change.add, change.remove]);
+    const bounds = await spanTimeBounds(tx, userId, [traceId]);
+    const retag: unknown[] = [userId, traceId, change.add, change.remove];
+    const rows = await tx.query<{ n: number | null }>(RETAG_SQL(withinBounds(bounds, retag)('t')), retag);
     if (rows.length === 0) throw new ApiError('not_found', 'No trace with that id.');
     const most = Math.max(...rows.map((row) => Number(row.n ?? 0)));
     if (most > MAX_TAGS) {
@@ -57,7 +60,8 @@ export async function changeTraceTags(
         details: [{ path: 'add', message: `at most ${MAX_TAGS} tags per trace` }],
       });
     }
-    const [root] = await tx.query<{ tags: string[] }>(ROOT_TAGS_SQL, [userId, traceId]);
+    const rootParams: unknown[] = [userId, traceId];
+    const [root] = await tx.query<{ tags: string[] }>(ROOT_TAGS_SQL(withinBounds(bounds, rootParams)('t')), rootParams);
     return root?.tags ?? [];
   });
 }

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, HAS_USAGE, KEY_COLUMNS, type SpanRow } from './columns';
+import { forgetRanges, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 const FINAL_SQL = sqlList(FINAL_STATUSES);
@@ -21,6 +22,12 @@ const RECORD_COLUMNS = COLUMN_TYPES.map(([n, t]) => `${n} ${t === 'jsonb' ? 'jso
 const SELECT_RECORD = COLUMN_TYPES.map(([n, t]) => (t === 'jsonb' ? `r.${n}::jsonb` : n === 'tags' ? `coalesce(r.tags, '{}')` : `r.${n}`)).join(', ');
 
 /**
+ * A probe for stored spans of a known trace (`kn`, which carries the trace's range) reads only
+ * the days the trace touches: the executor skips every other day's partition.
+ */
+const IN_RANGE = (alias: string) => ` AND ${alias}.start_time >= kn.first_start AND ${alias}.start_time <= kn.last_start`;
+
+/**
  * One statement for the whole batch: the rows travel as a single JSON parameter and are unpacked
  * by `json_to_recordset`, which is far cheaper to plan and send than thousands of parameters.
  * A final span is never overwritten by a late `running` snapshot of itself.
@@ -31,19 +38,21 @@ const SELECT_RECORD = COLUMN_TYPES.map(([n, t]) => (t === 'jsonb' ? `r.${n}::jso
  * they checked against the table, which costs two index probes per span.
  */
 const UPSERT_SQL = `
-WITH known AS (SELECT k.user_id, k.trace_id FROM ${TRACES_PARAM(2)}),
+WITH known AS (
+  SELECT k.user_id, k.trace_id, tr.first_start, tr.last_start FROM ${TRACES_PARAM(2)}
+  JOIN trace_ranges tr ON tr.user_id = k.user_id AND tr.trace_id = k.trace_id),
 written AS (
   INSERT INTO llm_traces (${COLUMNS}, orphan, usage_rollup)
   SELECT ${SELECT_RECORD},
     CASE WHEN kn.trace_id IS NULL OR NOT r.orphan THEN r.orphan ELSE NOT EXISTS (
-      SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id) END,
+      SELECT 1 FROM llm_traces p WHERE p.user_id = r.user_id AND p.trace_id = r.trace_id AND p.span_id = r.parent_trace_id${IN_RANGE('p')}) END,
     r.usage_rollup OR (kn.trace_id IS NOT NULL AND EXISTS (
-      SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.parent_trace_id = r.span_id
+      SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.parent_trace_id = r.span_id${IN_RANGE('c')}
         AND (c.usage_rollup OR ${HAS_USAGE('c')})))
   FROM json_to_recordset($1::json) AS r(${RECORD_COLUMNS}, orphan boolean, usage_rollup boolean)
   LEFT JOIN known kn ON kn.user_id = r.user_id AND kn.trace_id = r.trace_id
   WHERE kn.trace_id IS NULL OR r.status NOT IN (${OPEN_SQL}) OR NOT EXISTS (
-    SELECT 1 FROM llm_traces f WHERE f.user_id = r.user_id AND f.trace_id = r.trace_id AND f.span_id = r.span_id
+    SELECT 1 FROM llm_traces f WHERE f.user_id = r.user_id AND f.trace_id = r.trace_id AND f.span_id = r.span_id${IN_RANGE('f')}
       AND f.start_time <> r.start_time AND f.status IN (${FINAL_SQL}))
   ON CONFLICT (user_id, trace_id, span_id, start_time) DO UPDATE SET
     ${COLUMN_TYPES.filter(([n]) => !KEY_COLUMNS.has(n)).map(([n]) => `${n} = EXCLUDED.${n}`).join(',\n    ')},
@@ -56,10 +65,13 @@ SELECT DISTINCT w.user_id, w.trace_id, w.parent_trace_id AS span_id FROM written
 JOIN known kn ON kn.user_id = w.user_id AND kn.trace_id = w.trace_id
 WHERE w.parent_trace_id IS NOT NULL AND w.reports_usage`;
 
-/** Of the batch's traces, those with spans already stored. One index probe per trace. */
+/**
+ * Of the batch's traces, those with spans already stored: those with a range (trace-ranges.ts),
+ * one probe of one small table per trace instead of one per day partition.
+ */
 const KNOWN_TRACES_SQL = `
 SELECT k.user_id, k.trace_id FROM (SELECT DISTINCT user_id, trace_id FROM ${TRACES_PARAM(1)}) k
-WHERE EXISTS (SELECT 1 FROM llm_traces t WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id)`;
+WHERE EXISTS (SELECT 1 FROM trace_ranges t WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id)`;
 
 /**
  * A span re-sent with another start time would land in another row (the key holds start_time,
@@ -68,14 +80,16 @@ WHERE EXISTS (SELECT 1 FROM llm_traces t WHERE t.user_id = k.user_id AND t.trace
  */
 const MOVE_SQL = `
 DELETE FROM llm_traces t USING json_to_recordset($1::json) AS r(user_id uuid, trace_id text, span_id text, start_time timestamptz, status text)
-WHERE t.user_id = r.user_id AND t.trace_id = r.trace_id AND t.span_id = r.span_id AND t.start_time <> r.start_time
+JOIN trace_ranges kn ON kn.user_id = r.user_id AND kn.trace_id = r.trace_id
+WHERE t.user_id = r.user_id AND t.trace_id = r.trace_id AND t.span_id = r.span_id${IN_RANGE('t')} AND t.start_time <> r.start_time
   AND NOT (t.status IN (${FINAL_SQL}) AND r.status IN (${OPEN_SQL}))`;
 
 /** Orphans of the given traces whose parent is now stored are roots no more: one index probe per trace. */
 const ADOPT_ORPHANS_SQL = `
 UPDATE llm_traces c SET orphan = false FROM ${TRACES_PARAM(1)}
-WHERE c.orphan AND c.user_id = k.user_id AND c.trace_id = k.trace_id
-  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id)`;
+JOIN trace_ranges kn ON kn.user_id = k.user_id AND kn.trace_id = k.trace_id
+WHERE c.orphan AND c.user_id = k.user_id AND c.trace_id = k.trace_id${IN_RANGE('c')}
+  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id${IN_RANGE('p')})`;
 
 /**
  * The stored parents of the written spans that report usage (or roll it up), and their ancestors,
@@ -86,11 +100,12 @@ WITH RECURSIVE up AS (
   SELECT user_id, trace_id, span_id FROM json_to_recordset($1::json) AS s(user_id uuid, trace_id text, span_id text)
   UNION
   SELECT p.user_id, p.trace_id, p.parent_trace_id
-  FROM up JOIN llm_traces p ON p.user_id = up.user_id AND p.trace_id = up.trace_id AND p.span_id = up.span_id
+  FROM up JOIN trace_ranges kn ON kn.user_id = up.user_id AND kn.trace_id = up.trace_id
+  JOIN llm_traces p ON p.user_id = up.user_id AND p.trace_id = up.trace_id AND p.span_id = up.span_id${IN_RANGE('p')}
   WHERE p.parent_trace_id IS NOT NULL AND NOT p.usage_rollup
 )
-UPDATE llm_traces t SET usage_rollup = true FROM up
-WHERE t.user_id = up.user_id AND t.trace_id = up.trace_id AND t.span_id = up.span_id AND NOT t.usage_rollup`;
+UPDATE llm_traces t SET usage_rollup = true FROM up JOIN trace_ranges kn ON kn.user_id = up.user_id AND kn.trace_id = up.trace_id
+WHERE t.user_id = up.user_id AND t.trace_id = up.trace_id AND t.span_id = up.span_id${IN_RANGE('t')} AND NOT t.usage_rollup`;
 
 /**
  * Concurrent batches of one trace would each miss the other's parent or children; one
@@ -177,10 +192,12 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     throw new RowsNotSerializableError(error);
   }
   // The other statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
-  const traces = JSON.stringify(unique.map(({ user_id, trace_id }) => ({ user_id, trace_id })));
+  const traces = JSON.stringify(unique.map(({ user_id, trace_id, start_time }) => ({ user_id, trace_id, start_time })));
   await database.transaction(async (tx) => {
     if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [traces], PREPARED);
     const known = await tx.query<{ user_id: string; trace_id: string }>(KNOWN_TRACES_SQL, [traces], PREPARED);
+    // Widened before the other statements, which bound their probes by the ranges.
+    await tx.query(WIDEN_RANGES_SQL, [traces], PREPARED);
     const knownJson = JSON.stringify(known);
     if (known.length > 0) await moveRespannedRows(tx, unique, known);
     const usageParents = await tx.query(UPSERT_SQL, [json, knownJson], PREPARED);
@@ -243,6 +260,9 @@ export async function ownedIds(
 
 
 export async function deleteTrace(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
-  const rows = await database.query<{ id: string }>('DELETE FROM llm_traces WHERE user_id = $1 AND trace_id = $2 RETURNING id', [userId, traceId]);
-  return rows.length;
+  return database.transaction(async (tx) => {
+    const rows = await tx.query<{ id: string }>('DELETE FROM llm_traces WHERE user_id = $1 AND trace_id = $2 RETURNING id', [userId, traceId]);
+    await forgetRanges(tx, userId, [traceId]);
+    return rows.length;
+  });
 }

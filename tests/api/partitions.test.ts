@@ -1,4 +1,6 @@
 import { expect, it } from 'vitest';
+import { DELETE as deleteTrace } from '@/app/api/analytics/traces/[traceId]/route';
+import { GET as getOutline } from '@/app/api/analytics/traces/[traceId]/outline/route';
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
 import { createDatabase } from '@/lib/db/client';
 import { loadMigrations, migrate } from '@/lib/db/migrate';
@@ -24,6 +26,8 @@ async function post(apiKey: string, traces: unknown[]) {
   expect(response.status, await response.clone().text()).toBe(200);
   return response.json();
 }
+
+const getJson = (path: string, apiKey: string) => call(getTraces, { path, apiKey });
 
 describeEachDatabase('span partitions', (getDatabase) => {
   it("stores each day's spans in that day's partition, others in the default, and moves them when their day gets one", async () => {
@@ -104,6 +108,46 @@ describeEachDatabase('span partitions', (getDatabase) => {
     expect(await left(plain)).toEqual([traces.plain5.traceId]);
     expect(await left(keeper)).toEqual([traces.keeper15.traceId]);
     expect(await left(brief)).toEqual([]);
+    // The ranges of the traces that went are forgotten; those of the traces kept stay.
+    const ranges = async (user: { userId: string }) =>
+      (await database.query<{ trace_id: string }>('SELECT trace_id FROM trace_ranges WHERE user_id = $1', [user.userId])).map((r) => r.trace_id);
+    expect(await ranges(plain)).toEqual([traces.plain5.traceId]);
+    expect(await ranges(keeper)).toEqual([traces.keeper15.traceId]);
+    expect(await ranges(brief)).toEqual([]);
+  });
+
+  it('reads a trace whose spans arrive over several days and in any order whole: its spans, its list row, its outline', async () => {
+    const database = getDatabase();
+    const user = await createTestUser(database);
+    const now = Date.now();
+    await ensureSpanPartitions(database, { from: new Date(now - 4 * DAY_MS), to: new Date(now) });
+    // The root started yesterday; one step today; a late batch holds a model call whose clock ran
+    // two days behind (before the root), and a re-send of the root with an earlier start.
+    const trace = threeLevelTrace({ start: new Date(now - DAY_MS) });
+    const [root, retrieval, search, modelCall] = trace.spans;
+    await post(user.apiKey, [root, retrieval]);
+    await post(user.apiKey, [{ ...search, start_time: new Date(now).toISOString(), end_time: new Date(now + 50).toISOString() }]);
+    await post(user.apiKey, [{ ...modelCall, start_time: new Date(now - 3 * DAY_MS).toISOString(), end_time: new Date(now - 3 * DAY_MS + 900).toISOString() }]);
+    expect((await partitionsOf(database, user.userId, trace.traceId)).length).toBe(3);
+
+    const spans = (await (await getJson(`/api/analytics/traces?trace_id=${trace.traceId}`, user.apiKey)).json()).traces;
+    expect(spans.map((span: { span_id: string }) => span.span_id).sort()).toEqual(trace.spans.map((span) => span.span_id).sort());
+    const list = (await (await getJson('/api/analytics/traces', user.apiKey)).json()).traces;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ trace_id: trace.traceId, span_count: 4, trace_input_tokens: 1000, trace_output_tokens: 200 });
+    expect(list[0].input_preview).toBe('hi');
+    const outline = await (await call(getOutline, { path: `/api/analytics/traces/${trace.traceId}/outline`, apiKey: user.apiKey, params: { traceId: trace.traceId } })).json();
+    expect([...outline.span_id].sort()).toEqual(trace.spans.map((span) => span.span_id).sort());
+
+    // The root re-sent with an earlier start moves; nothing is lost or doubled.
+    await post(user.apiKey, [{ ...root, start_time: new Date(now - 4 * DAY_MS).toISOString() }]);
+    const again = (await (await getJson(`/api/analytics/traces?trace_id=${trace.traceId}`, user.apiKey)).json()).traces;
+    expect(again).toHaveLength(4);
+    expect((await (await getJson('/api/analytics/traces', user.apiKey)).json()).traces[0]).toMatchObject({ span_count: 4, span_id: root.span_id });
+
+    // Deleting the trace forgets its range too.
+    expect((await call(deleteTrace, { path: `/api/analytics/traces/${trace.traceId}`, method: 'DELETE', apiKey: user.apiKey, params: { traceId: trace.traceId } })).status).toBeLessThan(300);
+    expect(await database.query('SELECT 1 FROM trace_ranges WHERE user_id = $1', [user.userId])).toEqual([]);
   });
 });
 

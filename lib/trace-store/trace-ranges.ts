@@ -1,0 +1,63 @@
+import 'server-only';
+import type { Queryable } from '@/lib/db/client';
+
+/**
+ * Span start times (ISO text with microseconds) between which every span of some traces lies,
+ * read from `trace_ranges` (migration 0013). Passed to a query as parameters, they let the planner
+ * keep only the day partitions the traces touch instead of planning and probing every day.
+ */
+export interface SpanTimeBounds {
+  from: string;
+  to: string;
+}
+
+const EXACT = (value: string) => `to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * Bounds covering every span of the given traces (one index probe each), or null when one of
+ * them has no range: a trace written around the writer (a test's or a seed's direct INSERT) is
+ * then read unbounded, which is slower and still right.
+ */
+export async function spanTimeBounds(database: Queryable, userId: string, traceIds: readonly string[]): Promise<SpanTimeBounds | null> {
+  const ids = [...new Set(traceIds)];
+  if (ids.length === 0) return null;
+  const [row] = await database.query<{ first: string | null; last: string | null; n: number }>(
+    `SELECT ${EXACT('min(first_start)')} AS first, ${EXACT('max(last_start)')} AS last, count(*)::int AS n
+     FROM trace_ranges WHERE user_id = $1 AND trace_id = ANY($2::text[])`,
+    [userId, ids],
+  );
+  if (!row?.first || !row.last || Number(row.n) < ids.length) return null;
+  return { from: row.first, to: row.last };
+}
+
+/**
+ * A condition on `<alias>.start_time`, within `bounds` (` AND …`, nothing when unbounded), for any
+ * alias: the two values are appended to `params` once and shared.
+ */
+export function withinBounds(bounds: SpanTimeBounds | null, params: unknown[]): (alias: string) => string {
+  if (!bounds) return () => '';
+  params.push(bounds.from, bounds.to);
+  const [from, to] = [params.length - 1, params.length];
+  return (alias) => ` AND ${alias}.start_time >= $${from}::timestamptz AND ${alias}.start_time <= $${to}::timestamptz`;
+}
+
+/**
+ * The ranges of a written batch's traces, widened to hold its spans: one statement per batch, in
+ * the batch's transaction (on Postgres under each trace's lock, so no two batches race on a row).
+ * `$1` is a JSON array of `{user_id, trace_id, start_time}`.
+ */
+export const WIDEN_RANGES_SQL = `
+INSERT INTO trace_ranges AS tr (user_id, trace_id, first_start, last_start)
+SELECT b.user_id, b.trace_id, min(b.start_time), max(b.start_time)
+FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text, start_time timestamptz)
+GROUP BY b.user_id, b.trace_id
+ON CONFLICT (user_id, trace_id) DO UPDATE SET
+  first_start = least(tr.first_start, EXCLUDED.first_start),
+  last_start = greatest(tr.last_start, EXCLUDED.last_start)
+WHERE EXCLUDED.first_start < tr.first_start OR EXCLUDED.last_start > tr.last_start`;
+
+/** Forgets the ranges of deleted traces. */
+export async function forgetRanges(database: Queryable, userId: string, traceIds: readonly string[]): Promise<void> {
+  if (traceIds.length === 0) return;
+  await database.query('DELETE FROM trace_ranges WHERE user_id = $1 AND trace_id = ANY($2::text[])', [userId, [...traceIds]]);
+}
