@@ -113,7 +113,10 @@ export function spanMatches(alias: string, terms: SearchTerms, params: unknown[]
  * its minute.
  */
 function matchingTraces(terms: SearchTerms, params: unknown[], since: string | null): string {
-  const window = since ? ` AND ${START_MINUTE('s')} >= date_trunc('minute', ${since} AT TIME ZONE 'UTC')` : '';
+  // The minute serves the indexes; the start time itself lets the planner skip older day partitions.
+  const window = since
+    ? ` AND ${START_MINUTE('s')} >= date_trunc('minute', ${since} AT TIME ZONE 'UTC') AND s.start_time >= ${since} - interval '1 minute'`
+    : '';
   const text = `SELECT s.trace_id FROM llm_traces s WHERE s.user_id = $1${window} AND ${textCondition('s', terms, params, { indexed: true })}`;
   if (!terms.idPrefix) return text;
   return `${text} UNION SELECT s.trace_id FROM llm_traces s WHERE s.user_id = $1 AND (${idCondition('s', terms.idPrefix, params)})`;
@@ -221,10 +224,16 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     const match = spanMatches('s', terms, p);
     const rows = await database.query<ProbeRow>(
       `WITH recent AS MATERIALIZED (
-         SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions} ORDER BY r.start_time DESC, r.id DESC LIMIT ${PROBE_ROOTS})
+         SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions} ORDER BY r.start_time DESC, r.id DESC LIMIT ${PROBE_ROOTS}),
+       ranged AS MATERIALIZED (
+         SELECT recent.*, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
+         FROM recent LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = recent.trace_id)
        SELECT 'hit' AS kind, h.id, h.trace_id, ${EXACT_START_TIME('h')} AS start_text FROM (
-         SELECT recent.* FROM recent WHERE EXISTS (SELECT 1 FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = recent.trace_id AND ${match})
-         ORDER BY recent.start_time DESC, recent.id DESC LIMIT ${want - found.length}) h
+         -- Each trace's spans are read from the days its range covers only (the executor skips the other partitions).
+         SELECT ranged.* FROM ranged WHERE EXISTS (
+           SELECT 1 FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = ranged.trace_id
+             AND s.start_time >= ranged.first_start AND s.start_time <= ranged.last_start AND ${match})
+         ORDER BY ranged.start_time DESC, ranged.id DESC LIMIT ${want - found.length}) h
        UNION ALL
        SELECT 'edge', e.id, e.trace_id, ${EXACT_START_TIME('e')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time, recent.id LIMIT 1) e
        WHERE (SELECT count(*) FROM recent) = ${PROBE_ROOTS}
@@ -252,12 +261,18 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     }
     const hits = matchingTraces(terms, p, since);
     const conditions = range(p, from);
-    // Each matching trace's roots are looked up by the (user_id, trace_id) key (a lateral join;
-    // OFFSET 0 keeps the planner from turning it into a walk over every root), then sorted.
+    // Each matching trace's roots are looked up by the (user_id, trace_id) key, in the days of its
+    // range only (a lateral join; OFFSET 0 keeps the planner from turning it into a walk over every
+    // root), then sorted.
     const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
-      `WITH hits AS MATERIALIZED (SELECT DISTINCT trace_id FROM (${hits}) matching)
+      `WITH hits AS MATERIALIZED (
+         SELECT m.trace_id, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
+         FROM (SELECT DISTINCT trace_id FROM (${hits}) matching) m
+         LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = m.trace_id)
        SELECT r.id, hits.trace_id, r.start_text FROM hits
-       CROSS JOIN LATERAL (SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r WHERE r.trace_id = hits.trace_id AND ${conditions} OFFSET 0) r
+       CROSS JOIN LATERAL (
+         SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
+         WHERE r.trace_id = hits.trace_id AND r.start_time >= hits.first_start AND r.start_time <= hits.last_start AND ${conditions} OFFSET 0) r
        ORDER BY r.start_time DESC, r.id DESC LIMIT ${want - found.length}`,
       p,
     );
