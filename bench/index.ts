@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { benchFootprint, type FootprintResult } from './footprint';
 import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests/support/postgres-server';
 import { benchBigTrace, type BigTraceBench } from './big-trace';
 import { benchIngest, CLIENTS, type IngestResult } from './ingest';
@@ -37,7 +38,7 @@ if (!Number.isInteger(spansArg) || spansArg < 4000) {
   console.error('--spans takes a whole number of spans, at least 4000 (for example --spans 10000000)');
   process.exit(2);
 }
-const SECTIONS = ['overhead', 'ingest', 'query', 'bigtrace', 'chat', 'proxy'] as const;
+const SECTIONS = ['overhead', 'ingest', 'query', 'bigtrace', 'footprint', 'chat', 'proxy'] as const;
 if (only && !(SECTIONS as readonly string[]).includes(only)) {
   console.error(`--only takes one of: ${SECTIONS.join(', ')}`);
   process.exit(2);
@@ -111,6 +112,11 @@ async function main() {
     bigTrace = await benchBigTrace({ databaseUrl: pgUrl, browser: true, onProgress: (message) => console.error(`  ${message}`) });
   }
   await server?.stop();
+  let footprint: FootprintResult | undefined;
+  if (runs('footprint')) {
+    console.error('▶ the footprint of npm start: idle, then a minute of ingest, reads and health probes…');
+    footprint = await benchFootprint({ onProgress: (message) => console.error(`  ${message}`) });
+  }
   if (runs('ingest')) {
     log('## 2. Ingest throughput (issue 14: ≥ 30k spans/s into Postgres next to COPY; ≥ 20k spans/s into PGlite)');
     log();
@@ -156,6 +162,12 @@ async function main() {
       log('| query | rows | p50 (ms) | p95 (ms) |');
       log('|---|---:|---:|---:|');
       for (const q of queries.other) log(`| ${q.label} | ${q.rows} | ${fmt(q.p50, 1)} | ${fmt(q.p95, 1)} |`);
+      log();
+      const r = queries.retention;
+      log(
+        `**Retention by partition** (after the queries, a cutoff 25½ days back): ${r.partitions} day partitions dropped whole in **${fmt(r.dropMs, 1)} ms** ` +
+          `(their DROP statements), ${fmt(r.rowDeleted)} spans of the boundary day deleted row by row; ${fmt(r.spans)} spans gone in ${fmt(r.totalMs)} ms all told, ${fmt(r.spansLeft)} left.`,
+      );
     } else log('No Postgres server available; not measured.');
     log();
   }
@@ -210,10 +222,30 @@ async function main() {
       log(
         `Chromium (npm start, PGlite), from navigation start: outline loaded at ${b.outlineLoadedMs === null ? '–' : `${fmt(b.outlineLoadedMs)} ms`}, ` +
           `first waterfall row at ${fmt(b.firstRowMs)} ms, a clicked span's details with its input at **${fmt(b.interactiveMs)} ms** ` +
-          `(${fmt(b.secondInteractiveMs)} ms the second time).`,
+          `(opened four more times: ${b.againInteractiveMs.map((ms) => fmt(ms)).join(', ')} ms).`,
       );
       log();
     }
+  }
+
+  if (footprint) {
+    const f = footprint;
+    const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} MB`;
+    log('## 7. Footprint of `npm start` (issue 14: ≤ 300 MB idle, ≤ 600 MB under load; `/api/health` p95 ≤ 100 ms under load)');
+    log();
+    log(
+      'Resident memory (VmRSS) summed over every process `npm start` runs, on PGlite with a fresh data directory: 5 samples 2 s apart once ' +
+        `start-up has settled, then one every 2 s through ${fmt(f.loadSeconds)} s of load (4 clients posting 500-span batches as fast as they are taken, ` +
+        'retrying 503s after their Retry-After; a trace-list read every second; a health probe every 100 ms).',
+    );
+    log();
+    log('| | resident memory | |');
+    log('|---|---:|---|');
+    log(`| idle | ${range(f.idleMb)} | ${f.processes.map((p) => `${p.name} ${fmt(p.mb)} MB`).join(', ')} |`);
+    log(`| under load | ${range(f.loadMb)} | ${fmt(f.spansPerSec)} spans/s stored, ${fmt(f.refused)} batches answered 503 and retried |`);
+    log();
+    log(`\`/api/health\` during the load: p50 ${fmt(f.health.p50, 1)} ms, **p95 ${fmt(f.health.p95, 1)} ms**, slowest ${fmt(f.health.max)} ms (${fmt(f.health.count)} probes).`);
+    log();
   }
 
   if (only) return;

@@ -20,7 +20,8 @@ const BATCH = 1000;
 /** Requests in flight at once, as several exporters (or app processes) would send them. */
 export const CLIENTS = 4;
 
-function makeSpans(n: number) {
+/** `n` spans in the bench's mix: traces of a root, two model calls and a tool call, an hour ago. */
+export function makeSpans(n: number) {
   const spans = [];
   const t0 = Date.now() - 3_600_000;
   for (let i = 0; i < n; i += 4) {

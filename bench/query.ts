@@ -13,6 +13,7 @@
  */
 import { createDatabase, type Database } from '@/lib/db/client';
 import { ensureSpanPartitions } from '@/lib/trace-store/partitions';
+import { applyRetention } from '@/lib/trace-store/retention';
 import { getTraceSpans, listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
 import { overviewStats } from '@/lib/trace-store/stats';
 import { sentencePool } from './search-corpus';
@@ -34,6 +35,8 @@ export interface QueryBench {
   traces: number;
   seedSeconds: number;
   indexSeconds: number;
+  /** Retention of the oldest days, after the queries: whole partitions dropped, the boundary day row by row. */
+  retention: { partitions: number; spans: number; dropMs: number; rowDeleted: number; totalMs: number; spansLeft: number };
 }
 
 const POOL_SIZE = 4000;
@@ -220,10 +223,25 @@ export async function benchTraceListQuery(
   try {
     const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('bench-query@example.test', 'x') RETURNING id");
     const { seedSeconds, indexSeconds } = await seed(database, user!.id, traces, onProgress);
-    return { ...(await measureQueries(database, user!.id, { traces, runs, onProgress })), traces, seedSeconds, indexSeconds };
+    const measured = await measureQueries(database, user!.id, { traces, runs, onProgress });
+    onProgress?.('retention: the oldest days');
+    const retention = await timeRetention(database);
+    return { ...measured, traces, seedSeconds, indexSeconds, retention };
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Retention with a cutoff 25½ days back (the seed spreads its spans over 30 days): the days before
+ * it go as whole partitions, and the half day before the cutoff row by row.
+ */
+async function timeRetention(database: Database): Promise<QueryBench['retention']> {
+  const start = performance.now();
+  const report = await applyRetention(database, { cutoff: new Date(Date.now() - 25.5 * 86_400_000) });
+  const totalMs = performance.now() - start;
+  const [left] = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM llm_traces');
+  return { partitions: report.partitions.length, spans: report.spans, dropMs: report.dropMs, rowDeleted: report.rowDeleted, totalMs, spansLeft: Number(left?.n ?? 0) };
 }
 
 /** Every figure of the section, on a database the seed filled (`traces` traces for `userId`). */

@@ -12,9 +12,14 @@ export interface AppServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startAppServer(env: Record<string, string>, { port, timeoutMs = 600_000 }: { port?: number; timeoutMs?: number } = {}): Promise<AppServer> {
+export async function startAppServer(
+  env: Record<string, string>,
+  { port, timeoutMs = 600_000, viaNpm = false }: { port?: number; timeoutMs?: number; viaNpm?: boolean } = {},
+): Promise<AppServer> {
   const listenPort = port ?? (await freePort());
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/start.ts'], {
+  // `viaNpm`: through `npm start` itself, npm's own process included (the footprint bench counts it).
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/start.ts']];
+  const child: ChildProcess = spawn(command, args, {
     env: { ...process.env, PORT: String(listenPort), HOST: '127.0.0.1', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
