@@ -23,7 +23,11 @@ const vocabulary = (values: readonly string[]) => `ARRAY[${values.map((value) =>
  * come only for the spans that have one, flagged in `has_extra`. The spans are in scan order: the
  * browser sorts them (ordering 100k wide rows costs the database more).
  */
-const OUTLINE_QUERY = (within: (alias: string) => string) => `SELECT json_build_object(
+// The base is computed once (MATERIALIZED): with a row estimate of one for the trace's spans (a
+// table not analysed yet), the planner would otherwise recompute it for every span.
+const OUTLINE_QUERY = (within: (alias: string) => string) => `WITH b AS MATERIALIZED (
+  SELECT min(m.start_time) AS base FROM llm_traces m WHERE m.user_id = $1 AND m.trace_id = $2${within('m')})
+SELECT json_build_object(
   'version', 1,
   'trace_id', $2::text,
   'base_us', (extract(epoch FROM b.base) * 1000000)::bigint,
@@ -38,7 +42,7 @@ const OUTLINE_QUERY = (within: (alias: string) => string) => `SELECT json_build_
   'extra', json_agg(json_build_array(t.model_name, t.model_provider, left(t.error_message, ${OUTLINE_ERROR_LENGTH}), t.input_tokens, t.output_tokens,
     t.total_tokens, t.cached_input_tokens, t.reasoning_tokens, t.cost_usd, t.time_to_first_token_ms)) FILTER (WHERE ${HAS_EXTRA})
 )::text AS outline
-FROM llm_traces t, (SELECT min(m.start_time) AS base FROM llm_traces m WHERE m.user_id = $1 AND m.trace_id = $2${within('m')}) b
+FROM llm_traces t, b
 WHERE t.user_id = $1 AND t.trace_id = $2${within('t')}
 GROUP BY b.base`;
 
