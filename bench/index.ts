@@ -123,13 +123,19 @@ async function main() {
     log(
       `The same spans (1 root, 2 model calls, 1 tool call per trace; 1,000 per request, ${ingest[0]?.clients ?? CLIENTS} requests in flight) through each path, ` +
         'against the database\'s own bulk path for the same rows into the same table: `COPY … FROM STDIN` (one stream, no validation, no upsert) on Postgres, ' +
-        'a multi-row INSERT on PGlite. Median of 3 alternating rounds, the range in brackets.',
+        'a multi-row INSERT on PGlite. Median of 3 rounds, the range in brackets; each ratio is taken within one round (ours and the peer back to back), and its median and range are given.',
     );
     log();
     log('| database | spans | POST /api/analytics/traces (spans/s) | POST /v1/traces, OTLP protobuf (spans/s) | peer | peer (rows/s) | JSON / peer | OTLP / peer |');
     log('|---|---:|---:|---:|---|---:|---:|---:|');
     const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
-    for (const r of ingest) log(`| ${r.database} | ${fmt(r.spans)} | ${fmt(r.oursPerSec)} (${range(r.rounds.json)}) | ${fmt(r.otlpPerSec)} (${range(r.rounds.otlp)}) | ${r.peer} | ${fmt(r.peerPerSec)} (${range(r.rounds.peer)}) | ${fmt(r.ratio, 2)} | ${fmt(r.otlpRatio, 2)} |`);
+    const ratioRange = (xs: number[]) => `${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}`;
+    for (const r of ingest) {
+      log(
+        `| ${r.database} | ${fmt(r.spans)} | ${fmt(r.oursPerSec)} (${range(r.rounds.json)}) | ${fmt(r.otlpPerSec)} (${range(r.rounds.otlp)}) | ${r.peer} | ${fmt(r.peerPerSec)} (${range(r.rounds.peer)}) | ` +
+          `**${fmt(r.ratio, 2)}** (${ratioRange(r.ratios.json)}) | **${fmt(r.otlpRatio, 2)}** (${ratioRange(r.ratios.otlp)}) |`,
+      );
+    }
     if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
     log();
   }

@@ -115,8 +115,10 @@ export interface IngestResult {
   /** The peer: `COPY … FROM STDIN` on Postgres, a multi-row INSERT on PGlite. */
   peer: 'COPY' | 'INSERT';
   peerPerSec: number;
+  /** Each round's ours ÷ peer (measured back to back in that round), and their median. */
   ratio: number;
   otlpRatio: number;
+  ratios: { json: number[]; otlp: number[] };
   /** Each round's spans/s, for the spread. */
   rounds: { json: number[]; otlp: number[]; peer: number[] };
 }
@@ -174,8 +176,11 @@ export async function benchIngest(kind: 'pglite' | 'postgres', url: string | und
     const oursPerSec = median(ours);
     const otlpPerSec = median(viaOtlp);
     const peerPerSec = median(peers);
+    const jsonRatios = ours.map((x, i) => x / peers[i]!);
+    const otlpRatios = viaOtlp.map((x, i) => x / peers[i]!);
     return {
-      database: kind, spans, clients, oursPerSec, otlpPerSec, peer: sql ? 'COPY' : 'INSERT', peerPerSec, ratio: oursPerSec / peerPerSec, otlpRatio: otlpPerSec / peerPerSec,
+      database: kind, spans, clients, oursPerSec, otlpPerSec, peer: sql ? 'COPY' : 'INSERT', peerPerSec,
+      ratio: median(jsonRatios), otlpRatio: median(otlpRatios), ratios: { json: jsonRatios, otlp: otlpRatios },
       rounds: { json: ours, otlp: viaOtlp, peer: peers },
     };
   } finally {

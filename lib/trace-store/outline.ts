@@ -3,7 +3,7 @@ import { OPERATION_TYPES, SPAN_STATUSES, type ApiSpan } from '@llmtrace/sdk/span
 import type { Database } from '@/lib/db/client';
 import { OUTLINE_ERROR_LENGTH } from '@/lib/trace-view/outline';
 import { searchTerms, spanMatches } from './search';
-import { spanTimeBounds, withinBounds } from './trace-ranges';
+import { boundTrace, spanTimeBounds, withinBounds } from './trace-ranges';
 
 /** A span with one of the outline's less common fields: a model, an error, usage or time to first token. */
 const HAS_EXTRA = `(model_name IS NOT NULL OR model_provider IS NOT NULL OR error_message IS NOT NULL OR input_tokens IS NOT NULL
@@ -74,7 +74,7 @@ export async function findSpansInTrace(
 ): Promise<{ span_ids: string[]; truncated: boolean }> {
   const params: unknown[] = [userId, traceId];
   // Not the trace or message id prefixes the list also matches: within one trace every span would.
-  const within = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('s');
+  const within = await boundTrace(database, userId, traceId, params, 's');
   const match = spanMatches('s', { ...searchTerms(q), idPrefix: null }, params);
   const rows = await database.query<{ span_id: string }>(
     `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2${within} AND ${match}

@@ -5,7 +5,7 @@ import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '@/li
 import { isStorableInstant } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, EXACT_START_TIME, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
 import { type FoundRoot, searchRootIds } from './search';
-import { spanTimeBounds, withinBounds } from './trace-ranges';
+import { boundTrace, spanTimeBounds, withinBounds } from './trace-ranges';
 
 type Row = Record<string, unknown>;
 
@@ -21,7 +21,7 @@ export async function getTraceSpans(
   { userId, traceId, withData = true }: { userId: string; traceId: string; withData?: boolean },
 ): Promise<ApiSpan[]> {
   const params: unknown[] = [userId, traceId];
-  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
+  const bounds = await boundTrace(database, userId, traceId, params, 't');
   const rows = await database.query<Row>(
     `SELECT ${withData ? SELECT_COLUMNS : LIGHT_SELECT_COLUMNS} FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${bounds}
      ORDER BY t.start_time, (t.parent_trace_id IS NOT NULL), t.span_id`,
@@ -32,7 +32,7 @@ export async function getTraceSpans(
 
 export async function countTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
   const params: unknown[] = [userId, traceId];
-  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
+  const bounds = await boundTrace(database, userId, traceId, params, 't');
   const [row] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${bounds}`, params);
   return Number(row?.n ?? 0);
 }
@@ -40,7 +40,7 @@ export async function countTraceSpans(database: Database, { userId, traceId }: {
 /** The root span of a trace (the earliest parentless one, else the earliest orphan), without its input and output. */
 export async function getRootSpan(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<ApiSpan | null> {
   const params: unknown[] = [userId, traceId];
-  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
+  const bounds = await boundTrace(database, userId, traceId, params, 't');
   const [row] = await database.query<Row>(
     `SELECT ${LIGHT_SELECT_COLUMNS} FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2 AND (t.parent_trace_id IS NULL OR t.orphan)${bounds}
      ORDER BY (t.parent_trace_id IS NULL) DESC, t.start_time LIMIT 1`,
@@ -52,7 +52,7 @@ export async function getRootSpan(database: Database, { userId, traceId }: { use
 /** One span with all its data. */
 export async function getSpan(database: Database, { userId, traceId, spanId }: { userId: string; traceId: string; spanId: string }): Promise<ApiSpan | null> {
   const params: unknown[] = [userId, traceId, spanId];
-  const bounds = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('t');
+  const bounds = await boundTrace(database, userId, traceId, params, 't');
   const [row] = await database.query<Row>(`SELECT ${SELECT_COLUMNS} FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2 AND t.span_id = $3${bounds}`, params);
   return row ? toApiSpan(row) : null;
 }

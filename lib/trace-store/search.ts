@@ -23,7 +23,7 @@
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
-import { spanTimeBounds, withinBounds } from './trace-ranges';
+import { boundTrace } from './trace-ranges';
 
 /**
  * One CJK character: Hiragana, Katakana, CJK ideographs (with extension A and the compatibility
@@ -312,7 +312,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
  */
 export async function firstMatchingSpan(database: Database, { userId, traceId, q }: { userId: string; traceId: string; q: string }): Promise<string | null> {
   const params: unknown[] = [userId, traceId];
-  const within = withinBounds(await spanTimeBounds(database, userId, [traceId]), params)('s');
+  const within = await boundTrace(database, userId, traceId, params, 's');
   const match = textCondition('s', searchTerms(q), params, { indexed: false });
   const [row] = await database.query<{ span_id: string }>(
     `SELECT s.span_id FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = $2${within} AND ${match} ORDER BY s.start_time, (s.parent_trace_id IS NOT NULL), s.span_id LIMIT 1`,

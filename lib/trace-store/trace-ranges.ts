@@ -42,6 +42,14 @@ export function withinBounds(bounds: SpanTimeBounds | null, params: unknown[]): 
 }
 
 /**
+ * The condition bounding one trace's spans (`<alias>.start_time` within its range, its values
+ * appended to `params`), for a query about that trace alone.
+ */
+export async function boundTrace(database: Queryable, userId: string, traceId: string, params: unknown[], alias: string): Promise<string> {
+  return withinBounds(await spanTimeBounds(database, userId, [traceId]), params)(alias);
+}
+
+/**
  * The ranges of a written batch's traces, widened to hold its spans: one statement per batch, in
  * the batch's transaction (on Postgres under each trace's lock, so no two batches race on a row).
  * `$1` is a JSON array of `{user_id, trace_id, start_time}`.
