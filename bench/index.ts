@@ -147,7 +147,7 @@ async function main() {
       const spans = fmt(queries.traces * 4);
       log(
         `${fmt(queries.traces)} traces × 4 spans (${spans} spans) for one user, each span with a chat's text in its input and output ` +
-          `(English, Russian, Chinese, Japanese, Arabic); seeded in ${fmt(queries.seedSeconds)} s, indexes built in ${fmt(queries.indexSeconds)} s. ` +
+          `(English, Russian, Chinese, Japanese, Arabic); seeded in ${fmt(queries.seedSeconds)} s, indexes built in ${fmt(queries.indexSeconds)} s, ${queries.rollup.hours} hourly roll-ups in ${fmt(queries.rollup.seconds)} s. ` +
           '`GET /api/analytics/traces` list query, limit 50, with row previews, 30 runs each.',
       );
       log();

@@ -36,8 +36,13 @@ function Kpi({
   );
 }
 
-/** Headline numbers of the range: requests, error rate, latency percentiles, cost and tokens. */
-export function KpiCards({ totals }: { totals: StatsTotals }) {
+/**
+ * Headline numbers of the range: requests, error rate, latency percentiles, cost and tokens.
+ * `percentileError` > 0 (ranges read from the hourly roll-ups) marks the percentiles as approximate.
+ */
+export function KpiCards({ totals, percentileError = 0 }: { totals: StatsTotals; percentileError?: number }) {
+  const within = `±${Math.round(percentileError * 100)}%`;
+  const approximate = percentileError > 0 ? `within ${within}: read from the hourly roll-ups` : undefined;
   const { requests, errors, error_rate, p50_ms, p95_ms, cost_usd, unpriced_requests, input_tokens, output_tokens } = totals;
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6" data-testid="kpis">
@@ -50,8 +55,22 @@ export function KpiCards({ totals }: { totals: StatsTotals }) {
         note={errors > 0 ? `${formatCount(errors)} of ${formatCount(requests)}` : 'no failures'}
         testId="kpi-error-rate"
       />
-      <Kpi label="Latency p50" value={formatDuration(p50_ms)} rawValue={p50_ms} note="median request" testId="kpi-p50" />
-      <Kpi label="Latency p95" value={formatDuration(p95_ms)} rawValue={p95_ms} note="95th percentile" testId="kpi-p95" />
+      <Kpi
+        label="Latency p50"
+        value={`${approximate && p50_ms !== null ? '≈ ' : ''}${formatDuration(p50_ms)}`}
+        rawValue={p50_ms}
+        title={approximate}
+        note={approximate ? `median request, ${within}` : 'median request'}
+        testId="kpi-p50"
+      />
+      <Kpi
+        label="Latency p95"
+        value={`${approximate && p95_ms !== null ? '≈ ' : ''}${formatDuration(p95_ms)}`}
+        rawValue={p95_ms}
+        title={approximate}
+        note={approximate ? `95th percentile, ${within}` : '95th percentile'}
+        testId="kpi-p95"
+      />
       <Kpi
         label="Total cost"
         value={formatCost(cost_usd)}

@@ -6,6 +6,7 @@ import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
 import { MaskingSpanSink } from '@/lib/privacy/sink';
 import { scheduleRetention } from '@/lib/trace-store/retention-schedule';
+import { scheduleRollups } from '@/lib/trace-store/rollups';
 import { DatabaseSpanSink } from '@/lib/trace-store/database-sink';
 import { registerShutdownHooks, traceService } from '@llmtrace/sdk';
 import { ensureOwnerAccount, formatOwnerBanner } from './owner-account';
@@ -13,7 +14,8 @@ import { getAppContext } from './context';
 
 /**
  * Called once per server process from `instrumentation.ts`: points the trace service at the
- * database (and an OTLP backend when one is configured), flushes it on shutdown, schedules retention, and opens the database eagerly so the
+ * database (and an OTLP backend when one is configured), flushes it on shutdown, schedules retention
+ * and the Overview's roll-ups, and opens the database eagerly so the
  * first request does not pay for it.
  */
 export async function bootServer(): Promise<void> {
@@ -29,6 +31,7 @@ export async function bootServer(): Promise<void> {
   stopWithSupervisor();
   const config = readAppConfig();
   scheduleRetention(async () => (await getAppContext()).database, config.retentionDays);
+  scheduleRollups(async () => (await getAppContext()).database);
   try {
     const { database } = await getAppContext();
     // `npm start` creates the owner before the server starts; this covers `npm run dev` and a bare `next start`.

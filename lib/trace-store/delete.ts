@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Database, Transaction } from '@/lib/db/client';
+import { deletingSpansSql } from './rollups';
 import { forgetRanges } from './trace-ranges';
 
 /** What a data-subject deletion removed: `{"deleted":{"spans":n,"messages":n,"evaluations":n}}`. */
@@ -52,7 +53,10 @@ async function deleteSubject(tx: Transaction, userId: string, subject: Subject):
 
   const evaluations = count(await tx.query('DELETE FROM message_evaluations WHERE message_id = ANY($1::uuid[]) RETURNING 1', [messages]));
   const deletedSpans = await tx.query<{ trace_id: string }>(
-    'DELETE FROM llm_traces WHERE user_id = $1 AND (trace_id = ANY($2::text[]) OR conversation_id = ANY($3::uuid[])) RETURNING trace_id',
+    deletingSpansSql(
+      'DELETE FROM llm_traces WHERE user_id = $1 AND (trace_id = ANY($2::text[]) OR conversation_id = ANY($3::uuid[])) RETURNING trace_id, user_id, start_time',
+      'trace_id',
+    ),
     [userId, traces, conversations],
   );
   const spans = count(deletedSpans);

@@ -2,6 +2,7 @@ import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { MAX_STORABLE_MS, MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { DAY_MS, dropPartitionsBefore } from './partitions';
+import { markHoursSql } from './rollups';
 
 export interface RetentionReport {
   /** Spans deleted in all: those of dropped partitions plus those deleted row by row. */
@@ -22,7 +23,9 @@ export interface RetentionReport {
  * 2. What remains past retention (the boundary day, the default partition, accounts whose own
  *    retention is shorter) is deleted a few thousand rows per statement, so no lock is held for long
  *    and ingest interleaves.
- * 3. The ranges of traces whose last span aged out go too (trace-ranges.ts).
+ * 3. The ranges of traces whose last span aged out go too (trace-ranges.ts), and the Overview's
+ *    roll-ups of hours wholly past retention (rollups.ts); a boundary hour's spans deleted row by
+ *    row mark it for rebuilding.
  */
 export async function applyRetention(
   database: Database,
@@ -40,7 +43,9 @@ export async function applyRetention(
     if (deleted < batchSize) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  while ((await deleteAgedRows(database, RANGES, { cutoff, batchSize, now })) === batchSize) await new Promise((resolve) => setImmediate(resolve));
+  for (const aged of [RANGES, ...ROLLUPS]) {
+    while ((await deleteAgedRows(database, aged, { cutoff, batchSize, now })) === batchSize) await new Promise((resolve) => setImmediate(resolve));
+  }
   return { spans: dropped.spans + rowDeleted, partitions: dropped.partitions, dropMs: dropped.dropMs, rowDeleted };
 }
 
@@ -49,16 +54,23 @@ export async function deleteSpansOlderThan(database: Database, options: Paramete
   return (await applyRetention(database, options)).spans;
 }
 
-/** A table retention empties: its key and the time that ages its rows. */
+/** A table retention empties: its key and the time that ages its rows (an expression over the row). */
 interface Aged {
   table: string;
   key: readonly string[];
   time: string;
+  /** Deleting its rows marks their hours for the roll-ups to rebuild (the row's time is a span start). */
+  marksHours?: boolean;
 }
 
-const SPANS: Aged = { table: 'llm_traces', key: ['user_id', 'trace_id', 'span_id', 'start_time'], time: 'start_time' };
+const SPANS: Aged = { table: 'llm_traces', key: ['user_id', 'trace_id', 'span_id', 'start_time'], time: 'start_time', marksHours: true };
 /** A trace's range goes when its last span has aged out (trace-ranges.ts). */
 const RANGES: Aged = { table: 'trace_ranges', key: ['user_id', 'trace_id'], time: 'last_start' };
+/** An hour's roll-up goes when the whole hour has aged out. */
+const ROLLUPS: Aged[] = [
+  { table: 'stats_hourly', key: ['user_id', 'hour'], time: "hour + '1 hour'::interval" },
+  { table: 'stats_hourly_models', key: ['ctid'], time: "hour + '1 hour'::interval" },
+];
 
 /**
  * Deletes up to `batchSize` rows past retention; returns how many. An account that set its own
@@ -69,7 +81,7 @@ const RANGES: Aged = { table: 'trace_ranges', key: ['user_id', 'trace_id'], time
  */
 async function deleteAgedRows(
   database: Database,
-  { table, key, time }: Aged,
+  { table, key, time, marksHours }: Aged,
   { cutoff, batchSize, now }: { cutoff: Date; batchSize: number; now: Date },
 ): Promise<number> {
   const before = cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
@@ -89,7 +101,9 @@ async function deleteAgedRows(
      , gone AS (
        DELETE FROM ${table} t USING (SELECT * FROM doomed LIMIT $2) d
        WHERE ${key.map((column) => `t.${column} = d.${column}`).join(' AND ')}
-       RETURNING 1)
+       RETURNING t.user_id, t.${time} AS at)${
+       marksHours ? `, marked AS (${markHoursSql('SELECT user_id, at FROM gone')})` : ''
+     }
      SELECT count(*)::int AS n FROM gone`,
     [before, batchSize, now.toISOString()],
   );

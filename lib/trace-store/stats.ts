@@ -2,6 +2,7 @@ import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { parsePgTimestamp } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, LISTED_ROOT } from './columns';
+import { binMiddle, PERCENTILE_ERROR, rootBinsSql, TOKENS_USED, usageByModelSql } from './rollups';
 import { samplingSummary, type SamplingSummary } from './tail-sampling';
 
 const MINUTE = 60_000;
@@ -78,6 +79,12 @@ export interface OverviewStats {
   series: StatsBucket[];
   by_model: ModelStats[];
   /**
+   * How far `p50_ms` and `p95_ms` may be from the exact percentiles, as a fraction: 0 when they
+   * are exact (series buckets shorter than an hour, read from the spans), about 0.02 when they come
+   * from the hourly roll-ups' duration histograms (longer ranges).
+   */
+  percentile_error: number;
+  /**
    * The account's server-side sampling rule and what it dropped in the range (at hour precision):
    * those traces are missing from every other number here (failed and slow ones are all kept).
    */
@@ -94,9 +101,6 @@ const ROOTS_IN_RANGE = `t.user_id = $1 AND ${LISTED_ROOT('t')} AND t.start_time 
 /** Spans whose usage counts (each model call once, DESIGN §3) that started in [from, to). */
 const USAGE_IN_RANGE = `t.user_id = $1 AND ${COUNTS_USAGE('t')} AND t.start_time >= $2 AND t.start_time < $3`;
 
-/** Counts are never negative; compared one by one, since their sum may not fit an integer. */
-const TOKENS_USED = '(t.input_tokens > 0 OR t.output_tokens > 0 OR t.total_tokens > 0)';
-
 /** Requests, errors and latency: over roots. */
 const REQUEST_AGGREGATES = `
   count(*)::int AS requests,
@@ -109,7 +113,7 @@ const USAGE_AGGREGATES = `
   coalesce(sum(t.cost_usd), 0) AS cost_usd,
   coalesce(sum(t.input_tokens), 0) AS input_tokens,
   coalesce(sum(t.output_tokens), 0) AS output_tokens,
-  count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests`;
+  count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED('t')})::int AS unpriced_requests`;
 
 function toBucket(bucket: string, row: Row | undefined): StatsBucket {
   return {
@@ -124,22 +128,22 @@ function toBucket(bucket: string, row: Row | undefined): StatsBucket {
   };
 }
 
-/**
- * The dashboard's numbers for [from, to): totals, a time series and a per-model breakdown.
- * Requests, errors and latency are over listed roots (one per request); tokens and cost are over
- * the spans whose usage counts, so each model call is counted once whatever wraps it. A request
- * belongs to the bucket its root started in, a model call to the bucket it started in. Every bucket of the range is present, empty ones with zero counts
- * and null percentiles, so charts get a continuous x axis.
- *
- * @example
- * const stats = await overviewStats(database, { userId, from: new Date(Date.now() - 86_400_000), to: new Date() });
- */
-export async function overviewStats(database: Database, { userId, from, to }: { userId: string; from: Date; to: Date }): Promise<OverviewStats> {
-  const bucketMs = chooseBucketMs(from, to);
+/** The rows both readers produce: one per bucket for requests and for usage, one per model, the totals. */
+interface StatsRows {
+  requestTotals: Row | undefined;
+  usageTotals: Row | undefined;
+  requestBuckets: Row[];
+  usageBuckets: Row[];
+  modelRows: Row[];
+  percentileError: number;
+}
+
+/** Every figure from the spans, percentiles exact: for series buckets shorter than an hour (ranges up to 60 hours). */
+async function readSpans(database: Database, userId: string, from: Date, to: Date, bucketMs: number): Promise<StatsRows> {
   const range = [userId, from.toISOString(), to.toISOString()];
   const bucket = `date_bin($4::interval, t.start_time, timestamptz 'epoch')`;
   const interval = `${bucketMs / 1000} seconds`;
-  const [[requestTotals], [usageTotals], requestBuckets, usageBuckets, modelRows, sampling] = await Promise.all([
+  const [[requestTotals], [usageTotals], requestBuckets, usageBuckets, modelRows] = await Promise.all([
     database.query<Row>(`SELECT ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE}`, range),
     database.query<Row>(`SELECT ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE}`, range),
     database.query<Row>(`SELECT ${bucket} AS bucket, ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE} GROUP BY 1`, [...range, interval]),
@@ -147,14 +151,152 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
     database.query<Row>(
       `SELECT t.model_name, t.model_provider, count(*)::int AS requests, sum(t.cost_usd) AS cost_usd,
          coalesce(sum(coalesce(t.total_tokens, coalesce(t.input_tokens, 0)::bigint + coalesce(t.output_tokens, 0))), 0) AS tokens,
-         count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED})::int AS unpriced_requests
+         count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED('t')})::int AS unpriced_requests
        FROM llm_traces t WHERE ${USAGE_IN_RANGE}
        GROUP BY t.model_name, t.model_provider
        ORDER BY requests DESC, sum(t.cost_usd) DESC NULLS LAST, t.model_name NULLS LAST, t.model_provider NULLS LAST`,
       range,
     ),
-    samplingSummary(database, { userId, from, to }),
   ]);
+  return { requestTotals, usageTotals, requestBuckets, usageBuckets, modelRows, percentileError: 0 };
+}
+
+/*
+ * The roll-up reader's parameters: $1 the account, [$2, $3) the whole hours inside the range,
+ * [$4, $5) the range itself, $6 the bucket size. Hours marked dirty (changed since their roll-up
+ * was built) and the range's partial hours at either end are read from the spans; every other hour
+ * from the roll-ups (rollups.ts). Each statement decides which hours are which itself, so it never
+ * counts an hour twice or not at all, whatever the refresher does meanwhile.
+ */
+const DIRTY_HOURS = `dirty AS MATERIALIZED (SELECT hour FROM stats_dirty WHERE user_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz)`;
+const SPAN_WINDOWS = `(
+  SELECT $1::uuid AS user_id, x.lo, x.hi FROM (
+    SELECT hour AS lo, hour + '1 hour'::interval AS hi FROM dirty
+    UNION ALL SELECT $4::timestamptz, $2::timestamptz WHERE $4::timestamptz < $2::timestamptz
+    UNION ALL SELECT $3::timestamptz, $5::timestamptz WHERE $3::timestamptz < $5::timestamptz) x) w`;
+const BUCKET_OF = (value: string) => `date_bin($6::interval, ${value}, timestamptz 'epoch')`;
+const CLEAN_HOUR = (h: string) =>
+  `${h}.user_id = $1 AND ${h}.hour >= $2::timestamptz AND ${h}.hour < $3::timestamptz AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = ${h}.hour)`;
+
+/**
+ * Per bucket: requests, errors and the histogram of the finished roots' durations (`bins`, and
+ * `counts` alongside); roots still running count as requests only.
+ */
+const ROLLED_REQUESTS_SQL = `
+WITH ${DIRTY_HOURS}
+SELECT bucket, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors,
+  coalesce(array_agg(bin ORDER BY bin) FILTER (WHERE n > 0), '{}') AS bins, coalesce(array_agg(n ORDER BY bin) FILTER (WHERE n > 0), '{}') AS counts
+FROM (
+  SELECT bucket, bin, sum(requests) AS requests, sum(errors) AS errors, sum(n)::int AS n FROM (
+    SELECT bucket, bin, requests, errors, CASE WHEN bin IS NULL THEN 0 ELSE requests END AS n
+    FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`])}) s
+    UNION ALL
+    SELECT ${BUCKET_OF('h.hour')}, NULL, h.requests, h.errors, 0 FROM stats_hourly h WHERE ${CLEAN_HOUR('h')}
+    UNION ALL
+    SELECT ${BUCKET_OF('h.hour')}, u.bin, 0, 0, u.n
+    FROM stats_hourly h CROSS JOIN LATERAL unnest(h.duration_bins, h.duration_counts) AS u(bin, n) WHERE ${CLEAN_HOUR('h')}
+  ) x GROUP BY bucket, bin
+) y GROUP BY bucket`;
+
+/** Usage per bucket (grouping 3), per model (4, in the breakdown's order) and in all (7). */
+const ROLLED_USAGE_SQL = `
+WITH ${DIRTY_HOURS},
+parts AS (
+  ${usageByModelSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`])}
+  UNION ALL
+  SELECT ${BUCKET_OF('m.hour')}, m.model_name, m.model_provider, m.requests, m.cost_usd, m.input_tokens, m.output_tokens, m.tokens, m.unpriced_requests
+  FROM stats_hourly_models m WHERE ${CLEAN_HOUR('m')})
+SELECT GROUPING(bucket, model_name, model_provider) AS grouping, bucket, model_name, model_provider,
+  sum(requests)::bigint AS requests, sum(cost_usd) AS cost_usd, coalesce(sum(input_tokens), 0) AS input_tokens,
+  coalesce(sum(output_tokens), 0) AS output_tokens, coalesce(sum(tokens), 0) AS tokens, sum(unpriced_requests)::bigint AS unpriced_requests
+FROM parts GROUP BY GROUPING SETS ((bucket), (model_name, model_provider), ())
+ORDER BY requests DESC, sum(cost_usd) DESC NULLS LAST, model_name NULLS LAST, model_provider NULLS LAST`;
+
+/** A duration histogram: bin → finished roots. */
+type Histogram = Map<number, number>;
+
+/**
+ * The `p` quantile of a histogram, interpolated between neighbouring ranks as `percentile_cont`
+ * does, each rank read as its bin's middle; null when empty.
+ */
+export function histogramPercentile(histogram: Histogram, p: number): number | null {
+  const bins = [...histogram.entries()].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
+  const total = bins.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return null;
+  const valueAt = (rank: number) => {
+    let seen = 0;
+    for (const [bin, n] of bins) {
+      seen += n;
+      if (rank < seen) return binMiddle(bin);
+    }
+    return binMiddle(bins[bins.length - 1][0]);
+  };
+  const rank = p * (total - 1);
+  const low = valueAt(Math.floor(rank));
+  return low + (valueAt(Math.ceil(rank)) - low) * (rank - Math.floor(rank));
+}
+
+const bucketStart = (value: unknown) => (value instanceof Date ? value : parsePgTimestamp(String(value))).getTime();
+
+/** Hourly roll-ups for whole clean hours, spans for the rest: for series buckets of an hour or more. */
+async function readRollups(database: Database, userId: string, from: Date, to: Date, bucketMs: number): Promise<StatsRows> {
+  const wholeFrom = new Date(Math.ceil(from.getTime() / HOUR) * HOUR);
+  const wholeTo = new Date(Math.floor(to.getTime() / HOUR) * HOUR);
+  const params = [userId, wholeFrom.toISOString(), wholeTo.toISOString(), from.toISOString(), to.toISOString(), `${bucketMs / 1000} seconds`];
+  const [binRows, usageRows] = await Promise.all([database.query<Row>(ROLLED_REQUESTS_SQL, params), database.query<Row>(ROLLED_USAGE_SQL, params)]);
+
+  const all: Histogram = new Map();
+  let requests = 0;
+  let errors = 0;
+  const perBucket = binRows.map((row) => {
+    const histogram: Histogram = new Map();
+    const bins = row.bins as number[];
+    const counts = row.counts as number[];
+    bins.forEach((bin, i) => {
+      histogram.set(Number(bin), Number(counts[i]));
+      all.set(Number(bin), (all.get(Number(bin)) ?? 0) + Number(counts[i]));
+    });
+    requests += toNumber(row.requests);
+    errors += toNumber(row.errors);
+    return { bucket: row.bucket, requests: toNumber(row.requests), errors: toNumber(row.errors), histogram };
+  });
+  const percentiles = (histogram: Histogram) => ({ p50_ms: histogramPercentile(histogram, 0.5), p95_ms: histogramPercentile(histogram, 0.95) });
+  const requestBuckets = perBucket.map(({ histogram, ...bucket }) => ({ ...bucket, ...percentiles(histogram) }));
+  // A usage row's `requests` counts model calls: only the per-model rows keep it.
+  const usage = (grouping: number) => usageRows.filter((row) => Number(row.grouping) === grouping).map(({ requests: _calls, ...row }) => row);
+  return {
+    requestTotals: { requests, errors, ...percentiles(all) },
+    usageTotals: usage(7)[0],
+    requestBuckets,
+    usageBuckets: usage(3),
+    modelRows: usageRows.filter((row) => Number(row.grouping) === 4),
+    percentileError: PERCENTILE_ERROR,
+  };
+}
+
+/**
+ * The dashboard's numbers for [from, to): totals, a time series and a per-model breakdown.
+ * Requests, errors and latency are over listed roots (one per request); tokens and cost are over
+ * the spans whose usage counts, so each model call is counted once whatever wraps it. A request
+ * belongs to the bucket its root started in, a model call to the bucket it started in. Every
+ * bucket of the range is present, empty ones with zero counts and null percentiles, so charts get a
+ * continuous x axis.
+ *
+ * Ranges whose buckets are an hour or longer (over 60 hours) read the hourly roll-ups
+ * (rollups.ts): the same sums, percentiles within {@link PERCENTILE_ERROR}. `rollups: false` reads
+ * every span instead (tests and the bench compare the two).
+ *
+ * @example
+ * const stats = await overviewStats(database, { userId, from: new Date(Date.now() - 86_400_000), to: new Date() });
+ */
+export async function overviewStats(
+  database: Database,
+  { userId, from, to, rollups = true }: { userId: string; from: Date; to: Date; rollups?: boolean },
+): Promise<OverviewStats> {
+  const bucketMs = chooseBucketMs(from, to);
+  const read = rollups && bucketMs >= HOUR ? readRollups : readSpans;
+  const [rows, sampling] = await Promise.all([read(database, userId, from, to, bucketMs), samplingSummary(database, { userId, from, to })]);
+  const { requestTotals, usageTotals, requestBuckets, usageBuckets, modelRows } = rows;
   const totalsRow = { ...requestTotals, ...usageTotals };
 
   const requests = toNumber(totalsRow?.requests);
@@ -173,7 +315,7 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
 
   const byStart = new Map<number, Row>();
   for (const row of [...requestBuckets, ...usageBuckets]) {
-    const start = (row.bucket instanceof Date ? row.bucket : parsePgTimestamp(String(row.bucket))).getTime();
+    const start = bucketStart(row.bucket);
     byStart.set(start, { ...byStart.get(start), ...row });
   }
   const series: StatsBucket[] = [];
@@ -192,5 +334,5 @@ export async function overviewStats(database: Database, { userId, from, to }: { 
     }),
   );
 
-  return { from: from.toISOString(), to: to.toISOString(), bucket_ms: bucketMs, totals, series, by_model, sampling };
+  return { from: from.toISOString(), to: to.toISOString(), bucket_ms: bucketMs, totals, series, by_model, percentile_error: rows.percentileError, sampling };
 }

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, type SpanRow } from './columns';
+import { deletingSpansSql, MARK_WRITTEN_SQL } from './rollups';
 import { forgetRanges, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -81,13 +82,15 @@ WHERE EXISTS (SELECT 1 FROM trace_ranges t WHERE t.user_id = k.user_id AND t.tra
 const MOVE_SQL = `
 DELETE FROM llm_traces t USING json_to_recordset($1::json) AS r(user_id uuid, trace_id text, span_id text, start_time timestamptz, status text)
 WHERE t.user_id = r.user_id AND t.trace_id = r.trace_id AND t.span_id = r.span_id AND t.start_time <> r.start_time
-  AND NOT (t.status IN (${FINAL_SQL}) AND r.status IN (${OPEN_SQL}))`;
+  AND NOT (t.status IN (${FINAL_SQL}) AND r.status IN (${OPEN_SQL}))
+RETURNING t.user_id, ${EXACT_START_TIME('t')} AS start_time`;
 
 /** Orphans of the given traces whose parent is now stored are roots no more: one index probe per trace. */
 const ADOPT_ORPHANS_SQL = `
 UPDATE llm_traces c SET orphan = false FROM ${TRACES_PARAM(1)}
 WHERE c.orphan AND c.user_id = k.user_id AND c.trace_id = k.trace_id
-  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id)`;
+  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id)
+RETURNING c.user_id, ${EXACT_START_TIME('c')} AS start_time`;
 
 /**
  * The stored parents of the written spans that report usage (or roll it up), and their ancestors,
@@ -218,24 +221,34 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     // Widened before the other statements, which bound their probes by the ranges.
     await tx.query(WIDEN_RANGES_SQL, [traces], PREPARED);
     const knownJson = JSON.stringify(known);
-    if (known.length > 0) await moveRespannedRows(tx, unique, known);
+    /** Stored spans (not the batch's) that these statements moved or re-flagged: their hours' roll-ups change too. */
+    const touched: Array<{ user_id: string; start_time: string }> = [];
+    if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known)));
     const usageParents = await tx.query(UPSERT_SQL, [json, knownJson], PREPARED);
-    if (known.length > 0) await tx.query(ADOPT_ORPHANS_SQL, [knownJson]);
+    if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson])));
     if (usageParents.length > 0) {
       // Start times as exact text: a Date would round off the microseconds and miss the row.
-      const marked = await tx.query(ROLLUP_WALK_SQL, [JSON.stringify(usageParents)]);
+      const marked = await tx.query<{ user_id: string; start_time: string }>(ROLLUP_WALK_SQL, [JSON.stringify(usageParents)]);
       if (marked.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(marked)]);
+      touched.push(...marked);
     }
+    // The Overview's roll-ups of the hours touched are stale from now on (rollups.ts).
+    await tx.query(MARK_WRITTEN_SQL, [traces, JSON.stringify(touched)], PREPARED);
   });
   return unique.length;
 }
 
-async function moveRespannedRows(tx: Queryable, rows: SpanRow[], known: Array<{ user_id: string; trace_id: string }>): Promise<void> {
+/** Deletes the stored copies of re-sent spans whose start time changed; returns where they were. */
+async function moveRespannedRows(
+  tx: Queryable,
+  rows: SpanRow[],
+  known: Array<{ user_id: string; trace_id: string }>,
+): Promise<Array<{ user_id: string; start_time: string }>> {
   const traces = new Set(known.map((k) => `${k.user_id} ${k.trace_id}`));
   const keys = rows
     .filter((row) => traces.has(`${row.user_id} ${row.trace_id}`))
     .map(({ user_id, trace_id, span_id, start_time, status }) => ({ user_id, trace_id, span_id, start_time, status }));
-  await tx.query(MOVE_SQL, [JSON.stringify(keys)]);
+  return tx.query(MOVE_SQL, [JSON.stringify(keys)]);
 }
 
 /** A span the database refused, by its index in the rows given, with the database's error. */
@@ -284,7 +297,10 @@ export async function ownedIds(
 
 export async function deleteTrace(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
   return database.transaction(async (tx) => {
-    const rows = await tx.query<{ id: string }>('DELETE FROM llm_traces WHERE user_id = $1 AND trace_id = $2 RETURNING id', [userId, traceId]);
+    const rows = await tx.query<{ id: string }>(
+      deletingSpansSql('DELETE FROM llm_traces WHERE user_id = $1 AND trace_id = $2 RETURNING id, user_id, start_time', 'id'),
+      [userId, traceId],
+    );
     await forgetRanges(tx, userId, [traceId]);
     return rows.length;
   });

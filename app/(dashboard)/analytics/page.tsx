@@ -40,7 +40,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           <OverviewEmptyState range={range} />
         ) : (
           <>
-            <KpiCards totals={stats.totals} />
+            <KpiCards totals={stats.totals} percentileError={stats.percentile_error} />
             <OverviewCharts series={stats.series} byModel={stats.by_model} range={range} bucketMs={stats.bucket_ms} />
           </>
         )}

@@ -1,0 +1,192 @@
+import 'server-only';
+import type { Database, Queryable } from '@/lib/db/client';
+import { COUNTS_USAGE, LISTED_ROOT } from './columns';
+
+/**
+ * Hourly roll-ups for the Overview (migration 0014_stats_rollups.sql).
+ *
+ * `stats_hourly` holds an account's requests, errors and a histogram of its roots' durations per
+ * hour; `stats_hourly_models` its usage per hour and model. Every transaction that changes spans
+ * marks the hours it touched in `stats_dirty` ({@link markHoursSql}); {@link refreshRollups} (run in
+ * the background by {@link scheduleRollups}) rebuilds marked hours from the spans. The Overview
+ * reads clean hours from the roll-ups and marked ones from the spans, in one statement, so what it
+ * shows is never stale, only slower while hours are marked.
+ *
+ * Why a mark is never lost: a writer takes a shared advisory lock on each hour before marking it
+ * and holds it until it commits ({@link markHoursSql}); the refresher takes the same hours' locks exclusively (and only if
+ * free: it never waits, so no deadlock is possible) before it clears the marks and reads the spans.
+ * So the refresher either sees a writer's spans, or leaves (or finds again) that writer's mark.
+ */
+
+/** Each duration bin is 4% wider than the one before. */
+export const DURATION_BIN_GROWTH = 1.04;
+/** A bin's middle is within this fraction of every duration in it: the percentiles' error bound. */
+export const PERCENTILE_ERROR = Math.sqrt(DURATION_BIN_GROWTH) - 1;
+
+/** The histogram bin of a span's duration (ms): `floor(ln(1 + d) / ln(1.04))`; null while running. */
+export const DURATION_BIN = (t: string) =>
+  `CASE WHEN ${t}.duration_ms IS NOT NULL THEN floor(ln(greatest(${t}.duration_ms::float8, 0) + 1) / ln(${DURATION_BIN_GROWTH}))::smallint END`;
+
+/** The duration a bin stands for: its geometric middle. */
+export function binMiddle(bin: number): number {
+  return DURATION_BIN_GROWTH ** (bin + 0.5) - 1;
+}
+
+/** An hour's start, aligned to the epoch (so whatever the session's time zone). */
+export const HOUR_OF = (value: string) => `date_bin('1 hour'::interval, ${value}, timestamptz 'epoch')`;
+
+/**
+ * The two-key advisory lock of an hour: class `0x4c54` (the writer's one-key trace locks never
+ * collide with it) and the hour's number modulo 512, whatever the account. Two hours 512 apart
+ * share a lock, which only makes the refresher skip one now and then; in exchange a transaction
+ * holds at most 512 of these locks however many hours it touches (a batch with spans across
+ * years would otherwise fill the lock table).
+ */
+const HOUR_LOCK_KEY = (hour: string) => `${0x4c54}, ((extract(epoch FROM ${hour})::bigint / 3600) % 512)::int`;
+
+/**
+ * Marks, under each hour's shared lock, the hour of every span of `source`, a query yielding
+ * `user_id, at` (a span's start): a statement of its own, or a data-modifying `WITH` item of a
+ * larger one. Each lock is taken before its mark (the subquery is evaluated first) and held to the
+ * end of the transaction; marking after the spans changed, in the same transaction, is enough.
+ */
+export function markHoursSql(source: string): string {
+  return `
+INSERT INTO stats_dirty (user_id, hour)
+SELECT l.user_id, l.hour FROM (
+  SELECT h.user_id, h.hour, pg_advisory_xact_lock_shared(${HOUR_LOCK_KEY('h.hour')}) AS locked
+  FROM (SELECT DISTINCT r.user_id, ${HOUR_OF('r.at')} AS hour FROM (${source}) r) h
+  OFFSET 0) l
+ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * The writer's marks: `$1` and `$2` are JSON arrays of `{user_id, start_time}`, the batch's spans
+ * and the stored spans its statements moved or re-flagged.
+ */
+export const MARK_WRITTEN_SQL = markHoursSql(`
+  SELECT user_id, start_time AS at FROM json_to_recordset($1::json) AS s(user_id uuid, start_time timestamptz)
+  UNION ALL SELECT user_id, start_time FROM json_to_recordset($2::json) AS s(user_id uuid, start_time timestamptz)`);
+
+/**
+ * `deleteSql` (a DELETE on `llm_traces` returning at least `user_id` and `start_time`) with the
+ * hours of the spans it deletes marked in the same statement; selects `select` of the deleted rows.
+ */
+export function deletingSpansSql(deleteSql: string, select: string): string {
+  return `WITH gone AS (${deleteSql}), marked AS (${markHoursSql('SELECT user_id, start_time AS at FROM gone')}) SELECT ${select} FROM gone`;
+}
+
+const ordinals = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(', ');
+
+/**
+ * The listed roots that started in each of `windows` (a row source `w` with `user_id`, `lo`, `hi`),
+ * grouped by `keys` (select-list items over `w` and `t.start_time`) and duration bin: `…keys, bin,
+ * requests, errors`. Each window is read through the span index, partitions pruned to its hours.
+ */
+export function rootBinsSql(windows: string, keys: readonly string[]): string {
+  return `
+SELECT ${keys.join(', ')}, ${DURATION_BIN('t')} AS bin, count(*)::int AS requests, count(*) FILTER (WHERE t.status = 'failed')::int AS errors
+FROM ${windows} CROSS JOIN LATERAL (
+  SELECT t.start_time, t.status, t.duration_ms FROM llm_traces t
+  WHERE t.user_id = w.user_id AND ${LISTED_ROOT('t')} AND t.start_time >= w.lo AND t.start_time < w.hi OFFSET 0) t
+GROUP BY ${ordinals(keys.length + 1)}`;
+}
+
+/** Tokens are never negative; compared one by one, since their sum may not fit an integer. */
+export const TOKENS_USED = (t: string) => `(${t}.input_tokens > 0 OR ${t}.output_tokens > 0 OR ${t}.total_tokens > 0)`;
+
+/** Like {@link rootBinsSql}, for usage: the spans whose usage counts, grouped by `keys` and model. */
+export function usageByModelSql(windows: string, keys: readonly string[]): string {
+  return `
+SELECT ${keys.join(', ')}, t.model_name, t.model_provider, count(*)::int AS requests, sum(t.cost_usd) AS cost_usd,
+  coalesce(sum(t.input_tokens), 0)::bigint AS input_tokens, coalesce(sum(t.output_tokens), 0)::bigint AS output_tokens,
+  coalesce(sum(coalesce(t.total_tokens, coalesce(t.input_tokens, 0)::bigint + coalesce(t.output_tokens, 0))), 0)::bigint AS tokens,
+  count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED('t')})::int AS unpriced_requests
+FROM ${windows} CROSS JOIN LATERAL (
+  SELECT t.start_time, t.model_name, t.model_provider, t.cost_usd, t.input_tokens, t.output_tokens, t.total_tokens FROM llm_traces t
+  WHERE t.user_id = w.user_id AND ${COUNTS_USAGE('t')} AND t.start_time >= w.lo AND t.start_time < w.hi OFFSET 0) t
+GROUP BY ${ordinals(keys.length + 2)}`;
+}
+
+/** The marked hours this refresher may rebuild now: up to `$1`, newest first, whose exclusive lock is free. */
+const CLAIM_SQL = `
+SELECT d.user_id, extract(epoch FROM d.hour)::bigint AS epoch FROM (
+  SELECT user_id, hour FROM stats_dirty ORDER BY hour DESC LIMIT $1) d
+WHERE pg_try_advisory_xact_lock(${HOUR_LOCK_KEY('d.hour')})`;
+
+const CLAIMED = `(SELECT c.user_id, to_timestamp(c.epoch) AS lo, to_timestamp(c.epoch) + '1 hour'::interval AS hi
+  FROM json_to_recordset($1::json) AS c(user_id uuid, epoch bigint)) w`;
+
+const HOUR_KEYS = ['w.user_id', 'w.lo AS hour'];
+
+const REBUILD_SQL = [
+  `DELETE FROM stats_dirty d USING ${CLAIMED} WHERE d.user_id = w.user_id AND d.hour = w.lo`,
+  `DELETE FROM stats_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
+  `DELETE FROM stats_hourly_models h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
+  `INSERT INTO stats_hourly (user_id, hour, requests, errors, duration_bins, duration_counts)
+   SELECT b.user_id, b.hour, sum(b.requests)::int, sum(b.errors)::int,
+     coalesce(array_agg(b.bin ORDER BY b.bin) FILTER (WHERE b.bin IS NOT NULL), '{}'),
+     coalesce(array_agg(b.requests ORDER BY b.bin) FILTER (WHERE b.bin IS NOT NULL), '{}')
+   FROM (${rootBinsSql(CLAIMED, HOUR_KEYS)}) b
+   GROUP BY b.user_id, b.hour`,
+  `INSERT INTO stats_hourly_models (user_id, hour, model_name, model_provider, requests, cost_usd, input_tokens, output_tokens, tokens, unpriced_requests)
+   ${usageByModelSql(CLAIMED, HOUR_KEYS)}`,
+];
+
+/**
+ * Rebuilds up to `maxHours` marked hours (newest first) from the spans, in one transaction; hours
+ * a writer is marking right now are left for the next call. Returns how many hours were rebuilt.
+ */
+export async function refreshRollups(database: Database, { maxHours = 24 }: { maxHours?: number } = {}): Promise<number> {
+  return database.transaction(async (tx: Queryable) => {
+    const claimed = await tx.query<{ user_id: string; epoch: string | number }>(CLAIM_SQL, [maxHours]);
+    if (claimed.length === 0) return 0;
+    const json = JSON.stringify(claimed.map((c) => ({ user_id: c.user_id, epoch: Number(c.epoch) })));
+    for (const sql of REBUILD_SQL) await tx.query(sql, [json]);
+    return claimed.length;
+  });
+}
+
+/** Rebuilds every marked hour (a bulk import's, say) in transactions of `maxHours`; `onProgress` gets the running total. */
+export async function refreshAllRollups(database: Database, { maxHours = 24, onProgress }: { maxHours?: number; onProgress?: (hours: number) => void } = {}): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rebuilt = await refreshRollups(database, { maxHours });
+    total += rebuilt;
+    if (rebuilt > 0) onProgress?.(total);
+    if (rebuilt < maxHours) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** How often each process rebuilds marked hours (`STATS_ROLLUP_EVERY_MS`). */
+export const DEFAULT_ROLLUP_EVERY_MS = 10_000;
+
+/**
+ * Rebuilds marked hours every `everyMs` in the background; several processes share the work (each
+ * skips the hours another is rebuilding). The timer never keeps the process alive; a failure is
+ * logged and tried again at the next tick. Returns a function that stops it.
+ */
+export function scheduleRollups(getDatabase: () => Promise<Database>, { everyMs = rollupEveryMs() }: { everyMs?: number } = {}): () => void {
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await refreshAllRollups(await getDatabase());
+    } catch (error) {
+      console.warn('[llmtrace] stats roll-ups: rebuilding marked hours failed (tried again shortly):', error);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** `STATS_ROLLUP_EVERY_MS` from the environment: a positive integer, else the default. */
+export function rollupEveryMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const value = Number(env.STATS_ROLLUP_EVERY_MS);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_ROLLUP_EVERY_MS;
+}
