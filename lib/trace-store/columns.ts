@@ -45,8 +45,8 @@ export function selectColumns(table: string, { withData = true }: { withData?: b
 /** A span reports usage (tokens or cost). Kept textually identical to the partial indexes' predicates. */
 export const HAS_USAGE = (t: string) =>
   `(${t}.input_tokens IS NOT NULL OR ${t}.output_tokens IS NOT NULL OR ${t}.total_tokens IS NOT NULL OR ${t}.cost_usd IS NOT NULL)`;
-/** A span's start time as exact text, to the microsecond (a `Date` keeps milliseconds only): for keyset cursors. */
-export const EXACT_START_TIME = (t: string) => `to_char(${t}.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** A span's start time (or another timestamptz column) as exact text, to the microsecond (a `Date` keeps milliseconds only): for keyset cursors. */
+export const EXACT_START_TIME = (t: string, column = 'start_time') => `to_char(${t}.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** A span the trace list shows: a root, or an orphan whose parent has not arrived. */
 export const LISTED_ROOT = (t: string) => `(${t}.parent_trace_id IS NULL OR ${t}.orphan)`;
 /** A span whose usage counts toward totals: it reports usage and nothing below it does (DESIGN §3). */

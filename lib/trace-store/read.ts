@@ -288,6 +288,8 @@ const PREVIEW_JOINS = (within: (alias: string) => string) => `
   CROSS JOIN LATERAL (SELECT ${INPUT_CONTENT('docs.input_doc')} AS input_found, ${OUTPUT_CONTENT('docs.output_doc')} AS output_found OFFSET 0) found
   CROSS JOIN LATERAL (SELECT ${PREVIEW_TEXT('found.input_found', 'docs.input_doc')} AS input_preview, ${PREVIEW_TEXT('found.output_found', 'docs.output_doc')} AS output_preview) previews`;
 
+const DAY_MS = 86_400_000;
+
 /**
  * The rows of a page whose roots are known: each root with its trace's totals and its previews,
  * newest first. Every reference to `llm_traces` is bounded by constant times (the roots' own, and
@@ -296,6 +298,23 @@ const PREVIEW_JOINS = (within: (alias: string) => string) => `
  * the query.
  */
 async function readListRows(database: Database, userId: string, keys: FoundRoot[], withData: boolean): Promise<Row[]> {
+  // Roots days apart (a rare search match, a selective filter) are read in groups, each bounded
+  // by its own days: one statement over a month would plan every day's partition.
+  const groups: FoundRoot[][] = [];
+  const newestFirst = [...keys].sort((a, b) => (a.startTime < b.startTime ? 1 : -1));
+  for (const key of newestFirst) {
+    const group = groups[groups.length - 1];
+    const previous = group?.[group.length - 1];
+    if (group && previous && Date.parse(previous.startTime) - Date.parse(key.startTime) <= DAY_MS) group.push(key);
+    else groups.push([key]);
+  }
+  const rows: Row[] = [];
+  for (const group of groups) rows.push(...(await readListGroup(database, userId, group, withData)));
+  return rows;
+}
+
+/** {@link readListRows} for roots close in time. */
+async function readListGroup(database: Database, userId: string, keys: FoundRoot[], withData: boolean): Promise<Row[]> {
   if (keys.length === 0) return [];
   const times = keys.map((key) => key.startTime).sort();
   const params: unknown[] = [userId, JSON.stringify(keys.map((key) => ({ start_time: key.startTime, id: key.id }))), times[0], times[times.length - 1]];

@@ -17,13 +17,14 @@
  * Why a page stays fast at 1M spans ({@link searchRootIds}): an index returns the spans that
  * match in no particular order, and the list wants the newest traces. So the newest roots are
  * checked first, one trace at a time (cheap when matches are common); when they are rarer, the
- * indexes are asked for the spans that match within a window of recent minutes sized from the
- * rate seen so far (both indexes lead with the start minute); only then for the whole history.
+ * indexes are asked for the spans that match within windows of time, newest first, each bounded
+ * by constants so that the planner plans only its days' partitions (spans are partitioned by day,
+ * and planning each day's partition and its indexes cost more than the search itself).
  */
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
-import { boundTrace } from './trace-ranges';
+import { boundTrace, type SpanTimeBounds, withinBounds } from './trace-ranges';
 
 /**
  * One CJK character: Hiragana, Katakana, CJK ideographs (with extension A and the compatibility
@@ -33,8 +34,6 @@ export const CJK_CHARACTER = /[\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9
 /** The CJK index's predicate, word for word (the planner uses a partial index only for a query that states it). */
 const CJK_PREDICATE = (alias: string) =>
   `${alias}.search_text ~ '[\\u3041-\\u3096\\u30a1-\\u30fa\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uac00-\\ud7a3]'`;
-/** The indexes' leading key: the minute a span started. */
-const START_MINUTE = (alias: string) => `date_trunc('minute', ${alias}.start_time AT TIME ZONE 'UTC')`;
 
 /** `%`, `_` and the escape character itself, made literal in a LIKE pattern. */
 function escapeLike(text: string): string {
@@ -108,18 +107,13 @@ export function spanMatches(alias: string, terms: SearchTerms, params: unknown[]
 }
 
 /**
- * The trace ids of the user's (`$1`) matching spans, found through the indexes; with
- * `sinceMinute` (a parameter reference to a timestamptz), only spans that started in or after
- * its minute.
+ * The trace ids of the user's (`$1`) matching spans, found through the indexes, among the spans
+ * that satisfy `bounds` (conditions on `s`: a window of start times).
  */
-function matchingTraces(terms: SearchTerms, params: unknown[], since: string | null): string {
-  // The minute serves the indexes; the start time itself lets the planner skip older day partitions.
-  const window = since
-    ? ` AND ${START_MINUTE('s')} >= date_trunc('minute', ${since} AT TIME ZONE 'UTC') AND s.start_time >= ${since} - interval '1 minute'`
-    : '';
-  const text = `SELECT s.trace_id FROM llm_traces s WHERE s.user_id = $1${window} AND ${textCondition('s', terms, params, { indexed: true })}`;
+function matchingTraces(terms: SearchTerms, params: unknown[], bounds: string): string {
+  const text = `SELECT s.trace_id FROM llm_traces s WHERE s.user_id = $1 AND ${bounds} AND ${textCondition('s', terms, params, { indexed: true })}`;
   if (!terms.idPrefix) return text;
-  return `${text} UNION SELECT s.trace_id FROM llm_traces s WHERE s.user_id = $1 AND (${idCondition('s', terms.idPrefix, params)})`;
+  return `${text} UNION SELECT s.trace_id FROM llm_traces s WHERE s.user_id = $1 AND ${bounds} AND (${idCondition('s', terms.idPrefix, params)})`;
 }
 
 /** A listed root, by its keyset position. */
@@ -147,18 +141,20 @@ const PROBE_ROOTS = 100;
 const DENSE_RATE = 0.1;
 /** Most roots checked one by one for one page. */
 const MAX_PROBED_ROOTS = 1_000;
-/** At or above this share of matching traces, the indexes are first asked about a window of recent time. */
-const WINDOW_RATE = 0.01;
-/** The most roots (of any kind) a window may hold. */
-const MAX_WINDOW_ROOTS = 10_000;
 /**
  * A span is assumed to start no earlier than this before its trace's root (clock skew between
  * services): the spans that started since a window's start, less this, include every span of the
  * traces whose root started in the window.
  */
-const CLOCK_SKEW = '1 minute';
-
-type ProbeRow = { kind: 'hit' | 'edge' | 'newest'; id: string; trace_id: string; start_text: string };
+const CLOCK_SKEW_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/**
+ * Windows of time searched spans first, each at least four times as long as the one before, until
+ * they reach this far back or number this many; then one last window holds everything older.
+ */
+const SPANS_FIRST_WINDOWS_MS = 64 * DAY_MS;
+const MAX_WINDOWS = 12;
 
 /**
  * The keys of the newest `want` listed roots (by start_time, id, descending) that satisfy
@@ -169,13 +165,14 @@ type ProbeRow = { kind: 'hit' | 'edge' | 'newest'; id: string; trace_id: string;
  * `want` roots:
  * 1. the newest 100 roots, each checked through its trace's spans;
  * 2. while matches are dense (≥ 10 % of the roots checked), 100 more the same way, up to 1,000;
- * 3. if matches are not rare (≥ 1 %), the spans that match and started within a window of recent
- *    minutes, found by the indexes (sized from the rate seen so far to hold about twice the roots
- *    still needed, and skipped when it would hold over 10,000 roots), mapped to their traces'
- *    roots in the window;
- * 4. the spans that match, found by the indexes, mapped to the remaining roots.
+ * 3. the spans that match, found by the indexes, window by window back in time (a day at first,
+ *    or less when the rate seen says so; each next window at least four times longer, or as long
+ *    as the roots found so far say the rest of the page needs), mapped to their traces' roots;
+ *    a root is taken once the windows reach back to its start;
+ * 4. past 64 days, or after 12 windows, everything older in one statement.
  * Steps 3 and 4 read only spans that match, so a rare text (or none) costs little; steps 1 and 2
- * read only the newest traces, so a common one costs little too.
+ * read only the newest traces, so a common one costs little too. Every statement of steps 1–3
+ * bounds its spans by constant times (the last day, or the traces' ranges, or the window).
  */
 export async function searchRootIds(
   database: Database,
@@ -215,95 +212,200 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
   };
   const key = (row: { id: string; trace_id: string; start_text: string }): FoundRoot => ({ id: row.id, startTime: row.start_text, traceId: row.trace_id });
 
-  // 1–2. Roots first: the next PROBE_ROOTS roots, each kept when a span of its trace matches. The
-  // same statement returns the newest and the oldest root it checked (the latter only when it
-  // checked PROBE_ROOTS of them, i.e. when older roots may remain).
+  // 1–2. Roots first: the next PROBE_ROOTS roots, each kept when a span of its trace matches.
   for (;;) {
-    const p = [...params];
-    const conditions = range(p);
-    const match = spanMatches('s', terms, p);
-    const rows = await database.query<ProbeRow>(
-      `WITH recent AS MATERIALIZED (
-         SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions} ORDER BY r.start_time DESC, r.id DESC LIMIT ${PROBE_ROOTS}),
-       ranged AS MATERIALIZED (
-         SELECT recent.*, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
-         FROM recent LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = recent.trace_id)
-       SELECT 'hit' AS kind, h.id, h.trace_id, ${EXACT_START_TIME('h')} AS start_text FROM (
-         -- Each trace's spans are read from the days its range covers only (the executor skips the other partitions).
-         SELECT ranged.* FROM ranged WHERE EXISTS (
-           SELECT 1 FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = ranged.trace_id
-             AND s.start_time >= ranged.first_start AND s.start_time <= ranged.last_start AND ${match})
-         ORDER BY ranged.start_time DESC, ranged.id DESC LIMIT ${want - found.length}) h
-       UNION ALL
-       SELECT 'edge', e.id, e.trace_id, ${EXACT_START_TIME('e')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time, recent.id LIMIT 1) e
-       WHERE (SELECT count(*) FROM recent) = ${PROBE_ROOTS}
-       UNION ALL
-       SELECT 'newest', n.id, n.trace_id, ${EXACT_START_TIME('n')} FROM (SELECT recent.* FROM recent ORDER BY recent.start_time DESC, recent.id DESC LIMIT 1) n`,
-      p,
-    );
-    found.push(...rows.filter((row) => row.kind === 'hit').map(key));
-    const first = rows.find((row) => row.kind === 'newest');
-    if (!newest && first) newest = key(first);
-    const edge = rows.find((row) => row.kind === 'edge');
-    if (found.length >= want || !edge) return found; // a full page, or every root checked
+    const recent = await newestRoots(database, params, range, PROBE_ROOTS, after ? Date.parse(after.startTime) : Date.now());
+    if (recent.length > 0 && !newest) newest = key(recent[0]!);
+    const matching = new Set(await tracesWithMatch(database, params[0] as string, recent, terms));
+    found.push(...recent.filter((root) => matching.has(root.trace_id)).slice(0, want - found.length).map(key));
+    // A full page, or every root checked.
+    if (found.length >= want || recent.length < PROBE_ROOTS) return found;
     examined += PROBE_ROOTS;
-    after = key(edge);
+    after = key(recent[recent.length - 1]!);
     if (found.length / examined < DENSE_RATE || examined >= MAX_PROBED_ROOTS) break;
   }
 
-  /** Spans first: the traces with a matching span (started since `from`, less the skew), their roots in range, newest first. */
-  const spansFirst = async (from: RootKey | null) => {
-    const p = [...params];
-    let since: string | null = null;
-    if (from) {
-      p.push(from.startTime);
-      since = `($${p.length}::timestamptz - interval '${CLOCK_SKEW}')`;
+  // 3. Spans first, through the indexes, newest windows of time first: the spans that match and
+  // started in the window (less the clock skew), mapped to their traces' roots. Each window's
+  // bounds are constants, so the planner plans only its days' partitions (planning every day's
+  // partition and its indexes cost 15 ms per statement at 30 days), and a page of a text that is
+  // not rare fills from the first days. A root is complete once the windows reach back to its
+  // start, so roots are taken in order only from there: a trace whose root starts before a window
+  // but whose matching span is in it waits in `pending`. Each trace is looked up once.
+  const rate = examined > 0 ? found.length / examined : 0;
+  let widthMs = DAY_MS;
+  if (rate > 0 && newest && after) {
+    // Sized from the rate seen so far to hold about twice the roots still needed.
+    const checkedMs = Date.parse(newest.startTime) - Date.parse(after.startTime);
+    widthMs = Math.min(DAY_MS, Math.max(HOUR_MS, Math.ceil((checkedMs * 2 * (want - found.length)) / rate / examined)));
+  }
+  const seen = new Set<string>();
+  /** Roots the windows found, taken or pending: how dense qualifying roots are. */
+  let windowRoots = 0;
+  let pending: FoundRoot[] = [];
+  /** Spans are searched below this instant (null: no bound), roots from `lo` on are complete. */
+  let below: string | null = null;
+  let top = after ? Date.parse(after.startTime) : Date.now();
+  const firstTop = top;
+  const oldestWindow = top - SPANS_FIRST_WINDOWS_MS;
+  for (let step = 0; ; step++) {
+    const lo = top - widthMs;
+    const last = step === MAX_WINDOWS - 1 || lo <= oldestWindow;
+    /** Constant bounds on `s.start_time`: the planner keeps only the window's partitions. (Bounding the indexes' leading minute too would make them walk every minute of the window: slower.) */
+    const windowOf = (p: unknown[]) => {
+      const bounds: string[] = [];
+      if (!last) {
+        p.push(new Date(lo - CLOCK_SKEW_MS).toISOString());
+        bounds.push(`s.start_time >= $${p.length}::timestamptz`);
+      }
+      if (below) {
+        p.push(below);
+        bounds.push(`s.start_time < $${p.length}::timestamptz`);
+      }
+      return bounds.length > 0 ? bounds.join(' AND ') : 'true';
+    };
+    if (last) {
+      const p = [...params];
+      // Everything older, in one statement: each matching trace's roots looked up by the
+      // (user_id, trace_id) key in the days of its own range (a lateral join; OFFSET 0 keeps the
+      // planner from turning it into a walk over every root), newest first.
+      const conditions = range(p);
+      const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
+        `WITH hits AS MATERIALIZED (
+           SELECT m.trace_id, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
+           FROM (SELECT DISTINCT trace_id FROM (${matchingTraces(terms, p, windowOf(p))}) matching) m
+           LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = m.trace_id)
+         SELECT r.id, hits.trace_id, r.start_text FROM hits
+         CROSS JOIN LATERAL (
+           SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
+           WHERE r.trace_id = hits.trace_id AND r.start_time >= hits.first_start AND r.start_time <= hits.last_start AND ${conditions} OFFSET 0) r
+         ORDER BY r.start_time DESC, r.id DESC LIMIT ${want - found.length + pending.length}`,
+        p,
+      );
+      const known = new Set(pending.map((root) => root.id));
+      pending.push(...rows.map(key).filter((root) => !known.has(root.id)));
+      found.push(...newestFirst(pending).slice(0, want - found.length));
+      return found;
     }
-    const hits = matchingTraces(terms, p, since);
-    const conditions = range(p, from);
-    // Each matching trace's roots are looked up by the (user_id, trace_id) key, in the days of its
-    // range only (a lateral join; OFFSET 0 keeps the planner from turning it into a walk over every
-    // root), then sorted.
-    const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
-      `WITH hits AS MATERIALIZED (
-         SELECT m.trace_id, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
-         FROM (SELECT DISTINCT trace_id FROM (${hits}) matching) m
-         LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = m.trace_id)
-       SELECT r.id, hits.trace_id, r.start_text FROM hits
-       CROSS JOIN LATERAL (
-         SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
-         WHERE r.trace_id = hits.trace_id AND r.start_time >= hits.first_start AND r.start_time <= hits.last_start AND ${conditions} OFFSET 0) r
-       ORDER BY r.start_time DESC, r.id DESC LIMIT ${want - found.length}`,
+    const p: unknown[] = [params[0]];
+    const matched = await database.query<Ranged>(
+      `SELECT m.trace_id, ${EXACT_START_TIME('tr', 'first_start')} AS first_start, ${EXACT_START_TIME('tr', 'last_start')} AS last_start
+       FROM (SELECT DISTINCT trace_id FROM (${matchingTraces(terms, p, windowOf(p))}) matching) m
+       LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = m.trace_id`,
       p,
     );
-    return rows.map(key);
-  };
-
-  // 3. A window of recent time, when matches are common enough to fill the page from it: as long
-  // as the roots checked so far took, scaled to hold twice the roots still needed at the rate seen.
-  // The index reads every matching span of the window's minutes, so the window must hold few
-  // roots of any kind: under a selective filter (a status, a tag) a few filtered roots can span
-  // months.
-  const rate = found.length / examined;
-  if (rate >= WINDOW_RATE && newest && after) {
-    const checkedMs = Date.parse(newest.startTime) - Date.parse(after.startTime);
-    const windowMs = Math.ceil((checkedMs * Math.min(MAX_WINDOW_ROOTS, (2 * (want - found.length)) / rate)) / examined);
-    const from: RootKey = { startTime: new Date(Date.parse(after.startTime) - windowMs).toISOString(), id: NIL_UUID };
-    const [count] = await database.query<{ roots: number }>(
-      `SELECT count(*)::int AS roots FROM (
-         SELECT 1 FROM llm_traces r WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} AND r.start_time >= $2::timestamptz
-           AND (r.start_time, r.id) < ($3::timestamptz, $4::uuid) LIMIT ${MAX_WINDOW_ROOTS + 1}) w`,
-      [params[0], from.startTime, after.startTime, after.id],
-    );
-    if (windowMs > 0 && count && count.roots <= MAX_WINDOW_ROOTS) {
-      found.push(...(await spansFirst(from)));
-      if (found.length >= want) return found;
-      after = from;
+    // A trace with matching spans in two windows is looked up once.
+    const hits = matched.filter((hit) => !seen.has(hit.trace_id));
+    for (const hit of hits) seen.add(hit.trace_id);
+    if (hits.length > 0) {
+      // The roots of those traces, by the (user_id, trace_id) key, in the days their ranges cover.
+      const q = [...params];
+      const conditions = range(q);
+      q.push(hits.map((hit) => hit.trace_id));
+      const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
+        `SELECT r.id, r.trace_id, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
+         WHERE r.trace_id = ANY($${q.length}::text[])${withinBounds(rangeBounds(hits), q)('r')} AND ${conditions}`,
+        q,
+      );
+      pending.push(...rows.map(key));
+      windowRoots += rows.length;
     }
+    const complete = newestFirst(pending.filter((root) => microsOf(root.startTime) >= BigInt(lo) * 1000n));
+    found.push(...complete.slice(0, want - found.length));
+    if (found.length >= want) return found;
+    pending = pending.filter((root) => !complete.includes(root));
+    below = new Date(lo - CLOCK_SKEW_MS).toISOString();
+    // The next window: four times as long, or as long as the density of qualifying roots seen so
+    // far says the rest of the page needs (with half again as much for luck), whichever is longer.
+    const needed = want - found.length;
+    const projected = windowRoots > 0 ? (((firstTop - lo) * needed) / windowRoots) * 1.5 : 0;
+    widthMs = Math.max(widthMs * 4, projected);
+    top = lo;
   }
-  // 4. Everything older.
-  found.push(...(await spansFirst(null)));
-  return found;
+}
+
+/** A trace and its range (trace-ranges.ts) as exact text; null when it has none. */
+interface Ranged {
+  trace_id: string;
+  first_start: string | null;
+  last_start: string | null;
+}
+
+/** Bounds covering every given trace's range, or null (unbounded) when one of them has none. */
+function rangeBounds(traces: readonly Ranged[]): SpanTimeBounds | null {
+  let from: string | null = null;
+  let to: string | null = null;
+  for (const { first_start: first, last_start: last } of traces) {
+    if (!first || !last) return null;
+    if (!from || microsOf(first) < microsOf(from)) from = first;
+    if (!to || microsOf(last) > microsOf(to)) to = last;
+  }
+  return from && to ? { from, to } : null;
+}
+
+type RecentRoot = Ranged & { id: string; start_text: string };
+
+/**
+ * The newest `count` roots that satisfy the list's conditions (`range`), with their traces'
+ * ranges: first among the last day's partitions only (planning every day's costs more than the
+ * read), then, if the day held fewer, among the older ones.
+ */
+async function newestRoots(
+  database: Queryable,
+  params: unknown[],
+  range: (p: unknown[]) => string,
+  count: number,
+  top: number,
+): Promise<RecentRoot[]> {
+  const read = async (window: 'recent' | 'older', edge: string, limit: number) => {
+    const p = [...params];
+    const conditions = range(p);
+    p.push(edge);
+    return database.query<RecentRoot>(
+      `SELECT r.id, r.trace_id, ${EXACT_START_TIME('r')} AS start_text,
+         ${EXACT_START_TIME('tr', 'first_start')} AS first_start, ${EXACT_START_TIME('tr', 'last_start')} AS last_start
+       FROM (SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions}
+               AND r.start_time ${window === 'recent' ? '>=' : '<'} $${p.length}::timestamptz
+             ORDER BY r.start_time DESC, r.id DESC LIMIT ${limit}) r
+       LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = r.trace_id
+       ORDER BY r.start_time DESC, r.id DESC`,
+      p,
+    );
+  };
+  const edge = new Date(top - DAY_MS).toISOString();
+  const rows = await read('recent', edge, count);
+  return rows.length < count ? [...rows, ...(await read('older', edge, count - rows.length))] : rows;
+}
+
+/** Of the given roots, the trace ids with a span matching `terms`: each trace read in its range's days only. */
+async function tracesWithMatch(database: Queryable, userId: string, roots: readonly RecentRoot[], terms: SearchTerms): Promise<string[]> {
+  if (roots.length === 0) return [];
+  const p: unknown[] = [userId, JSON.stringify(roots.map(({ trace_id, first_start, last_start }) => ({ trace_id, first_start, last_start })))];
+  const within = withinBounds(rangeBounds(roots), p)('s');
+  const match = spanMatches('s', terms, p);
+  const rows = await database.query<{ trace_id: string }>(
+    `SELECT x.trace_id FROM json_to_recordset($2::json) AS x(trace_id text, first_start timestamptz, last_start timestamptz)
+     WHERE EXISTS (
+       SELECT 1 FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = x.trace_id
+         AND s.start_time >= coalesce(x.first_start, '-infinity') AND s.start_time <= coalesce(x.last_start, 'infinity')${within} AND ${match})`,
+    p,
+  );
+  return rows.map((row) => row.trace_id);
+}
+
+/** Roots newest first, as the list orders them: start time (exact text, compared as instants), then id. */
+function newestFirst(roots: FoundRoot[]): FoundRoot[] {
+  return [...roots].sort((a, b) => {
+    const difference = microsOf(b.startTime) - microsOf(a.startTime);
+    return difference !== 0n ? (difference > 0n ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  });
+}
+
+/** An exact start time (Postgres's text, to the microsecond) as microseconds since the epoch. */
+function microsOf(text: string): bigint {
+  const match = /^(.*?)(?:\.(\d{1,6}))?Z$/.exec(text);
+  const whole = Date.parse(`${match?.[1] ?? text}Z`);
+  return BigInt(whole) * 1000n + BigInt((match?.[2] ?? '').padEnd(6, '0') || '0');
 }
 
 /**

@@ -242,6 +242,44 @@ describeEachDatabase('trace search (q) and list rows', (getDatabase) => {
     }
   });
 
+  it('pages in list order when matches span months, with a filter, and when the matching span comes days after its root', async () => {
+    // Searched newest time windows first: a trace must come out in root order even when the span
+    // that matches is in a newer window than its root.
+    const user = await createTestUser(getDatabase());
+    const now = Date.now();
+    const all = Array.from({ length: 240 }, (_, i) => {
+      const start = new Date(now - (i * 9 + 2) * 3_600_000); // every 9 hours, back 90 days
+      // Sparse enough (1 in 12) that the search goes spans first, window by window.
+      const matches = i % 12 === 0;
+      const failed = i % 24 === 0 || i % 5 === 0;
+      const root = failed ? { input: chat('hello'), error: 'upstream 500' } : { input: chat('hello') };
+      const made = trace(start, root, [{ output: answer(`child ${matches ? 'kiwi fruit' : 'plain'}`) }]);
+      if (matches && i >= 30 && i % 24 === 0) {
+        // Every other match is a long trace: the child (with the text) starts ten days after the
+        // root (still in the past), so the search meets it before the short traces between them.
+        const child = made.spans[1]!;
+        child.start_time = new Date(start.getTime() + 10 * 86_400_000).toISOString();
+        child.end_time = new Date(start.getTime() + 10 * 86_400_000 + 500).toISOString();
+      }
+      return { ...made, matches, failed };
+    });
+    for (let i = 0; i < all.length; i += 60) await post(user.apiKey, all.slice(i, i + 60).flatMap((t) => t.spans));
+    for (const [label, more, keep] of [
+      ['kiwi', {}, (t: (typeof all)[number]) => t.matches],
+      ['kiwi + status=failed', { status: 'failed' }, (t: (typeof all)[number]) => t.matches && t.failed],
+    ] as const) {
+      const expected = all.filter(keep).map((t) => t.traceId);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { traces: Listed[]; next_cursor: string | null } = await list(user.apiKey, { q: 'kiwi', limit: '10', ...more, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.traces.map((t) => t.trace_id));
+        cursor = page.next_cursor;
+      } while (cursor && seen.length <= expected.length);
+      expect(seen, label).toEqual(expected);
+    }
+  });
+
   it('shows on each row a preview of the first user input and the final output, its session, end user and tags', async () => {
     const user = await createTestUser(getDatabase());
     const long = `Please   summarise\n\nthis ${'very '.repeat(80)}long text`;
