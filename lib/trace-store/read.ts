@@ -4,6 +4,7 @@ import type { Database } from '@/lib/db/client';
 import { decodeCursor as decodeKeyset, encodeCursor as encodeKeyset } from '@/lib/db/cursor';
 import { isStorableInstant } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, EXACT_START_TIME, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
+import { newestRoots } from './newest-roots';
 import { type FoundRoot, searchRootIds } from './search';
 import { boundTrace, spanTimeBounds, withinBounds } from './trace-ranges';
 
@@ -355,13 +356,8 @@ export async function listRootSpans(
   let keys: FoundRoot[];
   if (filters.q) keys = await searchRootIds(database, { where, params, q: filters.q, want: limit + 1 });
   else {
-    params.push(limit + 1);
-    const rows = await database.query<{ id: string; start_exact: string; trace_id: string }>(
-      `SELECT r.id, ${EXACT_START_TIME('r')} AS start_exact, r.trace_id FROM llm_traces r WHERE ${where.join(' AND ')}
-       ORDER BY r.start_time DESC, r.id DESC LIMIT $${params.length}`,
-      params,
-    );
-    keys = rows.map((row) => ({ id: String(row.id), startTime: row.start_exact, traceId: row.trace_id }));
+    const rows = await newestRoots(database, { where, params, count: limit + 1, top: cursor ? Date.parse(cursor.startTime) : Date.now() });
+    keys = rows.map((row) => ({ id: String(row.id), startTime: row.start_text, traceId: row.trace_id }));
   }
   const page = keys.slice(0, limit);
   const rows = await readListRows(database, userId, page, withData);

@@ -24,6 +24,7 @@
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
+import { newestRoots, type NewestRoot } from './newest-roots';
 import { boundTrace, type SpanTimeBounds, withinBounds } from './trace-ranges';
 
 /**
@@ -214,7 +215,8 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
 
   // 1–2. Roots first: the next PROBE_ROOTS roots, each kept when a span of its trace matches.
   for (;;) {
-    const recent = await newestRoots(database, params, range, PROBE_ROOTS, after ? Date.parse(after.startTime) : Date.now());
+    const p = [...params];
+    const recent = await newestRoots(database, { where: [range(p)], params: p, count: PROBE_ROOTS, top: after ? Date.parse(after.startTime) : Date.now() });
     if (recent.length > 0 && !newest) newest = key(recent[0]!);
     const matching = new Set(await tracesWithMatch(database, params[0] as string, recent, terms));
     found.push(...recent.filter((root) => matching.has(root.trace_id)).slice(0, want - found.length).map(key));
@@ -343,42 +345,8 @@ function rangeBounds(traces: readonly Ranged[]): SpanTimeBounds | null {
   return from && to ? { from, to } : null;
 }
 
-type RecentRoot = Ranged & { id: string; start_text: string };
-
-/**
- * The newest `count` roots that satisfy the list's conditions (`range`), with their traces'
- * ranges: first among the last day's partitions only (planning every day's costs more than the
- * read), then, if the day held fewer, among the older ones.
- */
-async function newestRoots(
-  database: Queryable,
-  params: unknown[],
-  range: (p: unknown[]) => string,
-  count: number,
-  top: number,
-): Promise<RecentRoot[]> {
-  const read = async (window: 'recent' | 'older', edge: string, limit: number) => {
-    const p = [...params];
-    const conditions = range(p);
-    p.push(edge);
-    return database.query<RecentRoot>(
-      `SELECT r.id, r.trace_id, ${EXACT_START_TIME('r')} AS start_text,
-         ${EXACT_START_TIME('tr', 'first_start')} AS first_start, ${EXACT_START_TIME('tr', 'last_start')} AS last_start
-       FROM (SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${conditions}
-               AND r.start_time ${window === 'recent' ? '>=' : '<'} $${p.length}::timestamptz
-             ORDER BY r.start_time DESC, r.id DESC LIMIT ${limit}) r
-       LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = r.trace_id
-       ORDER BY r.start_time DESC, r.id DESC`,
-      p,
-    );
-  };
-  const edge = new Date(top - DAY_MS).toISOString();
-  const rows = await read('recent', edge, count);
-  return rows.length < count ? [...rows, ...(await read('older', edge, count - rows.length))] : rows;
-}
-
 /** Of the given roots, the trace ids with a span matching `terms`: each trace read in its range's days only. */
-async function tracesWithMatch(database: Queryable, userId: string, roots: readonly RecentRoot[], terms: SearchTerms): Promise<string[]> {
+async function tracesWithMatch(database: Queryable, userId: string, roots: readonly NewestRoot[], terms: SearchTerms): Promise<string[]> {
   if (roots.length === 0) return [];
   const p: unknown[] = [userId, JSON.stringify(roots.map(({ trace_id, first_start, last_start }) => ({ trace_id, first_start, last_start })))];
   const within = withinBounds(rangeBounds(roots), p)('s');
