@@ -1,5 +1,6 @@
 import 'server-only';
 import type { Queryable } from '@/lib/db/client';
+import { MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { EXACT_START_TIME } from './columns';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +25,8 @@ export interface NewestRoot {
  * a page of the newest roots takes. Most pages come from the last day.
  */
 export async function newestRoots(database: Queryable, { where, params, count, top }: { where: readonly string[]; params: readonly unknown[]; count: number; top: number }): Promise<NewestRoot[]> {
-  const edge = new Date(top - DAY_MS).toISOString();
+  // Never before the first storable instant (a cursor in year 1).
+  const edge = new Date(Math.max(MIN_STORABLE_MS, top - DAY_MS)).toISOString();
   const read = async (side: '>=' | '<', limit: number) => {
     const p = [...params, edge];
     return database.query<NewestRoot>(

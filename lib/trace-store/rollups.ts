@@ -61,12 +61,14 @@ ON CONFLICT DO NOTHING`;
 }
 
 /**
- * The writer's marks: `$1` and `$2` are JSON arrays of `{user_id, start_time}`, the batch's spans
- * and the stored spans its statements moved or re-flagged.
+ * The writer's marks of its batch's hours, a `WITH` item of the upsert: `$n` is a JSON array of
+ * `{user_id, epoch}` (the hours' starts, in epoch seconds), computed from the batch.
  */
-export const MARK_WRITTEN_SQL = markHoursSql(`
-  SELECT user_id, start_time AS at FROM json_to_recordset($1::json) AS s(user_id uuid, start_time timestamptz)
-  UNION ALL SELECT user_id, start_time FROM json_to_recordset($2::json) AS s(user_id uuid, start_time timestamptz)`);
+export const MARK_BATCH_HOURS = (n: number) =>
+  markHoursSql(`SELECT user_id, to_timestamp(epoch) AS at FROM json_to_recordset($${n}::json) AS h(user_id uuid, epoch bigint)`);
+
+/** The writer's marks of stored spans its statements moved or re-flagged: `$1` is a JSON array of `{user_id, start_time}`. */
+export const MARK_TOUCHED_SQL = markHoursSql(`SELECT user_id, start_time AS at FROM json_to_recordset($1::json) AS s(user_id uuid, start_time timestamptz)`);
 
 /**
  * `deleteSql` (a DELETE on `llm_traces` returning at least `user_id` and `start_time`) with the
@@ -81,14 +83,15 @@ const ordinals = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(
 /**
  * The listed roots that started in each of `windows` (a row source `w` with `user_id`, `lo`, `hi`),
  * grouped by `keys` (select-list items over `w` and `t.start_time`) and duration bin: `…keys, bin,
- * requests, errors`. Each window is read through the span index, partitions pruned to its hours.
+ * requests, errors`. Each window is read through the span index, partitions pruned to its hours;
+ * `bounds` (` AND …` on `t.start_time`, constants) lets the planner plan only those partitions.
  */
-export function rootBinsSql(windows: string, keys: readonly string[]): string {
+export function rootBinsSql(windows: string, keys: readonly string[], bounds = ''): string {
   return `
 SELECT ${keys.join(', ')}, ${DURATION_BIN('t')} AS bin, count(*)::int AS requests, count(*) FILTER (WHERE t.status = 'failed')::int AS errors
 FROM ${windows} CROSS JOIN LATERAL (
   SELECT t.start_time, t.status, t.duration_ms FROM llm_traces t
-  WHERE t.user_id = w.user_id AND ${LISTED_ROOT('t')} AND t.start_time >= w.lo AND t.start_time < w.hi OFFSET 0) t
+  WHERE t.user_id = w.user_id AND ${LISTED_ROOT('t')} AND t.start_time >= w.lo AND t.start_time < w.hi${bounds} OFFSET 0) t
 GROUP BY ${ordinals(keys.length + 1)}`;
 }
 
@@ -96,7 +99,7 @@ GROUP BY ${ordinals(keys.length + 1)}`;
 export const TOKENS_USED = (t: string) => `(${t}.input_tokens > 0 OR ${t}.output_tokens > 0 OR ${t}.total_tokens > 0)`;
 
 /** Like {@link rootBinsSql}, for usage: the spans whose usage counts, grouped by `keys` and model. */
-export function usageByModelSql(windows: string, keys: readonly string[]): string {
+export function usageByModelSql(windows: string, keys: readonly string[], bounds = ''): string {
   return `
 SELECT ${keys.join(', ')}, t.model_name, t.model_provider, count(*)::int AS requests, sum(t.cost_usd) AS cost_usd,
   coalesce(sum(t.input_tokens), 0)::bigint AS input_tokens, coalesce(sum(t.output_tokens), 0)::bigint AS output_tokens,
@@ -104,7 +107,7 @@ SELECT ${keys.join(', ')}, t.model_name, t.model_provider, count(*)::int AS requ
   count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED('t')})::int AS unpriced_requests
 FROM ${windows} CROSS JOIN LATERAL (
   SELECT t.start_time, t.model_name, t.model_provider, t.cost_usd, t.input_tokens, t.output_tokens, t.total_tokens FROM llm_traces t
-  WHERE t.user_id = w.user_id AND ${COUNTS_USAGE('t')} AND t.start_time >= w.lo AND t.start_time < w.hi OFFSET 0) t
+  WHERE t.user_id = w.user_id AND ${COUNTS_USAGE('t')} AND t.start_time >= w.lo AND t.start_time < w.hi${bounds} OFFSET 0) t
 GROUP BY ${ordinals(keys.length + 2)}`;
 }
 

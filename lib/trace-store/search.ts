@@ -24,6 +24,7 @@
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
+import { MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { newestRoots, type NewestRoot } from './newest-roots';
 import { boundTrace, type SpanTimeBounds, withinBounds } from './trace-ranges';
 
@@ -252,12 +253,12 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
   const oldestWindow = top - SPANS_FIRST_WINDOWS_MS;
   for (let step = 0; ; step++) {
     const lo = top - widthMs;
-    const last = step === MAX_WINDOWS - 1 || lo <= oldestWindow;
+    const last = step === MAX_WINDOWS - 1 || lo <= oldestWindow || lo <= MIN_STORABLE_MS;
     /** Constant bounds on `s.start_time`: the planner keeps only the window's partitions. (Bounding the indexes' leading minute too would make them walk every minute of the window: slower.) */
     const windowOf = (p: unknown[]) => {
       const bounds: string[] = [];
       if (!last) {
-        p.push(new Date(lo - CLOCK_SKEW_MS).toISOString());
+        p.push(new Date(Math.max(MIN_STORABLE_MS, lo - CLOCK_SKEW_MS)).toISOString());
         bounds.push(`s.start_time >= $${p.length}::timestamptz`);
       }
       if (below) {
@@ -316,7 +317,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     found.push(...complete.slice(0, want - found.length));
     if (found.length >= want) return found;
     pending = pending.filter((root) => !complete.includes(root));
-    below = new Date(lo - CLOCK_SKEW_MS).toISOString();
+    below = new Date(Math.max(MIN_STORABLE_MS, lo - CLOCK_SKEW_MS)).toISOString();
     // The next window: four times as long, or as long as the density of qualifying roots seen so
     // far says the rest of the page needs (with half again as much for luck), whichever is longer.
     const needed = want - found.length;

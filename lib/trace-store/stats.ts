@@ -1,8 +1,8 @@
 import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { parsePgTimestamp } from '@/lib/db/timestamps';
-import { COUNTS_USAGE, LISTED_ROOT } from './columns';
-import { binMiddle, PERCENTILE_ERROR, rootBinsSql, TOKENS_USED, usageByModelSql } from './rollups';
+import { LISTED_ROOT } from './columns';
+import { binMiddle, PERCENTILE_ERROR, rootBinsSql, usageByModelSql } from './rollups';
 import { samplingSummary, type SamplingSummary } from './tail-sampling';
 
 const MINUTE = 60_000;
@@ -98,8 +98,6 @@ const toNumberOrNull = (value: unknown): number | null => (value === null || val
 
 /** Listed roots of one user that started in [from, to): one row per request. */
 const ROOTS_IN_RANGE = `t.user_id = $1 AND ${LISTED_ROOT('t')} AND t.start_time >= $2 AND t.start_time < $3`;
-/** Spans whose usage counts (each model call once, DESIGN §3) that started in [from, to). */
-const USAGE_IN_RANGE = `t.user_id = $1 AND ${COUNTS_USAGE('t')} AND t.start_time >= $2 AND t.start_time < $3`;
 
 /** Requests, errors and latency: over roots. */
 const REQUEST_AGGREGATES = `
@@ -107,13 +105,6 @@ const REQUEST_AGGREGATES = `
   count(*) FILTER (WHERE t.status = 'failed')::int AS errors,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY t.duration_ms::float8) AS p50_ms,
   percentile_cont(0.95) WITHIN GROUP (ORDER BY t.duration_ms::float8) AS p95_ms`;
-
-/** Tokens and cost: over the spans whose usage counts. */
-const USAGE_AGGREGATES = `
-  coalesce(sum(t.cost_usd), 0) AS cost_usd,
-  coalesce(sum(t.input_tokens), 0) AS input_tokens,
-  coalesce(sum(t.output_tokens), 0) AS output_tokens,
-  count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED('t')})::int AS unpriced_requests`;
 
 function toBucket(bucket: string, row: Row | undefined): StatsBucket {
   return {
@@ -138,27 +129,35 @@ interface StatsRows {
   percentileError: number;
 }
 
-/** Every figure from the spans, percentiles exact: for series buckets shorter than an hour (ranges up to 60 hours). */
+/**
+ * Every figure from the spans, percentiles exact: for series buckets shorter than an hour (ranges
+ * up to 60 hours). Two statements: requests per bucket and in all (grouping sets), and the usage
+ * statement of the roll-up reader with no whole hours, so the range is read from the spans alone.
+ */
 async function readSpans(database: Database, userId: string, from: Date, to: Date, bucketMs: number): Promise<StatsRows> {
-  const range = [userId, from.toISOString(), to.toISOString()];
-  const bucket = `date_bin($4::interval, t.start_time, timestamptz 'epoch')`;
   const interval = `${bucketMs / 1000} seconds`;
-  const [[requestTotals], [usageTotals], requestBuckets, usageBuckets, modelRows] = await Promise.all([
-    database.query<Row>(`SELECT ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE}`, range),
-    database.query<Row>(`SELECT ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE}`, range),
-    database.query<Row>(`SELECT ${bucket} AS bucket, ${REQUEST_AGGREGATES} FROM llm_traces t WHERE ${ROOTS_IN_RANGE} GROUP BY 1`, [...range, interval]),
-    database.query<Row>(`SELECT ${bucket} AS bucket, ${USAGE_AGGREGATES} FROM llm_traces t WHERE ${USAGE_IN_RANGE} GROUP BY 1`, [...range, interval]),
+  const [requestRows, usageRows] = await Promise.all([
     database.query<Row>(
-      `SELECT t.model_name, t.model_provider, count(*)::int AS requests, sum(t.cost_usd) AS cost_usd,
-         coalesce(sum(coalesce(t.total_tokens, coalesce(t.input_tokens, 0)::bigint + coalesce(t.output_tokens, 0))), 0) AS tokens,
-         count(*) FILTER (WHERE t.cost_usd IS NULL AND ${TOKENS_USED('t')})::int AS unpriced_requests
-       FROM llm_traces t WHERE ${USAGE_IN_RANGE}
-       GROUP BY t.model_name, t.model_provider
-       ORDER BY requests DESC, sum(t.cost_usd) DESC NULLS LAST, t.model_name NULLS LAST, t.model_provider NULLS LAST`,
-      range,
+      `SELECT GROUPING(bucket) AS grouping, bucket, ${REQUEST_AGGREGATES}
+       FROM (SELECT date_bin($4::interval, t.start_time, timestamptz 'epoch') AS bucket, t.status, t.duration_ms FROM llm_traces t WHERE ${ROOTS_IN_RANGE}) t
+       GROUP BY GROUPING SETS ((bucket), ())`,
+      [userId, from.toISOString(), to.toISOString(), interval],
     ),
+    // [$2, $3) holds no whole hour: the usage statement reads [$4, $5) from the spans.
+    database.query<Row>(ROLLED_USAGE_SQL, [userId, to.toISOString(), to.toISOString(), from.toISOString(), to.toISOString(), interval]),
   ]);
-  return { requestTotals, usageTotals, requestBuckets, usageBuckets, modelRows, percentileError: 0 };
+  return {
+    requestTotals: requestRows.find((row) => Number(row.grouping) === 1),
+    requestBuckets: requestRows.filter((row) => Number(row.grouping) === 0),
+    ...usageParts(usageRows),
+    percentileError: 0,
+  };
+}
+
+/** A usage row's `requests` counts model calls: only the per-model rows keep it. */
+function usageParts(usageRows: Row[]): Pick<StatsRows, 'usageTotals' | 'usageBuckets' | 'modelRows'> {
+  const usage = (grouping: number) => usageRows.filter((row) => Number(row.grouping) === grouping).map(({ requests: _calls, ...row }) => row);
+  return { usageTotals: usage(7)[0], usageBuckets: usage(3), modelRows: usageRows.filter((row) => Number(row.grouping) === 4) };
 }
 
 /*
@@ -174,6 +173,8 @@ const SPAN_WINDOWS = `(
     SELECT hour AS lo, hour + '1 hour'::interval AS hi FROM dirty
     UNION ALL SELECT $4::timestamptz, $2::timestamptz WHERE $4::timestamptz < $2::timestamptz
     UNION ALL SELECT $3::timestamptz, $5::timestamptz WHERE $3::timestamptz < $5::timestamptz) x) w`;
+/** The range as constants: the planner plans only its days' partitions. */
+const WITHIN_RANGE = ` AND t.start_time >= $4::timestamptz AND t.start_time < $5::timestamptz`;
 const BUCKET_OF = (value: string) => `date_bin($6::interval, ${value}, timestamptz 'epoch')`;
 const CLEAN_HOUR = (h: string) =>
   `${h}.user_id = $1 AND ${h}.hour >= $2::timestamptz AND ${h}.hour < $3::timestamptz AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = ${h}.hour)`;
@@ -189,7 +190,7 @@ SELECT bucket, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors,
 FROM (
   SELECT bucket, bin, sum(requests) AS requests, sum(errors) AS errors, sum(n)::int AS n FROM (
     SELECT bucket, bin, requests, errors, CASE WHEN bin IS NULL THEN 0 ELSE requests END AS n
-    FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`])}) s
+    FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}) s
     UNION ALL
     SELECT ${BUCKET_OF('h.hour')}, NULL, h.requests, h.errors, 0 FROM stats_hourly h WHERE ${CLEAN_HOUR('h')}
     UNION ALL
@@ -202,7 +203,7 @@ FROM (
 const ROLLED_USAGE_SQL = `
 WITH ${DIRTY_HOURS},
 parts AS (
-  ${usageByModelSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`])}
+  ${usageByModelSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}
   UNION ALL
   SELECT ${BUCKET_OF('m.hour')}, m.model_name, m.model_provider, m.requests, m.cost_usd, m.input_tokens, m.output_tokens, m.tokens, m.unpriced_requests
   FROM stats_hourly_models m WHERE ${CLEAN_HOUR('m')})
@@ -262,16 +263,7 @@ async function readRollups(database: Database, userId: string, from: Date, to: D
   });
   const percentiles = (histogram: Histogram) => ({ p50_ms: histogramPercentile(histogram, 0.5), p95_ms: histogramPercentile(histogram, 0.95) });
   const requestBuckets = perBucket.map(({ histogram, ...bucket }) => ({ ...bucket, ...percentiles(histogram) }));
-  // A usage row's `requests` counts model calls: only the per-model rows keep it.
-  const usage = (grouping: number) => usageRows.filter((row) => Number(row.grouping) === grouping).map(({ requests: _calls, ...row }) => row);
-  return {
-    requestTotals: { requests, errors, ...percentiles(all) },
-    usageTotals: usage(7)[0],
-    requestBuckets,
-    usageBuckets: usage(3),
-    modelRows: usageRows.filter((row) => Number(row.grouping) === 4),
-    percentileError: PERCENTILE_ERROR,
-  };
+  return { requestTotals: { requests, errors, ...percentiles(all) }, requestBuckets, ...usageParts(usageRows), percentileError: PERCENTILE_ERROR };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, type SpanRow } from './columns';
-import { deletingSpansSql, MARK_WRITTEN_SQL } from './rollups';
+import { deletingSpansSql, MARK_BATCH_HOURS, MARK_TOUCHED_SQL } from './rollups';
 import { forgetRanges, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -62,6 +62,8 @@ written AS (
   WHERE NOT (llm_traces.status IN (${FINAL_SQL}) AND EXCLUDED.status IN (${OPEN_SQL}))
   RETURNING user_id, trace_id, parent_trace_id, usage_rollup OR ${HAS_USAGE('llm_traces')} AS reports_usage
 )
+-- The Overview's roll-ups of the batch's hours are stale from now on (rollups.ts).
+, marked AS (${MARK_BATCH_HOURS(3)})
 SELECT DISTINCT w.user_id, w.trace_id, w.parent_trace_id AS span_id FROM written w
 JOIN known kn ON kn.user_id = w.user_id AND kn.trace_id = w.trace_id
 WHERE w.parent_trace_id IS NOT NULL AND w.reports_usage`;
@@ -191,6 +193,18 @@ function relateWithinBatch(rows: SpanRow[]): RelatedRow[] {
   return related;
 }
 
+const HOUR_MS = 3_600_000;
+
+/** The batch's distinct (account, hour) pairs as JSON `{user_id, epoch}` (epoch seconds of the hour): usually one. */
+function batchHours(rows: SpanRow[]): string {
+  const hours = new Map<string, { user_id: string; epoch: number }>();
+  for (const row of rows) {
+    const epoch = (Math.floor(new Date(row.start_time as Date | string).getTime() / HOUR_MS) * HOUR_MS) / 1000;
+    hours.set(`${row.user_id} ${epoch}`, { user_id: row.user_id, epoch });
+  }
+  return JSON.stringify([...hours.values()]);
+}
+
 /**
  * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction. For
  * spans of new traces (the common case) that is one statement after the lock and the check; spans
@@ -224,7 +238,7 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     /** Stored spans (not the batch's) that these statements moved or re-flagged: their hours' roll-ups change too. */
     const touched: Array<{ user_id: string; start_time: string }> = [];
     if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known)));
-    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson], PREPARED);
+    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchHours(unique)], PREPARED);
     if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson])));
     if (usageParents.length > 0) {
       // Start times as exact text: a Date would round off the microseconds and miss the row.
@@ -232,8 +246,7 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
       if (marked.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(marked)]);
       touched.push(...marked);
     }
-    // The Overview's roll-ups of the hours touched are stale from now on (rollups.ts).
-    await tx.query(MARK_WRITTEN_SQL, [traces, JSON.stringify(touched)], PREPARED);
+    if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)]);
   });
   return unique.length;
 }
