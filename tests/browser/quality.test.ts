@@ -162,12 +162,17 @@ it('shows the Overview KPIs and charts for the seeded requests', async () => {
   await page.locator('[data-testid="chart-requests"] .recharts-bar-rectangle').last().hover();
   await page.locator('[data-testid="chart-requests"] .recharts-tooltip-wrapper').getByText('Requests').waitFor();
   await screenshot(page, 'overview');
+  // A day is read from the spans: exact percentiles.
+  await expect(page.getByTestId('kpi-p50-value').textContent()).resolves.not.toMatch(/≈/);
 
   // The range lives in the URL.
   await page.getByTestId('range-7d').click();
   await page.waitForURL(/[?&]range=7d/);
   await expect(page.getByTestId('overview').getAttribute('data-range')).resolves.toBe('7d');
   await page.locator('[data-testid="chart-requests"] svg.recharts-surface').first().waitFor();
+  // A week is read from the hourly roll-ups: the percentiles say they are within 2%.
+  await expect(page.getByTestId('kpi-p50-value').textContent()).resolves.toMatch(/^≈ /);
+  await expect(page.getByTestId('kpi-p50').textContent()).resolves.toContain('±2%');
   await screenshot(page, 'overview-7d');
   await page.close();
 });
