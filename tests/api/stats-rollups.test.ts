@@ -198,6 +198,22 @@ describeEachDatabase('stats roll-ups', (getDatabase, kind) => {
     expect(n).toBe(0);
   });
 
+  it('leaves the hour in progress to be read from the spans, and rebuilds it once it has ended', async () => {
+    const database = getDatabase();
+    const user = await createTestUser(database);
+    const now = Date.now();
+    const thisHour = Math.floor(now / 3_600_000) * 3_600_000;
+    await post(user, [...request(new Date(thisHour + 1000).toISOString()), ...request(new Date(thisHour - 3_600_000 + 1000).toISOString())].flat());
+    // The hour that ended is rebuilt; the one in progress stays marked.
+    expect(await refreshAllRollups(database)).toBe(1);
+    const marked = await database.query<{ hour: Date }>('SELECT hour FROM stats_dirty WHERE user_id = $1', [user.userId]);
+    expect(marked.map((row) => new Date(row.hour).getTime())).toEqual([thisHour]);
+    const range = { from: new Date(now - 7 * 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() };
+    const rolled = await apiStats(user, range);
+    expect(rolled.totals.requests).toBe(2);
+    expectSameNumbers(rolled, await exactStats(database, user, range));
+  });
+
   it('writers and refreshers racing never lose or double an hour', async () => {
     const database = getDatabase();
     const user = await createTestUser(database);
