@@ -43,6 +43,17 @@ function Kpi({
 export function KpiCards({ totals, percentileError = 0 }: { totals: StatsTotals; percentileError?: number }) {
   const within = `±${Math.round(percentileError * 100)}%`;
   const approximate = percentileError > 0 ? `within ${within}: read from the hourly roll-ups` : undefined;
+  /** A latency percentile: "≈" and its error bound when it comes from the roll-ups. */
+  const latency = (label: string, ms: number | null, note: string, testId: string) => (
+    <Kpi
+      label={label}
+      value={`${approximate && ms !== null ? '≈ ' : ''}${formatDuration(ms)}`}
+      rawValue={ms}
+      title={approximate}
+      note={approximate ? `${note}, ${within}` : note}
+      testId={testId}
+    />
+  );
   const { requests, errors, error_rate, p50_ms, p95_ms, cost_usd, unpriced_requests, input_tokens, output_tokens } = totals;
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6" data-testid="kpis">
@@ -55,22 +66,8 @@ export function KpiCards({ totals, percentileError = 0 }: { totals: StatsTotals;
         note={errors > 0 ? `${formatCount(errors)} of ${formatCount(requests)}` : 'no failures'}
         testId="kpi-error-rate"
       />
-      <Kpi
-        label="Latency p50"
-        value={`${approximate && p50_ms !== null ? '≈ ' : ''}${formatDuration(p50_ms)}`}
-        rawValue={p50_ms}
-        title={approximate}
-        note={approximate ? `median request, ${within}` : 'median request'}
-        testId="kpi-p50"
-      />
-      <Kpi
-        label="Latency p95"
-        value={`${approximate && p95_ms !== null ? '≈ ' : ''}${formatDuration(p95_ms)}`}
-        rawValue={p95_ms}
-        title={approximate}
-        note={approximate ? `95th percentile, ${within}` : '95th percentile'}
-        testId="kpi-p95"
-      />
+      {latency('Latency p50', p50_ms, 'median request', 'kpi-p50')}
+      {latency('Latency p95', p95_ms, '95th percentile', 'kpi-p95')}
       <Kpi
         label="Total cost"
         value={formatCost(cost_usd)}
