@@ -200,7 +200,7 @@ function openPostgres(url: string, max: number): Database {
     // No JIT compiling: with a partition per day every plan looks costly enough to compile, and the
     // compiling took longer than the queries (the Overview's 30 days: 3.3 s with, 2.0–2.4 s without;
     // a long trace's writes: seconds per batch). Poolers refuse unknown start-up parameters, so
-    // there the statements that need it set it themselves (write.ts, search.ts).
+    // there each transaction turns it off itself (below).
     ...(canPrepare ? { connection: { jit: 'off' } } : {}),
     types: { bigint: postgres.BigInt },
   });
@@ -215,8 +215,9 @@ function openPostgres(url: string, max: number): Database {
       await client.unsafe(script);
     },
     transaction(fn) {
-      return db.transaction((dtx) => {
+      return db.transaction(async (dtx) => {
         const tx = driverClientOf<postgres.TransactionSql>(dtx);
+        if (!canPrepare) await tx.unsafe('SET LOCAL jit = off');
         return fn({
           kind: 'postgres',
           db: dtx as unknown as DrizzleDb,

@@ -137,8 +137,8 @@ function rankedPageSql(sort: EndUserSort, order: SortOrder, { afterCursor, limit
  */
 async function runRanking(database: Database, text: string, params: unknown[]): Promise<Row[]> {
   if (database.kind !== 'postgres') return database.query<Row>(text, params);
+  // In a transaction, JIT is off even behind a pooler (lib/db/client.ts).
   return database.transaction(async (tx) => {
-    await tx.query('SET LOCAL jit = off');
     await tx.query("SET LOCAL work_mem = '64MB'");
     return tx.query<Row>(text, params);
   });

@@ -180,13 +180,9 @@ export async function searchRootIds(
   database: Database,
   { where, params, q, want }: { where: string[]; params: unknown[]; q: string; want: number },
 ): Promise<FoundRoot[]> {
-  // JIT compiling these plans (their row estimates are rough) costs more than running them.
-  if (database.kind === 'postgres') {
-    return database.transaction(async (tx) => {
-      await tx.query('SET LOCAL jit = off');
-      return search(tx, { where, params, q, want });
-    });
-  }
+  // JIT compiling these plans (their row estimates are rough) costs more than running them. On
+  // Postgres they run in one transaction, which turns JIT off even behind a pooler (lib/db/client.ts).
+  if (database.kind === 'postgres') return database.transaction((tx) => search(tx, { where, params, q, want }));
   return search(database, { where, params, q, want });
 }
 

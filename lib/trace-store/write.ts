@@ -132,8 +132,6 @@ SELECT pg_advisory_xact_lock(k) FROM (
   SELECT DISTINCT hashtextextended(b.user_id::text || b.trace_id, 0) AS k FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text) ORDER BY k
 ) locks`;
 
-const NO_JIT_SQL = "SELECT set_config('jit', 'off', true)";
-
 const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
 /** The statements of every batch are planned once per connection. */
 const PREPARED = { prepare: true } as const;
@@ -224,13 +222,10 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
   // The other statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
   const traces = JSON.stringify(unique.map(({ user_id, trace_id, start_time }) => ({ user_id, trace_id, start_time })));
   await database.transaction(async (tx) => {
-    if (database.kind === 'postgres') {
-      // These statements are index probes, but their plans span every day's partition and cost
-      // enough to be JIT-compiled: seconds of compiling per batch of a long trace (measured: a
-      // 20,000-span trace took 95 s to write, 4 s without).
-      await tx.query(NO_JIT_SQL, [], PREPARED);
-      await tx.query(LOCK_TRACES_SQL, [traces], PREPARED);
-    }
+    // No JIT here (the connection or the transaction turns it off, lib/db/client.ts): these
+    // statements are index probes whose plans span every day's partition and looked costly
+    // enough to compile, seconds per batch of a long trace (a 20,000-span trace: 95 s, 4 s without).
+    if (database.kind === 'postgres') await tx.query(LOCK_TRACES_SQL, [traces], PREPARED);
     const known = await tx.query<{ user_id: string; trace_id: string }>(KNOWN_TRACES_SQL, [traces], PREPARED);
     // Widened before the other statements, which bound their probes by the ranges.
     await tx.query(WIDEN_RANGES_SQL, [traces], PREPARED);

@@ -3,7 +3,15 @@ import { expect, it } from 'vitest';
 import { users } from '@/lib/db/schema';
 import { describeEachDatabase } from '../support/databases';
 
-describeEachDatabase('database.transaction', (getDatabase) => {
+describeEachDatabase('database.transaction', (getDatabase, kind) => {
+  if (kind === 'postgres') {
+    it('runs every statement without JIT compiling, in a transaction or not (day partitions made plans look costly enough to compile)', async () => {
+      const show = async (db: { query: ReturnType<typeof getDatabase>['query'] }) => (await db.query<{ jit: string }>('SHOW jit'))[0]?.jit;
+      await expect(show(getDatabase())).resolves.toBe('off');
+      await expect(getDatabase().transaction((tx) => show(tx))).resolves.toBe('off');
+    });
+  }
+
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
     const email = `tx.commit.${Date.now()}@example.test`;
     const id = await getDatabase().transaction(async (tx) => {

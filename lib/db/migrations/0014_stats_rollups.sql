@@ -18,7 +18,6 @@ CREATE TABLE IF NOT EXISTS stats_hourly (
   duration_counts integer[] NOT NULL,
   PRIMARY KEY (user_id, hour)
 );
-CREATE INDEX IF NOT EXISTS stats_hourly_hour_idx ON stats_hourly (hour);
 
 CREATE TABLE IF NOT EXISTS stats_hourly_models (
   user_id uuid NOT NULL,
@@ -33,7 +32,6 @@ CREATE TABLE IF NOT EXISTS stats_hourly_models (
   unpriced_requests integer NOT NULL
 );
 CREATE INDEX IF NOT EXISTS stats_hourly_models_user_hour_idx ON stats_hourly_models (user_id, hour);
-CREATE INDEX IF NOT EXISTS stats_hourly_models_hour_idx ON stats_hourly_models (hour);
 
 CREATE TABLE IF NOT EXISTS stats_dirty (
   user_id uuid NOT NULL,
