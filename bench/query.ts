@@ -24,7 +24,8 @@ export interface QueryResult {
   /** Over every round: the median of the rounds' p50 and p95. */
   p50: number;
   p95: number;
-  /** Each round's p95 (one round: one value). */
+  /** Each round's p50 and p95 (one round: one value each). */
+  p50Rounds: number[];
   p95Rounds: number[];
   rows: number;
   /** For a search: the share of all traces it matches. */
@@ -213,7 +214,8 @@ async function timed(label: string, runs: number, run: () => Promise<number>): P
   }
   times.sort((a, b) => a - b);
   const p95 = times[Math.min(runs - 1, Math.floor(runs * 0.95))]!;
-  return { label, p50: times[Math.floor(runs * 0.5)]!, p95, p95Rounds: [p95], rows };
+  const p50 = times[Math.floor(runs * 0.5)]!;
+  return { label, p50, p95, p50Rounds: [p50], p95Rounds: [p95], rows };
 }
 
 /** A list query; `pages` > 1 measures that page, reached by following the cursor (not timed). */
@@ -260,7 +262,7 @@ function mergeRounds(rounds: Array<Pick<QueryBench, 'list' | 'search' | 'other'>
   const merge = (pick: (round: Pick<QueryBench, 'list' | 'search' | 'other'>) => QueryResult[]) =>
     pick(rounds[0]!).map((first, i) => {
       const all = rounds.map((round) => pick(round)[i]!);
-      return { ...first, p50: median(all.map((r) => r.p50)), p95: median(all.map((r) => r.p95)), p95Rounds: all.map((r) => r.p95) };
+      return { ...first, p50: median(all.map((r) => r.p50)), p95: median(all.map((r) => r.p95)), p50Rounds: all.map((r) => r.p50), p95Rounds: all.map((r) => r.p95) };
     });
   return { list: merge((r) => r.list), search: merge((r) => r.search), other: merge((r) => r.other) };
 }
