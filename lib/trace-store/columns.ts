@@ -49,6 +49,8 @@ export const HAS_USAGE = (t: string) =>
 export const EXACT_START_TIME = (t: string, column = 'start_time') => `to_char(${t}.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** A span the trace list shows: a root, or an orphan whose parent has not arrived. */
 export const LISTED_ROOT = (t: string) => `(${t}.parent_trace_id IS NULL OR ${t}.orphan)`;
+/** A span's tokens, as the trace list's `trace_total_tokens` adds them. */
+export const SPAN_TOKENS = (s: string) => `coalesce(${s}.total_tokens, ${s}.input_tokens::bigint + ${s}.output_tokens, ${s}.input_tokens, ${s}.output_tokens)`;
 /** A span whose usage counts toward totals: it reports usage and nothing below it does (DESIGN §3). */
 export const COUNTS_USAGE = (t: string) => `(NOT ${t}.usage_rollup AND ${HAS_USAGE(t)})`;
 

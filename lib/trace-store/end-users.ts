@@ -4,40 +4,30 @@
  * as sessions (`sessions.ts`): traces are listed roots, each counted once; tokens and cost count
  * each model call once; error_rate = traces whose root failed / traces.
  *
- * Sorting and paging (`sort`, `order`, keyset `cursor`, never an offset):
- * - `last_seen` descending (the default) walks the account's listed roots that carry an end user
- *   newest first (index `llm_traces_roots_recent_end_user_idx`, migration 0008) and keeps the
- *   newest root of each end user (one probe of `llm_traces_roots_end_user_idx`, 0005): a page
- *   costs about (page size × traces per end user) index probes, whatever the history's length.
- * - Any other sort ranks every end user by a number only their whole history gives (traces,
- *   tokens, cost, error rate, or last_seen ascending). That is one grouping of the account's
- *   end-user roots, read from the 0008 index alone (its included columns), plus, for tokens and
- *   cost, a hash join with every counted usage span (index `llm_traces_trace_usage_idx`, read
- *   alone too). It grows with the account's traces that carry an end user, not with the page: at
- *   1M spans (225k end-user traces, 4,500 end users, a busy 2-core machine) about 0.5 s by
- *   traces or error rate and 1.3–1.9 s by tokens or cost, on Postgres and PGlite alike. Making
- *   those sorts O(page) needs per-end-user totals kept at write time.
+ * Every sort (`sort`, `order`, keyset `cursor`, never an offset) ranks end users by a number only
+ * their whole history gives, so the numbers are kept, not computed per page: `end_user_totals`
+ * holds each end user's sums, with an index per sort, and `end_user_hourly` the parts they are
+ * summed from (migration 0015, built by the roll-up task in rollups.ts from the hours marked in
+ * `stats_dirty`). A page reads:
+ * - the totals of end users none of whose hours is marked, walking the sort's index (a page's
+ *   worth of entries);
+ * - for the end users of marked hours (under steady ingest, the hour in progress and the last
+ *   one), their clean hourly rows plus the marked hours read from the spans;
+ * and merges the two. So a page costs about its size plus the marked hours' traces, whatever the
+ * history's length, and is never stale.
  *
  * The cursor is the one keyset codec: the position is `sort.order:value` (so a cursor of another
- * sort or order is refused with a 422) and the id is a uuid unique to the end user, the
- * tie-breaker: the newest root's id when walking, `md5(end_user_id)` when ranking.
+ * sort or order is refused with a 422) and the id is `md5(end_user_id)` as a uuid, unique to the
+ * end user: the tie-breaker.
  */
 import 'server-only';
 import { z } from 'zod';
-import type { Database } from '@/lib/db/client';
+import type { Database, Queryable } from '@/lib/db/client';
 import { decodeCursor, encodeCursor } from '@/lib/db/cursor';
-import { COUNTS_USAGE, LISTED_ROOT } from './columns';
-import {
-  MICROS,
-  PageCursor,
-  PageLimit,
-  SPAN_TOKENS,
-  groupTotalsSql,
-  invalidCursor,
-  isMicrosPosition,
-  newestPerGroupSql,
-  toGroupTotals,
-} from './sessions';
+import { EXACT_START_TIME, LISTED_ROOT } from './columns';
+import { endUserHoursSql, ERROR_RATE, HOUR_OF } from './rollups';
+import { FROM_MICROS, iso, invalidCursor, isMicrosPosition, MICROS, PageCursor, PageLimit } from './sessions';
+import { JOIN_TRACE_RANGE } from './trace-ranges';
 
 type Row = Record<string, unknown>;
 
@@ -68,17 +58,21 @@ export interface EndUserSummary {
 }
 
 /**
- * Each sort's key over one end user's traces `t` and, for tokens and cost, their spans whose usage
- * counts `s`, as numeric. A null cost (nothing priced) ranks below every priced one.
+ * Each sort's key over an end user's sums `t` (a row of `end_user_totals`, or one recomputed
+ * alike), as the sort's index holds it; the cursor's value as a parameter of the same type (so
+ * the index answers the keyset comparison); the value as the cursor writes it. A null cost
+ * (nothing priced) ranks below every priced one.
  */
-const SORT_KEYS: Record<EndUserSort, { sql: string; usage: boolean }> = {
-  last_seen: { sql: `${MICROS('max(t.last_start)')}::numeric`, usage: false },
-  traces: { sql: 'count(*)::numeric', usage: false },
-  error_rate: { sql: '(count(*) FILTER (WHERE t.failed))::numeric / count(*)', usage: false },
-  total_tokens: { sql: `coalesce(sum(${SPAN_TOKENS('s')}), 0)::numeric`, usage: true },
-  cost_usd: { sql: 'coalesce(sum(s.cost_usd), -1)::numeric', usage: true },
+const SORT_KEYS: Record<EndUserSort, { key: (t: string) => string; param: (p: string) => string; position: (t: string) => string }> = {
+  last_seen: { key: (t) => `${t}.last_seen`, param: FROM_MICROS, position: (t) => `${MICROS(`${t}.last_seen`)}::text` },
+  traces: { key: (t) => `${t}.traces`, param: (p) => `${p}::bigint`, position: (t) => `${t}.traces::text` },
+  error_rate: { key: (t) => `${t}.error_rate`, param: (p) => `${p}::numeric`, position: (t) => `${t}.error_rate::text` },
+  total_tokens: { key: (t) => `${t}.tokens`, param: (p) => `${p}::bigint`, position: (t) => `${t}.tokens::text` },
+  cost_usd: { key: (t) => `coalesce(${t}.cost_usd, -1)`, param: (p) => `${p}::numeric`, position: (t) => `coalesce(${t}.cost_usd, -1)::text` },
 };
 
+/** Integer keys fit a bigint whatever the cursor says (18 digits). */
+const INTEGER_TEXT = /^\d{1,18}$/;
 const NUMERIC_TEXT = /^-?\d{1,40}(\.\d{1,40})?$/;
 
 export interface EndUserCursor {
@@ -99,61 +93,35 @@ export function decodeEndUserCursor(value: string, sort: EndUserSort, order: Sor
   const cursor = decodeCursor(value, (position) => {
     if (!position.startsWith(prefix)) return false;
     const key = position.slice(prefix.length);
-    return sort === 'last_seen' ? isMicrosPosition(key) : NUMERIC_TEXT.test(key);
+    if (sort === 'last_seen') return isMicrosPosition(key);
+    return sort === 'traces' || sort === 'total_tokens' ? INTEGER_TEXT.test(key) : NUMERIC_TEXT.test(key);
   });
   return cursor && { sort, order, value: cursor.position.slice(prefix.length), id: cursor.id };
 }
 
-/**
- * The page's end users ranked by an aggregate over their whole history: `key`, `tie` (a uuid made
- * from the end user's id, unique to them), `sort_key`. `$2`/`$3` are the cursor's value and id
- * when `afterCursor`. One row per (end user, trace) is read from the index of end-user roots
- * alone; tokens and cost join each trace's usage spans (index `llm_traces_trace_usage_idx`).
- */
-function rankedPageSql(sort: EndUserSort, order: SortOrder, { afterCursor, limitParam }: { afterCursor: boolean; limitParam: string }): string {
-  const key = SORT_KEYS[sort];
-  const direction = order === 'desc' ? 'DESC' : 'ASC';
-  return `
-  WITH traces AS (
-    SELECT r.end_user_id, r.trace_id, bool_or(r.status = 'failed') AS failed, max(r.start_time) AS last_start
-    FROM llm_traces r
-    WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL
-    GROUP BY r.end_user_id, r.trace_id
-  ), ranked AS (
-    SELECT t.end_user_id AS key, md5(t.end_user_id)::uuid AS tie, ${key.sql} AS sort_key
-    FROM traces t ${key.usage ? `LEFT JOIN llm_traces s ON s.user_id = $1 AND s.trace_id = t.trace_id AND ${COUNTS_USAGE('s')}` : ''}
-    GROUP BY t.end_user_id
-  )
-  SELECT key, tie, sort_key FROM ranked
-  ${afterCursor ? `WHERE (sort_key, tie) ${order === 'desc' ? '<' : '>'} ($2::numeric, $3::uuid)` : ''}
-  ORDER BY sort_key ${direction}, tie ${direction}
-  LIMIT ${limitParam}`;
-}
+/** An end user's sums: the columns of `end_user_totals` a page reads, in this order. */
+const SUMS = ['end_user_id', 'traces', 'errors', 'error_rate', 'tokens', 'cost_usd', 'first_seen', 'last_seen', 'tie'];
 
 /**
- * Runs a ranking over the whole history. On Postgres, JIT compilation is off for it: the planner's
- * cost estimate of a grouping over every end-user trace would start JIT, whose compile time (a
- * second or more) exceeds the query's own; and the grouping gets the memory to stay off disk.
+ * The account's marked hours (epoch seconds), and constant bounds for reading them from the
+ * spans: the hours' span for their roots, and for the traces' other spans the ranges of every
+ * trace those roots belong to (null: some trace has no range, so no bound).
  */
-async function runRanking(database: Database, text: string, params: unknown[]): Promise<Row[]> {
-  if (database.kind !== 'postgres') return database.query<Row>(text, params);
-  // In a transaction, JIT is off even behind a pooler (lib/db/client.ts).
-  return database.transaction(async (tx) => {
-    await tx.query("SET LOCAL work_mem = '64MB'");
-    return tx.query<Row>(text, params);
-  });
-}
-
-function toEndUserSummary(endUserId: string, row: Row): EndUserSummary {
-  const totals = toGroupTotals(row);
-  return {
-    end_user_id: endUserId,
-    traces: totals.traces,
-    total_tokens: totals.total_tokens,
-    cost_usd: totals.cost_usd,
-    error_rate: totals.traces === 0 ? 0 : totals.errors / totals.traces,
-    last_seen: totals.last_seen,
-  };
+async function markedHours(database: Queryable, userId: string): Promise<{ epochs: number[]; roots: { from: string; to: string }; spans: { from: string; to: string } | null } | null> {
+  const hours = await database.query<{ epoch: string | number }>('SELECT extract(epoch FROM hour)::bigint AS epoch FROM stats_dirty WHERE user_id = $1', [userId]);
+  if (hours.length === 0) return null;
+  const epochs = hours.map((hour) => Number(hour.epoch));
+  const roots = { from: new Date(Math.min(...epochs) * 1000).toISOString(), to: new Date((Math.max(...epochs) + 3600) * 1000).toISOString() };
+  const [range] = await database.query<{ from: string | null; to: string | null; unranged: boolean | null }>(
+    `SELECT ${EXACT_START_TIME('x', 'first')} AS "from", ${EXACT_START_TIME('x', 'last')} AS "to", x.unranged FROM (
+       SELECT min(tr.first_start) AS first, max(tr.last_start) AS last, bool_or(tr.first_start IS NULL) AS unranged
+       FROM llm_traces r ${JOIN_TRACE_RANGE('r.trace_id')}
+       WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL AND r.start_time >= $2::timestamptz AND r.start_time < $3::timestamptz
+         AND ${HOUR_OF('r.start_time')} IN (SELECT to_timestamp(x::bigint) FROM json_array_elements_text($4::json) AS x)) x`,
+    [userId, roots.from, roots.to, JSON.stringify(epochs)],
+  );
+  const spans = range?.unranged ? null : range?.from && range.to ? { from: range.from, to: range.to } : roots;
+  return { epochs, roots, spans };
 }
 
 /**
@@ -166,22 +134,75 @@ export async function listEndUsers(
   database: Database,
   { userId, sort, order, limit, cursor }: { userId: string; sort: EndUserSort; order: SortOrder; limit: number; cursor?: EndUserCursor | null },
 ): Promise<{ users: EndUserSummary[]; nextCursor: string | null }> {
-  const params: unknown[] = cursor ? [userId, cursor.value, cursor.id, limit + 1] : [userId, limit + 1];
-  const options = { afterCursor: Boolean(cursor), limitParam: `$${params.length}` };
-  const walk = sort === 'last_seen' && order === 'desc';
-  const page = walk
-    ? `SELECT key, tie, position::numeric AS sort_key FROM (${newestPerGroupSql('end_user_id', options)}) newest`
-    : rankedPageSql(sort, order, options);
-  const direction = order === 'desc' ? 'DESC' : 'ASC';
-  const text = `WITH page AS (${page})
-     SELECT page.key, page.tie, page.sort_key::text AS position, totals.*
-     FROM page CROSS JOIN LATERAL (${groupTotalsSql('end_user_id', 'page.key')}) totals
-     ORDER BY page.sort_key ${direction}, page.tie ${direction}`;
-  const rows = walk ? await database.query<Row>(text, params) : await runRanking(database, text, params);
+  // One snapshot for the marked hours and the page: under READ COMMITTED a trace written between
+  // the two statements could fall outside the bounds the first one found.
+  const rows = await database.transaction(async (tx: Queryable) => {
+    if (database.kind === 'postgres') await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const marked = await markedHours(tx, userId);
+    const params: unknown[] = [userId, JSON.stringify(marked?.epochs ?? [])];
+    const sortKey = SORT_KEYS[sort];
+    const direction = order === 'desc' ? 'DESC' : 'ASC';
+    let after: (t: string) => string = () => 'true';
+    if (cursor) {
+      params.push(cursor.value, cursor.id);
+      const [value, id] = [params.length - 1, params.length];
+      after = (t: string) => `(${sortKey.key(t)}, ${t}.tie) ${order === 'desc' ? '<' : '>'} (${sortKey.param(`$${value}`)}, $${id}::uuid)`;
+    }
+    params.push(limit + 1);
+    const limitParam = `$${params.length}`;
+    const constant = (bounds: { from: string; to: string } | null | undefined, end: '<' | '<=') => {
+      if (!bounds) return () => '';
+      params.push(bounds.from, bounds.to);
+      const [from, to] = [params.length - 1, params.length];
+      return (alias: string) => ` AND ${alias}.start_time >= $${from}::timestamptz AND ${alias}.start_time ${end} $${to}::timestamptz`;
+    };
+    const roots = constant(marked?.roots, '<')('r');
+    const spans = constant(marked?.spans, '<=');
+    const windows = `(SELECT $1::uuid AS user_id, hour AS lo, hour + '1 hour'::interval AS hi FROM dirty) w`;
+    const columns = (t: string) => SUMS.map((column) => `${t}.${column}`).join(', ');
+    const rows = await tx.query<Row>(
+      `WITH dirty AS MATERIALIZED (SELECT to_timestamp(x::bigint) AS hour FROM json_array_elements_text($2::json) AS x),
+       live AS MATERIALIZED (${marked ? endUserHoursSql(windows, { roots, spans }) : `SELECT NULL::text AS end_user_id, 0 AS traces, 0 AS errors, 0::bigint AS tokens, NULL::numeric AS cost_usd, NULL::timestamptz AS first_seen, NULL::timestamptz AS last_seen WHERE false`}),
+       touched AS MATERIALIZED (
+         SELECT end_user_id FROM live
+         UNION SELECT h.end_user_id FROM end_user_hourly h JOIN dirty d ON d.hour = h.hour WHERE h.user_id = $1),
+       recounted AS (
+         SELECT x.end_user_id, sum(x.traces) AS traces, sum(x.errors) AS errors, ${ERROR_RATE('sum(x.errors)', 'sum(x.traces)')} AS error_rate,
+           sum(x.tokens) AS tokens, sum(x.cost_usd) AS cost_usd, min(x.first_seen) AS first_seen, max(x.last_seen) AS last_seen, md5(x.end_user_id)::uuid AS tie
+         FROM (
+           SELECT end_user_id, traces, errors, tokens, cost_usd, first_seen, last_seen FROM live
+           UNION ALL
+           SELECT h.end_user_id, h.traces, h.errors, h.tokens, h.cost_usd, h.first_seen, h.last_seen
+           FROM touched t JOIN end_user_hourly h ON h.user_id = $1 AND h.end_user_id = t.end_user_id
+           WHERE NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = h.hour)
+         ) x GROUP BY x.end_user_id),
+       kept AS (
+         SELECT ${columns('t')} FROM end_user_totals t
+         WHERE t.user_id = $1 AND ${after('t')} AND NOT EXISTS (SELECT 1 FROM touched x WHERE x.end_user_id = t.end_user_id)
+         ORDER BY ${sortKey.key('t')} ${direction}, t.tie ${direction} LIMIT ${limitParam})
+       SELECT ${columns('p')}, ${sortKey.position('p')} AS position FROM (
+         SELECT ${columns('k')} FROM kept k UNION ALL SELECT ${columns('r')} FROM recounted r WHERE r.traces > 0 AND ${after('r')}) p
+       ORDER BY ${sortKey.key('p')} ${direction}, p.tie ${direction} LIMIT ${limitParam}`,
+      params,
+    );
+    return rows;
+  });
   const kept = rows.slice(0, limit);
   const last = kept[kept.length - 1];
   const nextCursor = rows.length > limit && last ? encodeEndUserCursor({ sort, order, value: String(last.position), id: String(last.tie) }) : null;
-  return { users: kept.map((row) => toEndUserSummary(String(row.key), row)), nextCursor };
+  return { users: kept.map(toEndUserSummary), nextCursor };
+}
+
+function toEndUserSummary(row: Row): EndUserSummary {
+  const traces = Number(row.traces);
+  return {
+    end_user_id: String(row.end_user_id),
+    traces,
+    total_tokens: Number(row.tokens ?? 0),
+    cost_usd: row.cost_usd === null || row.cost_usd === undefined ? null : Number(row.cost_usd),
+    error_rate: traces === 0 ? 0 : Number(row.errors) / traces,
+    last_seen: iso(row.last_seen),
+  };
 }
 
 /** Answers `GET /api/analytics/users`. */

@@ -2,6 +2,7 @@ import 'server-only';
 import type { Queryable } from '@/lib/db/client';
 import { MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { EXACT_START_TIME } from './columns';
+import { JOIN_TRACE_RANGE } from './trace-ranges';
 
 const DAY_MS = 86_400_000;
 
@@ -34,7 +35,7 @@ export async function newestRoots(database: Queryable, { where, params, count, t
          ${EXACT_START_TIME('tr', 'first_start')} AS first_start, ${EXACT_START_TIME('tr', 'last_start')} AS last_start
        FROM (SELECT r.id, r.trace_id, r.start_time FROM llm_traces r WHERE ${where.join(' AND ')} AND r.start_time ${side} $${p.length}::timestamptz
              ORDER BY r.start_time DESC, r.id DESC LIMIT ${limit}) r
-       LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = r.trace_id
+       ${JOIN_TRACE_RANGE('r.trace_id')}
        ORDER BY r.start_time DESC, r.id DESC`,
       p,
     );

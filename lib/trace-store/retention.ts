@@ -25,7 +25,8 @@ export interface RetentionReport {
  *    and ingest interleaves.
  * 3. The ranges of traces whose last span aged out go too (trace-ranges.ts), and the Overview's
  *    roll-ups of hours wholly past retention (rollups.ts); a boundary hour's spans deleted row by
- *    row mark it for rebuilding.
+ *    row mark it for rebuilding. The end users' hours past retention are marked, not deleted: their
+ *    rebuild (which finds no spans) also sums the end users' totals again.
  */
 export async function applyRetention(
   database: Database,
@@ -46,6 +47,7 @@ export async function applyRetention(
   for (const aged of [RANGES, ...ROLLUPS]) {
     while ((await deleteAgedRows(database, aged, { cutoff, batchSize, now })) === batchSize) await new Promise((resolve) => setImmediate(resolve));
   }
+  await database.query(MARK_AGED_END_USER_HOURS_SQL, [cutoffParam(cutoff), now.toISOString()]);
   return { spans: dropped.spans + rowDeleted, partitions: dropped.partitions, dropMs: dropped.dropMs, rowDeleted };
 }
 
@@ -73,6 +75,20 @@ const ROLLUPS: Aged[] = [
 ];
 
 /**
+ * Marks the hours of end users' roll-ups that are wholly past retention (by the account's own
+ * retention, else the server's cutoff `$1`; `$2` is now). Once a day, so a scan of those rows.
+ */
+const MARK_AGED_END_USER_HOURS_SQL = markHoursSql(`
+  SELECT h.user_id, h.hour AS at FROM (SELECT DISTINCT user_id, hour FROM end_user_hourly) h
+  LEFT JOIN account_settings s ON s.user_id = h.user_id AND s.retention_days IS NOT NULL
+  WHERE h.hour + '1 hour'::interval <= CASE WHEN s.user_id IS NULL THEN $1::timestamptz ELSE $2::timestamptz - make_interval(days => s.retention_days) END`);
+
+/** The server's cutoff as a parameter: null (nothing is that old) before year 1, the last storable instant past 9999. */
+function cutoffParam(cutoff: Date): string | null {
+  return cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
+}
+
+/**
  * Deletes up to `batchSize` rows past retention; returns how many. An account that set its own
  * retention (`account_settings.retention_days`) keeps its rows that many days before `now`; every
  * other account's rows go when their time is before `cutoff` (the server's `TRACE_RETENTION_DAYS`).
@@ -84,7 +100,7 @@ async function deleteAgedRows(
   { table, key, time, marksHours }: Aged,
   { cutoff, batchSize, now }: { cutoff: Date; batchSize: number; now: Date },
 ): Promise<number> {
-  const before = cutoff.getTime() > MIN_STORABLE_MS ? new Date(Math.min(cutoff.getTime(), MAX_STORABLE_MS)).toISOString() : null;
+  const before = cutoffParam(cutoff);
   const keys = key.map((column) => `t.${column}`).join(', ');
   const rows = await database.query<{ n: number }>(
     `WITH doomed AS (

@@ -1,12 +1,16 @@
 import 'server-only';
 import type { Database, Queryable } from '@/lib/db/client';
-import { COUNTS_USAGE, LISTED_ROOT } from './columns';
+import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
+import { JOIN_TRACE_RANGE } from './trace-ranges';
 
 /**
- * Hourly roll-ups for the Overview (migration 0014_stats_rollups.sql).
+ * Hourly roll-ups for the Overview (migration 0014_stats_rollups.sql) and the End users page
+ * (0015_end_user_rollups.sql).
  *
  * `stats_hourly` holds an account's requests, errors and a histogram of its roots' durations per
- * hour; `stats_hourly_models` its usage per hour and model. Every transaction that changes spans
+ * hour; `stats_hourly_models` its usage per hour and model; `end_user_hourly` each end user's
+ * traces, errors and usage per hour ({@link endUserHoursSql}), and `end_user_totals` their sums
+ * per end user, rebuilt with them. Every transaction that changes spans
  * marks the hours it touched in `stats_dirty` ({@link markHoursSql}); {@link refreshRollups} (run in
  * the background by {@link scheduleRollups}) rebuilds marked hours from the spans. The Overview
  * reads clean hours from the roll-ups and marked ones from the spans, in one statement, so what it
@@ -112,6 +116,51 @@ GROUP BY ${ordinals(keys.length + 2)}`;
 }
 
 /**
+ * The end-user rows of each of `windows` (a row source `w` with `user_id`, `lo`, `hi`): `user_id,
+ * hour, end_user_id, traces, errors, tokens, cost_usd, first_seen, last_seen`.
+ *
+ * The End users page's rules (sessions.ts) split by hour: a trace counts for an end user once, in
+ * the hour of its earliest listed root naming that end user, with whether any of those roots
+ * failed, their first and last start, and the usage of every span of the trace that counts
+ * (`COUNTS_USAGE`), wherever in time that span started. Every lookup of a trace's other spans is
+ * bounded by its range (trace-ranges.ts), so it probes only the days the trace touches. `roots`
+ * (` AND …` on `r.start_time`) and `spans` (the same on a given alias, for the traces' other
+ * spans) are constant bounds that let the planner plan only those days' partitions.
+ *
+ * Because a trace's usage is counted in its root's hour, a change to a trace's spans makes that
+ * hour stale too: the writer marks the root hours of the traces it adds to (write.ts), and
+ * retention the hours whose spans it deleted.
+ */
+export function endUserHoursSql(windows: string, { roots = '', spans = () => '' }: { roots?: string; spans?: (alias: string) => string } = {}): string {
+  return `
+SELECT w.user_id, w.lo AS hour, g.end_user_id, count(*)::int AS traces, (count(*) FILTER (WHERE g.failed))::int AS errors,
+  coalesce(sum(u.tokens), 0)::bigint AS tokens, sum(u.cost) AS cost_usd, min(g.first_start) AS first_seen, max(g.last_start) AS last_seen
+FROM ${windows}
+CROSS JOIN LATERAL (
+  SELECT p.trace_id, p.end_user_id, p.lo, p.hi, bool_or(a.status = 'failed') AS failed, min(a.start_time) AS first_start, max(a.start_time) AS last_start
+  FROM (
+    SELECT DISTINCT r.trace_id, r.end_user_id, coalesce(tr.first_start, '-infinity') AS lo, coalesce(tr.last_start, 'infinity') AS hi
+    FROM llm_traces r ${JOIN_TRACE_RANGE('r.trace_id', 'w.user_id')}
+    WHERE r.user_id = w.user_id AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL AND r.start_time >= w.lo AND r.start_time < w.hi${roots}
+  ) p
+  CROSS JOIN LATERAL (
+    SELECT a.status, a.start_time FROM llm_traces a
+    WHERE a.user_id = w.user_id AND a.trace_id = p.trace_id AND a.end_user_id = p.end_user_id AND ${LISTED_ROOT('a')}
+      AND a.start_time >= p.lo AND a.start_time <= p.hi${spans('a')} OFFSET 0) a
+  GROUP BY p.trace_id, p.end_user_id, p.lo, p.hi
+  HAVING min(a.start_time) >= w.lo
+) g
+CROSS JOIN LATERAL (
+  SELECT sum(${SPAN_TOKENS('s')}) AS tokens, sum(s.cost_usd) AS cost FROM llm_traces s
+  WHERE s.user_id = w.user_id AND s.trace_id = g.trace_id AND ${COUNTS_USAGE('s')} AND s.start_time >= g.lo AND s.start_time <= g.hi${spans('s')}
+) u
+GROUP BY w.user_id, w.lo, g.end_user_id`;
+}
+
+/** An end user's error rate from their sums: the one expression the totals and the page's recomputed rows share. */
+export const ERROR_RATE = (errors: string, traces: string) => `(${errors})::numeric / (${traces})`;
+
+/**
  * The marked hours this refresher may rebuild now: up to `$1`, newest first, whose exclusive lock
  * is free, among the hours that have ended. The hour in progress is left to be read from the
  * spans: under steady ingest it is always marked, and rebuilding it every few seconds would read
@@ -141,17 +190,51 @@ const REBUILD_SQL = [
    ${usageByModelSql(CLAIMED, HOUR_KEYS)}`,
 ];
 
+/** The claimed hours' end-user rows, replaced: each statement returns the end users whose rows it changed. */
+const REBUILD_END_USERS_SQL = [
+  `DELETE FROM end_user_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo RETURNING h.user_id, h.end_user_id`,
+  `INSERT INTO end_user_hourly (user_id, hour, end_user_id, traces, errors, tokens, cost_usd, first_seen, last_seen)
+   ${endUserHoursSql(CLAIMED)}
+   RETURNING user_id, end_user_id`,
+];
+
+/** The totals of the end users in `$1` (a JSON array of `{user_id, end_user_id}`), summed again from their hourly rows. */
+const RESUM_END_USERS_SQL = [
+  `DELETE FROM end_user_totals t USING json_to_recordset($1::json) AS e(user_id uuid, end_user_id text)
+   WHERE t.user_id = e.user_id AND t.end_user_id = e.end_user_id`,
+  `INSERT INTO end_user_totals (user_id, end_user_id, traces, errors, error_rate, tokens, cost_usd, first_seen, last_seen, tie)
+   SELECT h.user_id, h.end_user_id, sum(h.traces), sum(h.errors), ${ERROR_RATE('sum(h.errors)', 'sum(h.traces)')},
+     sum(h.tokens), sum(h.cost_usd), min(h.first_seen), max(h.last_seen), md5(h.end_user_id)::uuid
+   FROM (SELECT DISTINCT user_id, end_user_id FROM json_to_recordset($1::json) AS e(user_id uuid, end_user_id text)) e
+   JOIN end_user_hourly h ON h.user_id = e.user_id AND h.end_user_id = e.end_user_id
+   GROUP BY h.user_id, h.end_user_id`,
+];
+
 /**
- * Rebuilds up to `maxHours` marked hours that have ended (newest first) from the spans, in one
- * transaction; hours a writer is marking right now are left for the next call. Returns how many
- * hours were rebuilt.
+ * One refresher at a time: two that rebuilt hours of one end user would each sum its totals from
+ * their own snapshot, and the later commit could keep the other's stale sum. Others skip the tick.
+ */
+const REFRESHER_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${0x4c55}, 0) AS locked`;
+
+/**
+ * Rebuilds up to `maxHours` marked hours that have ended (newest first) from the spans, with the
+ * totals of the end users whose hourly rows changed, in one transaction; hours a writer is marking
+ * right now are left for the next call, and so is everything while another refresher runs.
+ * Returns how many hours were rebuilt.
  */
 export async function refreshRollups(database: Database, { maxHours = 24 }: { maxHours?: number } = {}): Promise<number> {
   return database.transaction(async (tx: Queryable) => {
+    const [lock] = await tx.query<{ locked: boolean }>(REFRESHER_LOCK_SQL);
+    if (!lock?.locked) return 0;
     const claimed = await tx.query<{ user_id: string; epoch: string | number }>(CLAIM_SQL, [maxHours]);
     if (claimed.length === 0) return 0;
     const json = JSON.stringify(claimed.map((c) => ({ user_id: c.user_id, epoch: Number(c.epoch) })));
     for (const sql of REBUILD_SQL) await tx.query(sql, [json]);
+    const endUsers = new Map<string, { user_id: string; end_user_id: string }>();
+    for (const sql of REBUILD_END_USERS_SQL) {
+      for (const row of await tx.query<{ user_id: string; end_user_id: string }>(sql, [json])) endUsers.set(`${row.user_id} ${row.end_user_id}`, row);
+    }
+    if (endUsers.size > 0) for (const sql of RESUM_END_USERS_SQL) await tx.query(sql, [JSON.stringify([...endUsers.values()])]);
     return claimed.length;
   });
 }

@@ -26,7 +26,7 @@ import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
 import { MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { newestRoots, type NewestRoot } from './newest-roots';
-import { boundTrace, type SpanTimeBounds, withinBounds } from './trace-ranges';
+import { boundTrace, JOIN_TRACE_RANGE, type SpanTimeBounds, withinBounds } from './trace-ranges';
 
 /**
  * One CJK character: Hiragana, Katakana, CJK ideographs (with extension A and the compatibility
@@ -273,7 +273,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
         `WITH hits AS MATERIALIZED (
            SELECT m.trace_id, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
            FROM (SELECT DISTINCT trace_id FROM (${matchingTraces(terms, p, windowOf(p))}) matching) m
-           LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = m.trace_id)
+           ${JOIN_TRACE_RANGE('m.trace_id')})
          SELECT r.id, hits.trace_id, r.start_text FROM hits
          CROSS JOIN LATERAL (
            SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
@@ -290,7 +290,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     const matched = await database.query<Ranged>(
       `SELECT m.trace_id, ${EXACT_START_TIME('tr', 'first_start')} AS first_start, ${EXACT_START_TIME('tr', 'last_start')} AS last_start
        FROM (SELECT DISTINCT trace_id FROM (${matchingTraces(terms, p, windowOf(p))}) matching) m
-       LEFT JOIN trace_ranges tr ON tr.user_id = $1 AND tr.trace_id = m.trace_id`,
+       ${JOIN_TRACE_RANGE('m.trace_id')}`,
       p,
     );
     // A trace with matching spans in two windows is looked up once.

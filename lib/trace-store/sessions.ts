@@ -28,7 +28,7 @@ import type { Database } from '@/lib/db/client';
 import { decodeCursor, encodeCursor } from '@/lib/db/cursor';
 import { MAX_STORABLE_MS, MIN_STORABLE_MS, parsePgTimestamp } from '@/lib/db/timestamps';
 import { ApiError } from '@/lib/http/errors';
-import { COUNTS_USAGE, LISTED_ROOT } from './columns';
+import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
 import { listRootSpans, type TraceListRow } from './read';
 
 type Row = Record<string, unknown>;
@@ -44,9 +44,6 @@ export const PageCursor = z.string().max(500).optional();
 // ---------------------------------------------------------------------------------------------
 // SQL shared with end-users.ts. `$1` is always the account's user id.
 // ---------------------------------------------------------------------------------------------
-
-/** A span's tokens, as the trace list's `trace_total_tokens` adds them. */
-export const SPAN_TOKENS = (s: string) => `coalesce(${s}.total_tokens, ${s}.input_tokens::bigint + ${s}.output_tokens, ${s}.input_tokens, ${s}.output_tokens)`;
 
 /** Tokens and cost of one trace (`trace` names its trace_id): its spans whose usage counts. */
 export const TRACE_USAGE = (trace: string) => `

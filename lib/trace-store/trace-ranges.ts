@@ -31,6 +31,15 @@ export async function spanTimeBounds(database: Queryable, userId: string, traceI
 }
 
 /**
+ * `LEFT JOIN` of each row's trace range as `tr` (`tr.first_start`, `tr.last_start`; null when the
+ * trace has none), `trace` naming its trace id and `account` its account (`$1` unless said): one
+ * primary-key probe per row. (A plain join lets the planner hash the account's whole `trace_ranges` instead, a scan of
+ * every trace when a search matches a couple of thousand: 15–20 ms at 250k traces.)
+ */
+export const JOIN_TRACE_RANGE = (trace: string, account = '$1') =>
+  `LEFT JOIN LATERAL (SELECT tr.first_start, tr.last_start FROM trace_ranges tr WHERE tr.user_id = ${account} AND tr.trace_id = ${trace} OFFSET 0) tr ON true`;
+
+/**
  * A condition on `<alias>.start_time`, within `bounds` (` AND …`, nothing when unbounded), for any
  * alias: the two values are appended to `params` once and shared.
  */

@@ -3,9 +3,9 @@ import { FINAL_STATUSES, OPEN_STATUSES, spanKey } from '@llmtrace/sdk/span';
 import type { Database, Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
-import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, type SpanRow } from './columns';
-import { deletingSpansSql, MARK_BATCH_HOURS, MARK_TOUCHED_SQL } from './rollups';
-import { forgetRanges, WIDEN_RANGES_SQL } from './trace-ranges';
+import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, LISTED_ROOT, type SpanRow } from './columns';
+import { deletingSpansSql, MARK_BATCH_HOURS, MARK_TOUCHED_SQL, markHoursSql } from './rollups';
+import { forgetRanges, JOIN_TRACE_RANGE, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 const FINAL_SQL = sqlList(FINAL_STATUSES);
@@ -122,6 +122,19 @@ const MARK_ROLLUPS_SQL = `
 UPDATE llm_traces t SET usage_rollup = true
 FROM json_to_recordset($1::json) AS k(user_id uuid, trace_id text, span_id text, start_time timestamptz)
 WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id AND t.span_id = k.span_id AND t.start_time = k.start_time AND NOT t.usage_rollup`;
+
+/**
+ * The hours of the end-user roots of the batch's traces that had spans stored before it: an end
+ * user's hourly roll-up counts a trace's usage in its root's hour (rollups.ts), which a late span
+ * of the trace changes even when it starts in another hour. One probe of the root index per trace,
+ * in the days of its range. (A new trace's roots are in the batch, whose hours are marked anyway.)
+ */
+const MARK_KNOWN_ROOTS_SQL = markHoursSql(`
+  SELECT r.user_id, r.start_time AS at FROM ${TRACES_PARAM(1)} ${JOIN_TRACE_RANGE('k.trace_id', 'k.user_id')}
+  CROSS JOIN LATERAL (
+    SELECT r.user_id, r.start_time FROM llm_traces r
+    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL
+      AND r.start_time >= coalesce(tr.first_start, '-infinity') AND r.start_time <= coalesce(tr.last_start, 'infinity') OFFSET 0) r`);
 
 /**
  * Concurrent batches of one trace would each miss the other's parent or children; one
@@ -242,6 +255,7 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
       touched.push(...marked);
     }
     if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)]);
+    if (known.length > 0) await tx.query(MARK_KNOWN_ROOTS_SQL, [knownJson], PREPARED);
   });
   return unique.length;
 }
