@@ -2,7 +2,8 @@
  * Trace-list latency at scale: 1M spans (250k traces of 4 spans; `--spans N` for more) for one
  * user on Postgres, spread over the last 30 days (one partition per day), then the list query of
  * `GET /api/analytics/traces` with each filter, pairs of common filters, the tenth page, its
- * full-text search `q`, the Overview's stats for 24 h and 30 d, and one trace's spans: p50/p95
+ * full-text search `q`, the Overview's stats for 24 h and 30 d, the Sessions and End users pages
+ * (every sort) and one trace's spans: p50/p95
  * over repeated runs.
  *
  * Every span carries text in its input and output (a chat: a question, a tool query and result,
@@ -14,7 +15,9 @@
 import { createDatabase, type Database } from '@/lib/db/client';
 import { ensureSpanPartitions } from '@/lib/trace-store/partitions';
 import { applyRetention } from '@/lib/trace-store/retention';
+import { END_USER_SORTS, listEndUsers } from '@/lib/trace-store/end-users';
 import { getTraceSpans, listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
+import { listSessions } from '@/lib/trace-store/sessions';
 import { HOUR_OF, refreshAllRollups } from '@/lib/trace-store/rollups';
 import { overviewStats } from '@/lib/trace-store/stats';
 import { sentencePool } from './search-corpus';
@@ -299,6 +302,11 @@ export async function measureQueries(
   for (const [label, days, rollups] of overviewCases) {
     // Reading every span takes seconds: a few runs say enough.
     other.push(await timed(label, rollups ? runs : 5, async () => (await overviewStats(database, { userId, from: new Date(now - days * 86_400_000), to: new Date(now), rollups })).series.length));
+  }
+  // The Sessions page and the End users page in every sort (their first page of 50).
+  other.push(await timed('Sessions page', runs, async () => (await listSessions(database, { userId, limit: 50 })).sessions.length));
+  for (const sort of END_USER_SORTS) {
+    other.push(await timed(`End users page by ${sort}`, runs, async () => (await listEndUsers(database, { userId, sort, order: 'desc', limit: 50 })).users.length));
   }
   const [{ trace_id: traceId }] = await database.query<{ trace_id: string }>('SELECT md5($1) AS trace_id', [`t${Math.floor(traces / 2)}`]);
   other.push(await timed('one trace’s spans (trace view)', runs, async () => (await getTraceSpans(database, { userId, traceId })).length));
