@@ -47,7 +47,7 @@ export async function applyRetention(
   for (const aged of [RANGES, ...ROLLUPS]) {
     while ((await deleteAgedRows(database, aged, { cutoff, batchSize, now })) === batchSize) await new Promise((resolve) => setImmediate(resolve));
   }
-  await database.query(MARK_AGED_END_USER_HOURS_SQL, [cutoffParam(cutoff), now.toISOString()]);
+  await database.query(MARK_AGED_GROUP_HOURS_SQL, [cutoffParam(cutoff), now.toISOString()]);
   return { spans: dropped.spans + rowDeleted, partitions: dropped.partitions, dropMs: dropped.dropMs, rowDeleted };
 }
 
@@ -75,11 +75,12 @@ const ROLLUPS: Aged[] = [
 ];
 
 /**
- * Marks the hours of end users' roll-ups that are wholly past retention (by the account's own
- * retention, else the server's cutoff `$1`; `$2` is now). Once a day, so a scan of those rows.
+ * Marks the hours of sessions' and end users' roll-ups that are wholly past retention (by the
+ * account's own retention, else the server's cutoff `$1`; `$2` is now). Once a day, so a scan of
+ * those rows.
  */
-const MARK_AGED_END_USER_HOURS_SQL = markHoursSql(`
-  SELECT h.user_id, h.hour AS at FROM (SELECT DISTINCT user_id, hour FROM end_user_hourly) h
+const MARK_AGED_GROUP_HOURS_SQL = markHoursSql(`
+  SELECT h.user_id, h.hour AS at FROM (SELECT DISTINCT user_id, hour FROM group_hourly) h
   LEFT JOIN account_settings s ON s.user_id = h.user_id AND s.retention_days IS NOT NULL
   WHERE h.hour + '1 hour'::interval <= CASE WHEN s.user_id IS NULL THEN $1::timestamptz ELSE $2::timestamptz - make_interval(days => s.retention_days) END`);
 

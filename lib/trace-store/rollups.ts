@@ -4,13 +4,13 @@ import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
 import { JOIN_TRACE_RANGE } from './trace-ranges';
 
 /**
- * Hourly roll-ups for the Overview (migration 0014_stats_rollups.sql) and the End users page
- * (0015_end_user_rollups.sql).
+ * Hourly roll-ups for the Overview (migration 0014_stats_rollups.sql) and the Sessions and End users pages
+ * (0015_group_rollups.sql).
  *
  * `stats_hourly` holds an account's requests, errors and a histogram of its roots' durations per
- * hour; `stats_hourly_models` its usage per hour and model; `end_user_hourly` each end user's
- * traces, errors and usage per hour ({@link endUserHoursSql}), and `end_user_totals` their sums
- * per end user, rebuilt with them. Every transaction that changes spans
+ * hour; `stats_hourly_models` its usage per hour and model; `group_hourly` each session's and
+ * each end user's traces, errors and usage per hour ({@link groupHoursSql}), and `group_totals`
+ * their sums, rebuilt with them. Every transaction that changes spans
  * marks the hours it touched in `stats_dirty` ({@link markHoursSql}); {@link refreshRollups} (run in
  * the background by {@link scheduleRollups}) rebuilds marked hours from the spans. The Overview
  * reads clean hours from the roll-ups and marked ones from the spans, in one statement, so what it
@@ -115,49 +115,57 @@ FROM ${windows} CROSS JOIN LATERAL (
 GROUP BY ${ordinals(keys.length + 2)}`;
 }
 
+/** The columns the Sessions and End users pages group traces by (migration 0015). */
+export const GROUPINGS = ['session_id', 'end_user_id'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
 /**
- * The end-user rows of each of `windows` (a row source `w` with `user_id`, `lo`, `hi`): `user_id,
- * hour, end_user_id, traces, errors, tokens, cost_usd, first_seen, last_seen`.
+ * The rows of `group_hourly` for one grouping in each of `windows` (a row source `w` with
+ * `user_id`, `lo`, `hi`): `user_id, hour, grouping, key, traces, errors, tokens, cost_usd,
+ * first_seen, last_seen, end_user_id, end_user_seen`.
  *
- * The End users page's rules (sessions.ts) split by hour: a trace counts for an end user once, in
- * the hour of its earliest listed root naming that end user, with whether any of those roots
- * failed, their first and last start, and the usage of every span of the trace that counts
- * (`COUNTS_USAGE`), wherever in time that span started. Every lookup of a trace's other spans is
- * bounded by its range (trace-ranges.ts), so it probes only the days the trace touches. `roots`
- * (` AND …` on `r.start_time`) and `spans` (the same on a given alias, for the traces' other
- * spans) are constant bounds that let the planner plan only those days' partitions.
+ * The pages' rules (sessions.ts, `groupTotalsSql`) split by hour: a trace counts for a key once,
+ * in the hour of its earliest listed root with that key, with whether any of those roots failed,
+ * their first and last start, the end user they name, and the usage of every span of the trace
+ * that counts (`COUNTS_USAGE`), wherever in time that span started. Every lookup of a trace's
+ * other spans is bounded by its range (trace-ranges.ts), so it probes only the days the trace
+ * touches. `roots` (` AND …` on `r.start_time`) and `spans` (the same on a given alias, for the
+ * traces' other spans) are constant bounds that let the planner plan only those days' partitions.
  *
- * Because a trace's usage is counted in its root's hour, a change to a trace's spans makes that
- * hour stale too: the writer marks the root hours of the traces it adds to (write.ts), and
- * retention the hours whose spans it deleted.
+ * Because a trace's usage counts in its root's hour, a change to a trace's spans makes that hour
+ * stale too: the writer marks the root hours of the traces it adds to (write.ts), and retention
+ * the hours it empties.
  */
-export function endUserHoursSql(windows: string, { roots = '', spans = () => '' }: { roots?: string; spans?: (alias: string) => string } = {}): string {
+export function groupHoursSql(grouping: Grouping, windows: string, { roots = '', spans = () => '' }: { roots?: string; spans?: (alias: string) => string } = {}): string {
   return `
-SELECT w.user_id, w.lo AS hour, g.end_user_id, count(*)::int AS traces, (count(*) FILTER (WHERE g.failed))::int AS errors,
-  coalesce(sum(u.tokens), 0)::bigint AS tokens, sum(u.cost) AS cost_usd, min(g.first_start) AS first_seen, max(g.last_start) AS last_seen
+SELECT w.user_id, w.lo AS hour, '${grouping}'::text AS grouping, g.key, count(*)::int AS traces, (count(*) FILTER (WHERE g.failed))::int AS errors,
+  coalesce(sum(u.tokens), 0)::bigint AS tokens, sum(u.cost) AS cost_usd, min(g.first_start) AS first_seen, max(g.last_start) AS last_seen,
+  (array_agg(g.end_user_id ORDER BY g.last_start DESC) FILTER (WHERE g.end_user_id IS NOT NULL))[1] AS end_user_id,
+  max(g.last_start) FILTER (WHERE g.end_user_id IS NOT NULL) AS end_user_seen
 FROM ${windows}
 CROSS JOIN LATERAL (
-  SELECT p.trace_id, p.end_user_id, p.lo, p.hi, bool_or(a.status = 'failed') AS failed, min(a.start_time) AS first_start, max(a.start_time) AS last_start
+  SELECT p.trace_id, p.key, p.lo, p.hi, bool_or(a.status = 'failed') AS failed, min(a.start_time) AS first_start, max(a.start_time) AS last_start,
+    max(a.end_user_id) AS end_user_id
   FROM (
-    SELECT DISTINCT r.trace_id, r.end_user_id, coalesce(tr.first_start, '-infinity') AS lo, coalesce(tr.last_start, 'infinity') AS hi
+    SELECT DISTINCT r.trace_id, r.${grouping} AS key, coalesce(tr.first_start, '-infinity') AS lo, coalesce(tr.last_start, 'infinity') AS hi
     FROM llm_traces r ${JOIN_TRACE_RANGE('r.trace_id', 'w.user_id')}
-    WHERE r.user_id = w.user_id AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL AND r.start_time >= w.lo AND r.start_time < w.hi${roots}
+    WHERE r.user_id = w.user_id AND ${LISTED_ROOT('r')} AND r.${grouping} IS NOT NULL AND r.start_time >= w.lo AND r.start_time < w.hi${roots}
   ) p
   CROSS JOIN LATERAL (
-    SELECT a.status, a.start_time FROM llm_traces a
-    WHERE a.user_id = w.user_id AND a.trace_id = p.trace_id AND a.end_user_id = p.end_user_id AND ${LISTED_ROOT('a')}
+    SELECT a.status, a.start_time, a.end_user_id FROM llm_traces a
+    WHERE a.user_id = w.user_id AND a.trace_id = p.trace_id AND a.${grouping} = p.key AND ${LISTED_ROOT('a')}
       AND a.start_time >= p.lo AND a.start_time <= p.hi${spans('a')} OFFSET 0) a
-  GROUP BY p.trace_id, p.end_user_id, p.lo, p.hi
+  GROUP BY p.trace_id, p.key, p.lo, p.hi
   HAVING min(a.start_time) >= w.lo
 ) g
 CROSS JOIN LATERAL (
   SELECT sum(${SPAN_TOKENS('s')}) AS tokens, sum(s.cost_usd) AS cost FROM llm_traces s
   WHERE s.user_id = w.user_id AND s.trace_id = g.trace_id AND ${COUNTS_USAGE('s')} AND s.start_time >= g.lo AND s.start_time <= g.hi${spans('s')}
 ) u
-GROUP BY w.user_id, w.lo, g.end_user_id`;
+GROUP BY w.user_id, w.lo, g.key`;
 }
 
-/** An end user's error rate from their sums: the one expression the totals and the page's recomputed rows share. */
+/** A key's error rate from its sums: the one expression the totals and the pages' recomputed rows share. */
 export const ERROR_RATE = (errors: string, traces: string) => `(${errors})::numeric / (${traces})`;
 
 /**
@@ -190,35 +198,38 @@ const REBUILD_SQL = [
    ${usageByModelSql(CLAIMED, HOUR_KEYS)}`,
 ];
 
-/** The claimed hours' end-user rows, replaced: each statement returns the end users whose rows it changed. */
-const REBUILD_END_USERS_SQL = [
-  `DELETE FROM end_user_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo RETURNING h.user_id, h.end_user_id`,
-  `INSERT INTO end_user_hourly (user_id, hour, end_user_id, traces, errors, tokens, cost_usd, first_seen, last_seen)
-   ${endUserHoursSql(CLAIMED)}
-   RETURNING user_id, end_user_id`,
+/** The claimed hours' `group_hourly` rows, replaced: each statement returns the keys whose rows it changed. */
+const REBUILD_GROUPS_SQL = [
+  `DELETE FROM group_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo RETURNING h.user_id, h.grouping, h.key`,
+  ...GROUPINGS.map(
+    (grouping) => `INSERT INTO group_hourly (user_id, hour, grouping, key, traces, errors, tokens, cost_usd, first_seen, last_seen, end_user_id, end_user_seen)
+   ${groupHoursSql(grouping, CLAIMED)}
+   RETURNING user_id, grouping, key`,
+  ),
 ];
 
-/** The totals of the end users in `$1` (a JSON array of `{user_id, end_user_id}`), summed again from their hourly rows. */
-const RESUM_END_USERS_SQL = [
-  `DELETE FROM end_user_totals t USING json_to_recordset($1::json) AS e(user_id uuid, end_user_id text)
-   WHERE t.user_id = e.user_id AND t.end_user_id = e.end_user_id`,
-  `INSERT INTO end_user_totals (user_id, end_user_id, traces, errors, error_rate, tokens, cost_usd, first_seen, last_seen, tie)
-   SELECT h.user_id, h.end_user_id, sum(h.traces), sum(h.errors), ${ERROR_RATE('sum(h.errors)', 'sum(h.traces)')},
-     sum(h.tokens), sum(h.cost_usd), min(h.first_seen), max(h.last_seen), md5(h.end_user_id)::uuid
-   FROM (SELECT DISTINCT user_id, end_user_id FROM json_to_recordset($1::json) AS e(user_id uuid, end_user_id text)) e
-   JOIN end_user_hourly h ON h.user_id = e.user_id AND h.end_user_id = e.end_user_id
-   GROUP BY h.user_id, h.end_user_id`,
+/** The totals of the keys in `$1` (a JSON array of `{user_id, grouping, key}`), summed again from their hourly rows. */
+const RESUM_GROUPS_SQL = [
+  `DELETE FROM group_totals t USING json_to_recordset($1::json) AS e(user_id uuid, grouping text, key text)
+   WHERE t.user_id = e.user_id AND t.grouping = e.grouping AND t.key = e.key`,
+  `INSERT INTO group_totals (user_id, grouping, key, traces, errors, error_rate, tokens, cost_usd, first_seen, last_seen, end_user_id, tie)
+   SELECT h.user_id, h.grouping, h.key, sum(h.traces), sum(h.errors), ${ERROR_RATE('sum(h.errors)', 'sum(h.traces)')},
+     sum(h.tokens), sum(h.cost_usd), min(h.first_seen), max(h.last_seen),
+     (array_agg(h.end_user_id ORDER BY h.end_user_seen DESC) FILTER (WHERE h.end_user_id IS NOT NULL))[1], md5(h.key)::uuid
+   FROM (SELECT DISTINCT user_id, grouping, key FROM json_to_recordset($1::json) AS e(user_id uuid, grouping text, key text)) e
+   JOIN group_hourly h ON h.user_id = e.user_id AND h.grouping = e.grouping AND h.key = e.key
+   GROUP BY h.user_id, h.grouping, h.key`,
 ];
 
 /**
- * One refresher at a time: two that rebuilt hours of one end user would each sum its totals from
+ * One refresher at a time: two that rebuilt hours of one session would each sum its totals from
  * their own snapshot, and the later commit could keep the other's stale sum. Others skip the tick.
  */
 const REFRESHER_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${0x4c55}, 0) AS locked`;
 
 /**
  * Rebuilds up to `maxHours` marked hours that have ended (newest first) from the spans, with the
- * totals of the end users whose hourly rows changed, in one transaction; hours a writer is marking
+ * totals of the sessions and end users whose hourly rows changed, in one transaction; hours a writer is marking
  * right now are left for the next call, and so is everything while another refresher runs.
  * Returns how many hours were rebuilt.
  */
@@ -230,11 +241,11 @@ export async function refreshRollups(database: Database, { maxHours = 24 }: { ma
     if (claimed.length === 0) return 0;
     const json = JSON.stringify(claimed.map((c) => ({ user_id: c.user_id, epoch: Number(c.epoch) })));
     for (const sql of REBUILD_SQL) await tx.query(sql, [json]);
-    const endUsers = new Map<string, { user_id: string; end_user_id: string }>();
-    for (const sql of REBUILD_END_USERS_SQL) {
-      for (const row of await tx.query<{ user_id: string; end_user_id: string }>(sql, [json])) endUsers.set(`${row.user_id} ${row.end_user_id}`, row);
+    const keys = new Map<string, { user_id: string; grouping: string; key: string }>();
+    for (const sql of REBUILD_GROUPS_SQL) {
+      for (const row of await tx.query<{ user_id: string; grouping: string; key: string }>(sql, [json])) keys.set(JSON.stringify([row.user_id, row.grouping, row.key]), row);
     }
-    if (endUsers.size > 0) for (const sql of RESUM_END_USERS_SQL) await tx.query(sql, [JSON.stringify([...endUsers.values()])]);
+    if (keys.size > 0) for (const sql of RESUM_GROUPS_SQL) await tx.query(sql, [JSON.stringify([...keys.values()])]);
     return claimed.length;
   });
 }

@@ -12,14 +12,10 @@
  *   (`COUNTS_USAGE`: each model call once, the trace list's rule); `cost_usd` is null when no
  *   model call of the group is priced, `total_tokens` 0 when none reports usage.
  *
- * Why the list stays fast at 1M spans: a page is found by walking the account's listed roots
- * that carry a session newest first (index `llm_traces_roots_recent_session_idx`, migration
- * 0008) and keeping a root only when it is the newest of its session (one descent of
- * `llm_traces_roots_session_idx`, 0005). The walk stops after `limit + 1` sessions and resumes
- * from the cursor, so a page costs about (page size × traces per session) index probes,
- * whatever the history's length; nothing groups the whole table. Totals are then computed for
- * the page's sessions only, each trace's usage read from `llm_traces_trace_usage_idx` alone (0008),
- * so a row costs about its session's traces (a session of 100k traces is a slow row).
+ * The list reads a page of the kept totals (group-pages.ts: `group_totals`, built by the roll-up
+ * task, with the marked hours read from the spans), newest activity first, whatever the
+ * history's length. {@link groupTotalsSql} computes one group's numbers from its traces: a
+ * session's page header, and the reference the kept totals are tested against.
  */
 import 'server-only';
 import { SPAN_FIELDS } from '@llmtrace/sdk/span';
@@ -29,12 +25,12 @@ import { decodeCursor, encodeCursor } from '@/lib/db/cursor';
 import { MAX_STORABLE_MS, MIN_STORABLE_MS, parsePgTimestamp } from '@/lib/db/timestamps';
 import { ApiError } from '@/lib/http/errors';
 import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
+import { readGroupPage } from './group-pages';
+import type { Grouping } from './rollups';
 import { listRootSpans, type TraceListRow } from './read';
 
 type Row = Record<string, unknown>;
 
-/** The column a page groups traces by. */
-export type GroupColumn = 'session_id' | 'end_user_id';
 
 /** A page size, as the trace list takes it. */
 export const PageLimit = z.coerce.number().int().min(1).max(200).default(50);
@@ -50,17 +46,10 @@ export const TRACE_USAGE = (trace: string) => `
   SELECT sum(${SPAN_TOKENS('s')}) AS tokens, sum(s.cost_usd) AS cost
   FROM llm_traces s WHERE s.user_id = $1 AND s.trace_id = ${trace} AND ${COUNTS_USAGE('s')}`;
 
-/** Microseconds since the epoch of a timestamptz, exact (bigint): a keyset position. */
-export const MICROS = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
-
-/** The instant of a microseconds parameter (split so that no step goes through a lossy float). */
-export const FROM_MICROS = (param: string) =>
-  `(timestamptz 'epoch' + (${param}::bigint / 1000000) * interval '1 second' + (${param}::bigint % 1000000) * interval '1 microsecond')`;
-
 const MIN_MICROS = BigInt(MIN_STORABLE_MS) * 1000n;
 const MAX_MICROS = BigInt(MAX_STORABLE_MS) * 1000n + 999n;
 
-/** Microseconds of a storable instant, as {@link MICROS} writes them. */
+/** Microseconds of a storable instant, as a page's last_seen position is written (group-pages.ts). */
 export function isMicrosPosition(position: string): boolean {
   if (!/^-?\d{1,18}$/.test(position)) return false;
   const micros = BigInt(position);
@@ -68,30 +57,11 @@ export function isMicrosPosition(position: string): boolean {
 }
 
 /**
- * The most recently active groups: for each group its newest listed root, newest first, after the
- * keyset position (`$2` microseconds, `$3` root id) when `afterCursor`; `LIMIT limitParam`.
- * Returns `key` (the group), `tie` (that root's id), `started` and `position` (its start time).
- */
-export function newestPerGroupSql(column: GroupColumn, { afterCursor, limitParam }: { afterCursor: boolean; limitParam: string }): string {
-  return `
-  SELECT r.${column} AS key, r.id AS tie, r.start_time AS started, ${MICROS('r.start_time')}::text AS position
-  FROM llm_traces r
-  WHERE r.user_id = $1 AND ${LISTED_ROOT('r')} AND r.${column} IS NOT NULL
-    ${afterCursor ? `AND (r.start_time, r.id) < (${FROM_MICROS('$2')}, $3::uuid)` : ''}
-    AND NOT EXISTS (
-      SELECT 1 FROM llm_traces n
-      WHERE n.user_id = r.user_id AND n.${column} = r.${column} AND ${LISTED_ROOT('n')} AND n.${column} IS NOT NULL
-        AND n.start_time >= r.start_time AND (n.start_time > r.start_time OR n.id > r.id))
-  ORDER BY r.start_time DESC, r.id DESC
-  LIMIT ${limitParam}`;
-}
-
-/**
  * One group's numbers (`key` names its value): its traces (one per trace id, over listed roots),
  * errors, first and last root start, the latest end user named, and the usage of every span of
  * those traces that counts. One row, `traces` 0 for an unknown group.
  */
-export function groupTotalsSql(column: GroupColumn, key: string): string {
+export function groupTotalsSql(column: Grouping, key: string): string {
   return `
   SELECT count(*)::int AS traces,
     (count(*) FILTER (WHERE g.failed))::int AS errors,
@@ -178,7 +148,7 @@ function toSessionSummary(sessionId: string, row: Row): SessionSummary {
   };
 }
 
-/** The keyset position of a session page: its last session's newest root (start in µs, id). */
+/** The keyset position of a session page: its last session's latest root start (µs) and md5(session_id) as a uuid. */
 export function decodeSessionCursor(value: string) {
   return decodeCursor(value, isMicrosPosition);
 }
@@ -194,18 +164,19 @@ export async function listSessions(
   database: Database,
   { userId, limit, cursor }: { userId: string; limit: number; cursor?: { position: string; id: string } | null },
 ): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }> {
-  const params: unknown[] = cursor ? [userId, cursor.position, cursor.id, limit + 1] : [userId, limit + 1];
-  const rows = await database.query<Row>(
-    `WITH page AS (${newestPerGroupSql('session_id', { afterCursor: Boolean(cursor), limitParam: `$${params.length}` })})
-     SELECT page.key, page.tie, page.position, totals.*
-     FROM page CROSS JOIN LATERAL (${groupTotalsSql('session_id', 'page.key')}) totals
-     ORDER BY page.started DESC, page.tie DESC`,
-    params,
-  );
+  const rows = await readGroupPage(database, {
+    userId, grouping: 'session_id', sort: 'last_seen', order: 'desc', limit, cursor: cursor && { value: cursor.position, id: cursor.id },
+  });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > limit && last ? encodeCursor({ position: String(last.position), id: String(last.tie) }) : null;
-  return { sessions: page.map((row) => toSessionSummary(String(row.key), row)), nextCursor };
+  const nextCursor = rows.length > limit && last ? encodeCursor({ position: last.position, id: last.tie }) : null;
+  return {
+    sessions: page.map((row) => ({
+      session_id: row.key, traces: row.traces, first_seen: iso(row.first_seen), last_seen: iso(row.last_seen),
+      total_tokens: row.tokens, cost_usd: row.cost_usd, errors: row.errors, end_user_id: row.end_user_id,
+    })),
+    nextCursor,
+  };
 }
 
 /** Answers `GET /api/analytics/sessions`. */

@@ -124,16 +124,16 @@ FROM json_to_recordset($1::json) AS k(user_id uuid, trace_id text, span_id text,
 WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id AND t.span_id = k.span_id AND t.start_time = k.start_time AND NOT t.usage_rollup`;
 
 /**
- * The hours of the end-user roots of the batch's traces that had spans stored before it: an end
- * user's hourly roll-up counts a trace's usage in its root's hour (rollups.ts), which a late span
- * of the trace changes even when it starts in another hour. One probe of the root index per trace,
+ * The hours of the session and end-user roots of the batch's traces that had spans stored before
+ * it: a session's or end user's hourly roll-up counts a trace's usage in its root's hour
+ * (rollups.ts), which a late span of the trace changes even when it starts in another hour. One probe of the root index per trace,
  * in the days of its range. (A new trace's roots are in the batch, whose hours are marked anyway.)
  */
 const MARK_KNOWN_ROOTS_SQL = markHoursSql(`
   SELECT r.user_id, r.start_time AS at FROM ${TRACES_PARAM(1)} ${JOIN_TRACE_RANGE('k.trace_id', 'k.user_id')}
   CROSS JOIN LATERAL (
     SELECT r.user_id, r.start_time FROM llm_traces r
-    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND r.end_user_id IS NOT NULL
+    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND (r.session_id IS NOT NULL OR r.end_user_id IS NOT NULL)
       AND r.start_time >= coalesce(tr.first_start, '-infinity') AND r.start_time <= coalesce(tr.last_start, 'infinity') OFFSET 0) r`);
 
 /**

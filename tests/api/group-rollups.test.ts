@@ -1,23 +1,25 @@
 /**
- * The End users page's kept totals (migration 0015, lib/trace-store/rollups.ts and end-users.ts),
- * on both databases: every sort, both ways, paged two at a time, gives the numbers a grouping of
- * every end-user trace gives (the page's own rules, `groupTotalsSql`), before the roll-ups are
- * built, after, and after each kind of change (a late model call of an old trace in another hour,
- * a root arriving after its children, a trace deleted, an end user deleted, retention), and the
- * page really reads the kept totals once they are built.
+ * The Sessions and End users pages' kept totals (migration 0015, lib/trace-store/rollups.ts and
+ * group-pages.ts), on both databases: the sessions, and the end users in every sort both ways,
+ * paged two at a time, give the numbers a grouping of every trace gives (the pages' own rules,
+ * `groupTotalsSql`), before the roll-ups are built, after, and after each kind of change (a late
+ * model call of an old trace in another hour, a root arriving after its children, a trace
+ * deleted, an end user deleted, retention), and the pages really read the kept totals once they
+ * are built.
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { DELETE as deleteEndUser } from '@/app/api/end-users/[endUserId]/route';
 import { DELETE as deleteTraceRoute } from '@/app/api/analytics/traces/[traceId]/route';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
+import { GET as getSessions } from '@/app/api/analytics/sessions/route';
 import { GET as getUsers } from '@/app/api/analytics/users/route';
 import type { Database } from '@/lib/db/client';
 import { END_USER_SORTS, type EndUserSummary } from '@/lib/trace-store/end-users';
 import { ensureSpanPartitions } from '@/lib/trace-store/partitions';
 import { applyRetention } from '@/lib/trace-store/retention';
 import { refreshAllRollups } from '@/lib/trace-store/rollups';
-import { groupTotalsSql, toGroupTotals } from '@/lib/trace-store/sessions';
+import { groupTotalsSql, type SessionSummary, toGroupTotals } from '@/lib/trace-store/sessions';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
 import { hexId } from '../support/spans';
@@ -26,7 +28,7 @@ type User = Awaited<ReturnType<typeof createTestUser>>;
 type Span = Record<string, unknown>;
 
 /** A request of `user` at `at`: a root and a model call `callOffsetMs` after it (another hour, when that is far enough). */
-function request(at: string, user: string | null, { cost = 0.001 as number | null, tokens = 120, failed = false, callOffsetMs = 1 } = {}): Span[] {
+function request(at: string, user: string | null, { cost = 0.001 as number | null, tokens = 120, failed = false, callOffsetMs = 1, session = null as string | null } = {}): Span[] {
   const traceId = hexId(16);
   const root = hexId(8);
   const start = Date.parse(at);
@@ -34,7 +36,7 @@ function request(at: string, user: string | null, { cost = 0.001 as number | nul
   return [
     {
       trace_id: traceId, span_id: root, span_name: 'agent.run', operation_type: 'agent', start_time: iso(0), end_time: iso(callOffsetMs + 500),
-      status: failed ? 'failed' : 'completed', ...(user ? { end_user_id: user } : {}),
+      status: failed ? 'failed' : 'completed', ...(user ? { end_user_id: user } : {}), ...(session ? { session_id: session } : {}),
     },
     {
       trace_id: traceId, span_id: hexId(8), parent_trace_id: root, span_name: 'llm.call', operation_type: 'llm_call', start_time: iso(callOffsetMs), end_time: iso(callOffsetMs + 400),
@@ -43,17 +45,21 @@ function request(at: string, user: string | null, { cost = 0.001 as number | nul
   ];
 }
 
-/** Requests of six end users over two days of November, with ties, failures, unpriced calls and calls an hour after their root. */
+/**
+ * Requests of six end users over two days of November, with ties, failures, unpriced calls and
+ * calls an hour after their root, in sessions of several hours (some shared by two end users).
+ */
 function requests(): Span[][] {
   const traces: Span[][] = [];
   const users = ['ana', 'bo', 'chen 陈', 'dmitri', 'eve/2', 'fay'];
   for (let i = 0; i < 30; i++) {
     const user = users[i % 6]!;
     const at = `2026-11-${i < 15 ? '10' : '11'}T${String((i * 7) % 24).padStart(2, '0')}:59:${String(i % 60).padStart(2, '0')}.000Z`;
-    traces.push(request(at, user, { cost: user === 'fay' ? null : 0.001 * (1 + (i % 4)), tokens: 100 + (i % 5) * 10, failed: i % 7 === 0, callOffsetMs: i % 3 === 0 ? 90_000 : 1 }));
+    const session = i % 10 === 9 ? null : `s-${i % 4} ${i % 8 === 0 ? 'ünïcode/会话' : ''}`;
+    traces.push(request(at, i % 11 === 10 ? null : user, { cost: user === 'fay' ? null : 0.001 * (1 + (i % 4)), tokens: 100 + (i % 5) * 10, failed: i % 7 === 0, callOffsetMs: i % 3 === 0 ? 90_000 : 1, session }));
   }
   // Equal sums for two end users (the tie-breaker orders them), and a trace with no end user.
-  traces.push(request('2026-11-12T03:00:00.000Z', 'gil', { cost: 0.5, tokens: 500 }), request('2026-11-12T04:00:00.000Z', 'hal', { cost: 0.5, tokens: 500 }));
+  traces.push(request('2026-11-12T03:00:00.000Z', 'gil', { cost: 0.5, tokens: 500, session: 'tie-a' }), request('2026-11-12T04:00:00.000Z', 'hal', { cost: 0.5, tokens: 500, session: 'tie-b' }));
   traces.push(request('2026-11-12T05:00:00.000Z', null));
   return traces;
 }
@@ -83,6 +89,38 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
     );
   };
 
+  /** What a grouping of every session's traces gives. */
+  const exactSessions = async (database: Database, user: User): Promise<SessionSummary[]> => {
+    const rows = await database.query<Record<string, unknown>>(
+      `SELECT e.session_id AS key, totals.* FROM (
+         SELECT DISTINCT session_id FROM llm_traces WHERE user_id = $1 AND (parent_trace_id IS NULL OR orphan) AND session_id IS NOT NULL) e
+       CROSS JOIN LATERAL (${groupTotalsSql('session_id', 'e.session_id')}) totals`,
+      [user.userId],
+    );
+    const sessions = rows.map((row) => {
+      const { errors, ...totals } = toGroupTotals(row);
+      return { session_id: String(row.key), traces: totals.traces, first_seen: totals.first_seen, last_seen: totals.last_seen,
+        total_tokens: totals.total_tokens, cost_usd: totals.cost_usd, errors, end_user_id: totals.end_user_id };
+    });
+    // Most recent activity first; equal times by md5 of the id, descending.
+    return sessions.sort((a, b) => Date.parse(b.last_seen) - Date.parse(a.last_seen) || (tie(b.session_id) > tie(a.session_id) ? 1 : -1));
+  };
+
+  /** Every page of the sessions, two a page. */
+  const sessionPages = async (user: User): Promise<SessionSummary[]> => {
+    const sessions: SessionSummary[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 50; page++) {
+      const response = await call(getSessions, { path: `/api/analytics/sessions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, apiKey: user.apiKey });
+      expect(response.status, await response.clone().text()).toBe(200);
+      const body = (await response.json()) as { sessions: SessionSummary[]; next_cursor: string | null };
+      sessions.push(...body.sessions);
+      cursor = body.next_cursor;
+      if (!cursor) return sessions;
+    }
+    throw new Error('more than 50 pages');
+  };
+
   /** Every page of one sort and order, two end users a page. */
   const pages = async (user: User, sort: string, order: string): Promise<EndUserSummary[]> => {
     const users: EndUserSummary[] = [];
@@ -103,8 +141,20 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
   const keyOf = (sort: string, row: EndUserSummary): number =>
     sort === 'traces' ? row.traces : sort === 'total_tokens' ? row.total_tokens : sort === 'cost_usd' ? (row.cost_usd ?? -1) : sort === 'error_rate' ? row.error_rate : Date.parse(row.last_seen);
 
-  /** Every sort, both ways: the exact numbers, each end user once, in the sort's order with ties broken by the id's md5. */
+  /**
+   * The sessions in order with the exact numbers; the end users in every sort, both ways: the
+   * exact numbers, each end user once, in the sort's order with ties broken by the id's md5.
+   */
   const expectExact = async (database: Database, user: User, what: string) => {
+    const sessions = await exactSessions(database, user);
+    const listedSessions = await sessionPages(user);
+    expect(listedSessions.map((row) => row.session_id), `${what}: sessions`).toEqual(sessions.map((row) => row.session_id));
+    listedSessions.forEach((row, i) => {
+      const expected = sessions[i]!;
+      expect({ ...row, cost_usd: 0 }, `${what}: session ${row.session_id}`).toEqual({ ...expected, cost_usd: 0 });
+      if (expected.cost_usd === null) expect(row.cost_usd).toBeNull();
+      else expect(row.cost_usd).toBeCloseTo(expected.cost_usd, 9);
+    });
     const exact = await exactUsers(database, user);
     for (const sort of END_USER_SORTS) {
       for (const order of ['desc', 'asc']) {
@@ -129,10 +179,10 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
     return exact;
   };
 
-  const kept = async (database: Database, user: User) =>
-    (await database.query<{ n: number }>('SELECT count(*)::int AS n FROM end_user_totals WHERE user_id = $1', [user.userId]))[0]!.n;
+  const kept = async (database: Database, user: User, grouping = 'end_user_id') =>
+    (await database.query<{ n: number }>('SELECT count(*)::int AS n FROM group_totals WHERE user_id = $1 AND grouping = $2', [user.userId, grouping]))[0]!.n;
 
-  it('every sort gives the numbers of every trace, before the roll-ups are built and after; then it reads the kept totals', async () => {
+  it('the sessions and every sort of end users give the numbers of every trace, before the roll-ups are built and after; then they read the kept totals', async () => {
     const database = getDatabase();
     const user = await createTestUser(database);
     const other = await createTestUser(database);
@@ -144,16 +194,21 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
     const exact = await expectExact(database, user, 'nothing built');
     expect(exact.size).toBe(8);
     expect(exact.get('fay')!.cost_usd).toBeNull();
+    const sessions = await exactSessions(database, user);
+    expect(sessions.length).toBe(7);
     expect(await kept(database, user)).toBe(0);
 
     expect(await refreshAllRollups(database)).toBeGreaterThan(0);
     expect(await kept(database, user)).toBe(8);
+    expect(await kept(database, user, 'session_id')).toBe(7);
     await expectExact(database, user, 'built');
 
-    // Once built, the page takes the kept totals: a change made behind the store's back (no mark) shows.
-    await database.query("UPDATE end_user_totals SET traces = traces + 1000 WHERE user_id = $1 AND end_user_id = 'bo'", [user.userId]);
+    // Once built, the pages take the kept totals: a change made behind the store's back (no mark) shows.
+    await database.query("UPDATE group_totals SET traces = traces + 1000 WHERE user_id = $1 AND grouping = 'end_user_id' AND key = 'bo'", [user.userId]);
     const [top] = await pages(user, 'traces', 'desc');
     expect(top).toMatchObject({ end_user_id: 'bo', traces: exact.get('bo')!.traces + 1000 });
+    await database.query("UPDATE group_totals SET last_seen = '2030-01-01' WHERE user_id = $1 AND grouping = 'session_id' AND key = $2", [user.userId, sessions[3]!.session_id]);
+    expect((await sessionPages(user))[0]).toMatchObject({ session_id: sessions[3]!.session_id, last_seen: '2030-01-01T00:00:00.000Z' });
   });
 
   it('each change to a trace shows at once, and after the roll-ups are rebuilt', async () => {
@@ -212,6 +267,8 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
     await applyRetention(database, { cutoff: new Date('2026-12-01T00:00:00.000Z') });
     await refreshAllRollups(database);
     expect(await pages(user, 'cost_usd', 'desc')).toEqual([]);
+    expect(await sessionPages(user)).toEqual([]);
     expect(await kept(database, user)).toBe(0);
+    expect(await kept(database, user, 'session_id')).toBe(0);
   });
 });
