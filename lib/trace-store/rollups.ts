@@ -262,6 +262,9 @@ export async function refreshAllRollups(database: Database, { maxHours = 24, onP
   }
 }
 
+/** Hours the background task rebuilds per transaction (about 50 ms each at 1M spans). */
+const BACKGROUND_HOURS_PER_TRANSACTION = 4;
+
 /** How often each process rebuilds marked hours (`STATS_ROLLUP_EVERY_MS`). */
 export const DEFAULT_ROLLUP_EVERY_MS = 10_000;
 
@@ -276,7 +279,9 @@ export function scheduleRollups(getDatabase: () => Promise<Database>, { everyMs 
     if (running) return;
     running = true;
     try {
-      await refreshAllRollups(await getDatabase());
+      // A few hours per transaction: on PGlite (one connection) a transaction holds every other
+      // request back, and after an upgrade or a bulk import there are hundreds of hours to build.
+      await refreshAllRollups(await getDatabase(), { maxHours: BACKGROUND_HOURS_PER_TRANSACTION });
     } catch (error) {
       console.warn('[llmtrace] stats roll-ups: rebuilding marked hours failed (tried again shortly):', error);
     } finally {
