@@ -6,7 +6,7 @@ import { isStorableInstant } from '@/lib/db/timestamps';
 import { COUNTS_USAGE, EXACT_START_TIME, LISTED_ROOT, selectColumns, toApiSpan } from './columns';
 import { newestRoots } from './newest-roots';
 import { type FoundRoot, searchRootIds } from './search';
-import { boundTrace, spanTimeBounds, withinBounds } from './trace-ranges';
+import { boundsOfRanges, boundTrace, spanTimeBounds, withinBounds } from './trace-ranges';
 
 type Row = Record<string, unknown>;
 
@@ -319,7 +319,9 @@ async function readListGroup(database: Database, userId: string, keys: FoundRoot
   if (keys.length === 0) return [];
   const times = keys.map((key) => key.startTime).sort();
   const params: unknown[] = [userId, JSON.stringify(keys.map((key) => ({ start_time: key.startTime, id: key.id }))), times[0], times[times.length - 1]];
-  const within = withinBounds(await spanTimeBounds(database, userId, keys.map((key) => key.traceId)), params);
+  // The finder may have read the traces' ranges already (the plain list does); else one probe each.
+  const ranges = keys.every((key) => key.range) ? boundsOfRanges(keys.map((key) => key.range!)) : await spanTimeBounds(database, userId, keys.map((key) => key.traceId));
+  const within = withinBounds(ranges, params);
   return database.query<Row>(
     `SELECT ${selectColumns('r', { withData })}, totals.*, previews.input_preview, previews.output_preview
      FROM llm_traces r
@@ -357,7 +359,7 @@ export async function listRootSpans(
   if (filters.q) keys = await searchRootIds(database, { where, params, q: filters.q, want: limit + 1 });
   else {
     const rows = await newestRoots(database, { where, params, count: limit + 1, top: cursor ? Date.parse(cursor.startTime) : Date.now() });
-    keys = rows.map((row) => ({ id: String(row.id), startTime: row.start_text, traceId: row.trace_id }));
+    keys = rows.map((row) => ({ id: String(row.id), startTime: row.start_text, traceId: row.trace_id, range: row }));
   }
   const page = keys.slice(0, limit);
   const rows = await readListRows(database, userId, page, withData);

@@ -26,7 +26,7 @@ import type { Database, Queryable } from '@/lib/db/client';
 import { EXACT_START_TIME, LISTED_ROOT } from './columns';
 import { MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { newestRoots, type NewestRoot } from './newest-roots';
-import { boundTrace, JOIN_TRACE_RANGE, type SpanTimeBounds, withinBounds } from './trace-ranges';
+import { boundsOfRanges, boundTrace, JOIN_TRACE_RANGE, type TraceRange, withinBounds } from './trace-ranges';
 
 /**
  * One CJK character: Hiragana, Katakana, CJK ideographs (with extension A and the compatibility
@@ -125,9 +125,10 @@ export interface RootKey {
   startTime: string;
 }
 
-/** A root the search found: its key and its trace. */
+/** A root the search found: its key and its trace (and the trace's range, when the finder read it). */
 export interface FoundRoot extends RootKey {
   traceId: string;
+  range?: TraceRange;
 }
 
 /** The smallest uuid: `(t, NIL_UUID)` is the first key at instant t. */
@@ -303,7 +304,7 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
       q.push(hits.map((hit) => hit.trace_id));
       const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
         `SELECT r.id, r.trace_id, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
-         WHERE r.trace_id = ANY($${q.length}::text[])${withinBounds(rangeBounds(hits), q)('r')} AND ${conditions}`,
+         WHERE r.trace_id = ANY($${q.length}::text[])${withinBounds(boundsOfRanges(hits), q)('r')} AND ${conditions}`,
         q,
       );
       pending.push(...rows.map(key));
@@ -324,29 +325,15 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
 }
 
 /** A trace and its range (trace-ranges.ts) as exact text; null when it has none. */
-interface Ranged {
+interface Ranged extends TraceRange {
   trace_id: string;
-  first_start: string | null;
-  last_start: string | null;
-}
-
-/** Bounds covering every given trace's range, or null (unbounded) when one of them has none. */
-function rangeBounds(traces: readonly Ranged[]): SpanTimeBounds | null {
-  let from: string | null = null;
-  let to: string | null = null;
-  for (const { first_start: first, last_start: last } of traces) {
-    if (!first || !last) return null;
-    if (!from || microsOf(first) < microsOf(from)) from = first;
-    if (!to || microsOf(last) > microsOf(to)) to = last;
-  }
-  return from && to ? { from, to } : null;
 }
 
 /** Of the given roots, the trace ids with a span matching `terms`: each trace read in its range's days only. */
 async function tracesWithMatch(database: Queryable, userId: string, roots: readonly NewestRoot[], terms: SearchTerms): Promise<string[]> {
   if (roots.length === 0) return [];
   const p: unknown[] = [userId, JSON.stringify(roots.map(({ trace_id, first_start, last_start }) => ({ trace_id, first_start, last_start })))];
-  const within = withinBounds(rangeBounds(roots), p)('s');
+  const within = withinBounds(boundsOfRanges(roots), p)('s');
   const match = spanMatches('s', terms, p);
   const rows = await database.query<{ trace_id: string }>(
     `SELECT x.trace_id FROM json_to_recordset($2::json) AS x(trace_id text, first_start timestamptz, last_start timestamptz)

@@ -30,6 +30,27 @@ export async function spanTimeBounds(database: Queryable, userId: string, traceI
   return { from: row.first, to: row.last };
 }
 
+/** A trace's range as exact text (`EXACT_START_TIME`), as a read returned it; nulls when it has none. */
+export interface TraceRange {
+  first_start: string | null;
+  last_start: string | null;
+}
+
+/**
+ * Bounds covering every given range, or null (unbounded) when one of them is missing. Exact texts
+ * of the same width compare as the instants they name.
+ */
+export function boundsOfRanges(ranges: readonly TraceRange[]): SpanTimeBounds | null {
+  let from: string | null = null;
+  let to: string | null = null;
+  for (const { first_start: first, last_start: last } of ranges) {
+    if (!first || !last) return null;
+    if (!from || first < from) from = first;
+    if (!to || last > to) to = last;
+  }
+  return from && to ? { from, to } : null;
+}
+
 /**
  * `LEFT JOIN` of each row's trace range as `tr` (`tr.first_start`, `tr.last_start`; null when the
  * trace has none), `trace` naming its trace id and `account` its account (`$1` unless said): one
