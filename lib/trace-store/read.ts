@@ -276,18 +276,25 @@ const PREVIEW_TEXT = (found: string, doc: string) => `CASE
 
 /**
  * Joins that give each listed root `r` its previews (`previews.input_preview`,
- * `previews.output_preview`). The documents are the root's input and output, or, when the root
- * has none (an HTTP span above the model calls), the earliest span's input and the output of the
- * span that ended last. Evaluated per row of the page only; `OFFSET 0` keeps each document and
- * content computed once. `within` bounds a span alias to the page's traces' days.
+ * `previews.output_preview`) from the documents `input` and `output` (expressions over `r`), and
+ * say which document is missing (`docs.input_doc IS NULL`). Evaluated per row of the page only;
+ * `OFFSET 0` keeps each document and content computed once.
  */
-const PREVIEW_JOINS = (within: (alias: string) => string) => `
-  CROSS JOIN LATERAL (SELECT
-      coalesce(${DOC('r.input_data')}, (SELECT ${DOC('c.input_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id${within('c')} AND ${DOC('c.input_data')} IS NOT NULL ORDER BY c.start_time, c.span_id LIMIT 1)) AS input_doc,
-      coalesce(${DOC('r.output_data')}, (SELECT ${DOC('c.output_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id${within('c')} AND ${DOC('c.output_data')} IS NOT NULL ORDER BY c.end_time DESC NULLS LAST, c.start_time DESC, c.span_id LIMIT 1)) AS output_doc
-    OFFSET 0) docs
+const PREVIEW_JOINS = (input: string, output: string) => `
+  CROSS JOIN LATERAL (SELECT ${input} AS input_doc, ${output} AS output_doc OFFSET 0) docs
   CROSS JOIN LATERAL (SELECT ${INPUT_CONTENT('docs.input_doc')} AS input_found, ${OUTPUT_CONTENT('docs.output_doc')} AS output_found OFFSET 0) found
   CROSS JOIN LATERAL (SELECT ${PREVIEW_TEXT('found.input_found', 'docs.input_doc')} AS input_preview, ${PREVIEW_TEXT('found.output_found', 'docs.output_doc')} AS output_preview) previews`;
+
+/**
+ * When a root has no input (or output) of its own (an HTTP span above the model calls), its
+ * preview comes from the earliest span's input and the output of the span that ended last.
+ * `within` bounds a span alias to the traces' days.
+ */
+const DESCENDANT_DOCS = (within: (alias: string) => string) =>
+  [
+    `(SELECT ${DOC('c.input_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id${within('c')} AND ${DOC('c.input_data')} IS NOT NULL ORDER BY c.start_time, c.span_id LIMIT 1)`,
+    `(SELECT ${DOC('c.output_data')} FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id${within('c')} AND ${DOC('c.output_data')} IS NOT NULL ORDER BY c.end_time DESC NULLS LAST, c.start_time DESC, c.span_id LIMIT 1)`,
+  ] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -295,8 +302,7 @@ const DAY_MS = 86_400_000;
  * The rows of a page whose roots are known: each root with its trace's totals and its previews,
  * newest first. Every reference to `llm_traces` is bounded by constant times (the roots' own, and
  * the page's traces' ranges), so the planner keeps only the days the page touches: with a
- * partition per day, planning every day for each of the five references cost more than running
- * the query.
+ * partition per day, planning every day for each reference cost more than running the query.
  */
 async function readListRows(database: Database, userId: string, keys: FoundRoot[], withData: boolean): Promise<Row[]> {
   // Roots days apart (a rare search match, a selective filter) are read in groups, each bounded
@@ -314,24 +320,47 @@ async function readListRows(database: Database, userId: string, keys: FoundRoot[
   return rows;
 }
 
-/** {@link readListRows} for roots close in time. */
+/**
+ * {@link readListRows} for roots close in time: the roots with their totals and their own
+ * documents' previews, then, for the roots without an input or output of their own (rarer), the
+ * previews from their traces' other spans in a second statement. One statement with both would
+ * plan every day's partition twice more for every page.
+ */
 async function readListGroup(database: Database, userId: string, keys: FoundRoot[], withData: boolean): Promise<Row[]> {
   if (keys.length === 0) return [];
-  const times = keys.map((key) => key.startTime).sort();
-  const params: unknown[] = [userId, JSON.stringify(keys.map((key) => ({ start_time: key.startTime, id: key.id }))), times[0], times[times.length - 1]];
-  // The finder may have read the traces' ranges already (the plain list does); else one probe each.
-  const ranges = keys.every((key) => key.range) ? boundsOfRanges(keys.map((key) => key.range!)) : await spanTimeBounds(database, userId, keys.map((key) => key.traceId));
-  const within = withinBounds(ranges, params);
-  return database.query<Row>(
-    `SELECT ${selectColumns('r', { withData })}, totals.*, previews.input_preview, previews.output_preview
-     FROM llm_traces r
-     CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id${within('s')}) totals
-     ${PREVIEW_JOINS(within)}
-     WHERE r.user_id = $1 AND r.start_time >= $3::timestamptz AND r.start_time <= $4::timestamptz AND ${LISTED_ROOT('r')}
-       AND (r.start_time, r.id) IN (SELECT k.start_time, k.id FROM json_to_recordset($2::json) AS k(start_time timestamptz, id uuid))
-     ORDER BY r.start_time DESC, r.id DESC`,
-    params,
+  const read = async (group: FoundRoot[], select: string, joins: (within: (alias: string) => string) => string) => {
+    const times = group.map((key) => key.startTime).sort();
+    const params: unknown[] = [userId, JSON.stringify(group.map((key) => ({ start_time: key.startTime, id: key.id }))), times[0], times[times.length - 1]];
+    // The finder may have read the traces' ranges already (the plain list does); else one probe each.
+    const ranges = group.every((key) => key.range) ? boundsOfRanges(group.map((key) => key.range!)) : await spanTimeBounds(database, userId, group.map((key) => key.traceId));
+    const within = withinBounds(ranges, params);
+    return database.query<Row>(
+      `SELECT ${select} FROM llm_traces r ${joins(within)}
+       WHERE r.user_id = $1 AND r.start_time >= $3::timestamptz AND r.start_time <= $4::timestamptz AND ${LISTED_ROOT('r')}
+         AND (r.start_time, r.id) IN (SELECT k.start_time, k.id FROM json_to_recordset($2::json) AS k(start_time timestamptz, id uuid))
+       ORDER BY r.start_time DESC, r.id DESC`,
+      params,
+    );
+  };
+  const rows = await read(
+    keys,
+    `${selectColumns('r', { withData })}, totals.*, previews.input_preview, previews.output_preview, docs.input_doc IS NULL AS input_missing, docs.output_doc IS NULL AS output_missing`,
+    (within) => `CROSS JOIN LATERAL (SELECT ${TRACE_TOTALS} FROM llm_traces s WHERE s.user_id = r.user_id AND s.trace_id = r.trace_id${within('s')}) totals
+      ${PREVIEW_JOINS(DOC('r.input_data'), DOC('r.output_data'))}`,
   );
+  const missing = new Set(rows.filter((row) => row.input_missing || row.output_missing).map((row) => String(row.id)));
+  if (missing.size > 0) {
+    const found = await read(keys.filter((key) => missing.has(key.id)), 'r.id, previews.input_preview, previews.output_preview', (within) => {
+      const [input, output] = DESCENDANT_DOCS(within);
+      return PREVIEW_JOINS(`coalesce(${DOC('r.input_data')}, ${input})`, `coalesce(${DOC('r.output_data')}, ${output})`);
+    });
+    const byId = new Map(found.map((row) => [String(row.id), row]));
+    for (const row of rows) {
+      const other = byId.get(String(row.id));
+      if (other) Object.assign(row, { input_preview: other.input_preview, output_preview: other.output_preview });
+    }
+  }
+  return rows;
 }
 
 /**
