@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { encodeTraceRequest, type ExportSpan } from '@/lib/otlp/encode';
-import { launchBrowser, screenshot, signIn } from './support/browser';
+import { chooseFilter, launchBrowser, screenshot, signIn } from './support/browser';
 
 /**
  * A trace from another app, sent over OTLP protobuf as an OpenTelemetry SDK would: it shows in
@@ -58,8 +58,7 @@ afterAll(async () => {
 
 it('lists the OTLP trace under its service, with each model call counted once', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/traces`);
-  await page.getByTestId('filter-service').selectOption(SERVICE);
-  await page.waitForURL(new RegExp(`service_name=${SERVICE}`));
+  await chooseFilter(page, 'filter-service', SERVICE, new RegExp(`service_name=${SERVICE}`));
   const rows = page.getByTestId('trace-row');
   await rows.first().waitFor();
   await expect(rows.count()).resolves.toBe(1);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { launchBrowser, screenshot, signIn } from './support/browser';
+import { chooseFilter, launchBrowser, screenshot, signIn } from './support/browser';
 
 const IMG_PAYLOAD = '<img src=x onerror="window.__xss=1">';
 const SCRIPT_PAYLOAD = '<script>window.__xss=1</script>';
@@ -132,18 +132,7 @@ it('lists the seeded traces, newest first, with status, model, tokens and cost',
 
 it('narrows the list with the status filter, kept in the URL', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/traces`);
-  // Until the page has hydrated, choosing an option changes nothing: choose again until the URL follows.
-  await expect
-    .poll(
-      async () => {
-        await page.getByTestId('filter-status').selectOption('');
-        await page.getByTestId('filter-status').selectOption('failed');
-        await page.waitForURL(/status=failed/, { timeout: 2_000 }).catch(() => {});
-        return page.url();
-      },
-      { timeout: 30_000 },
-    )
-    .toMatch(/status=failed/);
+  await chooseFilter(page, 'filter-status', 'failed', /status=failed/);
   await rowFor(traceIds.failed).waitFor();
   await rowFor(traceIds.completed).waitFor({ state: 'detached' });
   const statuses = await page.getByTestId('trace-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')));

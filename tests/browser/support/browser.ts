@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots of every page the tests visit; outside git (see .gitignore). */
@@ -27,4 +27,23 @@ export async function signIn(page: Page, email = inject('ownerEmail'), password 
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('dashboard-shell').waitFor();
+}
+
+/**
+ * Chooses `value` in the select `testId` of a page whose URL follows its filters, until the URL
+ * matches `url`: until React has hydrated the page (slow on a busy machine), choosing an option
+ * changes nothing, so it chooses again (through another option, so each try is a change).
+ */
+export async function chooseFilter(page: Page, testId: string, value: string, url: RegExp): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await page.getByTestId(testId).selectOption('');
+        await page.getByTestId(testId).selectOption(value);
+        await page.waitForURL(url, { timeout: 2_000 }).catch(() => {});
+        return page.url();
+      },
+      { timeout: 30_000 },
+    )
+    .toMatch(url);
 }
