@@ -142,9 +142,14 @@ function listConditions(userId: string, filters: TraceListFilters) {
   if (filters.end_user_id) add((p) => `r.end_user_id = ${p} AND r.end_user_id IS NOT NULL`, filters.end_user_id);
   if (filters.tag?.length) add((p) => `r.tags @> ${p}::text[] AND r.tags <> '{}'`, filters.tag);
   if (filters.operation_type) {
-    // A trace matches when its root or any of its spans has the operation (e.g. "traces with a tool call").
+    // A trace matches when its root or any of its spans has the operation (e.g. "traces with a
+    // tool call"). Its spans are looked for within its range (trace-ranges.ts; unbounded when it
+    // has none): the executor then probes the days the trace touches, not every day's partition.
     add(
-      (p) => `(r.operation_type = ${p} OR EXISTS (SELECT 1 FROM llm_traces c WHERE c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.operation_type = ${p}))`,
+      (p) => `(r.operation_type = ${p} OR EXISTS (
+        SELECT 1 FROM (SELECT coalesce(max(tr.first_start), '-infinity') AS lo, coalesce(max(tr.last_start), 'infinity') AS hi
+                       FROM trace_ranges tr WHERE tr.user_id = r.user_id AND tr.trace_id = r.trace_id) b
+        JOIN llm_traces c ON c.user_id = r.user_id AND c.trace_id = r.trace_id AND c.start_time >= b.lo AND c.start_time <= b.hi AND c.operation_type = ${p}))`,
       filters.operation_type,
     );
   }
