@@ -209,7 +209,13 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
     }
     return conditions.join(' AND ');
   };
-  const key = (row: { id: string; trace_id: string; start_text: string }): FoundRoot => ({ id: row.id, startTime: row.start_text, traceId: row.trace_id });
+  /** A root as found, with its trace's range when the statement read it (the list then need not read it again). */
+  const key = (row: { id: string; trace_id: string; start_text: string } & Partial<TraceRange>): FoundRoot => ({
+    id: row.id,
+    startTime: row.start_text,
+    traceId: row.trace_id,
+    ...(row.first_start !== undefined && row.last_start !== undefined ? { range: { first_start: row.first_start, last_start: row.last_start } } : {}),
+  });
 
   // 1–2. Roots first: the next PROBE_ROOTS roots, each kept when a span of its trace matches.
   for (;;) {
@@ -270,12 +276,13 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
       // (user_id, trace_id) key in the days of its own range (a lateral join; OFFSET 0 keeps the
       // planner from turning it into a walk over every root), newest first.
       const conditions = range(p);
-      const rows = await database.query<{ id: string; trace_id: string; start_text: string }>(
+      const rows = await database.query<{ id: string; trace_id: string; start_text: string } & TraceRange>(
         `WITH hits AS MATERIALIZED (
-           SELECT m.trace_id, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start
+           SELECT m.trace_id, coalesce(tr.first_start, '-infinity') AS first_start, coalesce(tr.last_start, 'infinity') AS last_start,
+             ${EXACT_START_TIME('tr', 'first_start')} AS first_text, ${EXACT_START_TIME('tr', 'last_start')} AS last_text
            FROM (SELECT DISTINCT trace_id FROM (${matchingTraces(terms, p, windowOf(p))}) matching) m
            ${JOIN_TRACE_RANGE('m.trace_id')})
-         SELECT r.id, hits.trace_id, r.start_text FROM hits
+         SELECT r.id, hits.trace_id, r.start_text, hits.first_text AS first_start, hits.last_text AS last_start FROM hits
          CROSS JOIN LATERAL (
            SELECT r.id, r.start_time, ${EXACT_START_TIME('r')} AS start_text FROM llm_traces r
            WHERE r.trace_id = hits.trace_id AND r.start_time >= hits.first_start AND r.start_time <= hits.last_start AND ${conditions} OFFSET 0) r
@@ -307,7 +314,8 @@ async function search(database: Queryable, { where, params, q, want }: { where: 
          WHERE r.trace_id = ANY($${q.length}::text[])${withinBounds(boundsOfRanges(hits), q)('r')} AND ${conditions}`,
         q,
       );
-      pending.push(...rows.map(key));
+      const rangeOf = new Map(hits.map((hit) => [hit.trace_id, hit]));
+      pending.push(...rows.map((row) => key({ ...row, first_start: rangeOf.get(row.trace_id)?.first_start ?? null, last_start: rangeOf.get(row.trace_id)?.last_start ?? null })));
       windowRoots += rows.length;
     }
     const complete = newestFirst(pending.filter((root) => microsOf(root.startTime) >= BigInt(lo) * 1000n));
