@@ -1,5 +1,5 @@
 /**
- * The database step of `npm start`, run by `scripts/start.ts` as a short-lived child process:
+ * The database step of `npm start`, run by `scripts/start.mjs` as a short-lived child process:
  * applies pending migrations and, on an empty database, creates the owner account and prints its
  * credentials once. It runs apart from the supervisor so that the long-lived supervisor never loads
  * the database engine: embedded PGlite keeps 200–400 MB of WebAssembly memory even after `close()`,

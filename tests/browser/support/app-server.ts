@@ -1,4 +1,4 @@
-/** Starts LLMTrace exactly as a user does (`npm start`'s command, `scripts/start.ts`: build if needed, migrate, create the owner, serve). */
+/** Starts LLMTrace exactly as a user does (`npm start`'s command, `scripts/start.mjs`: build if needed, migrate, create the owner, serve). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../support/ports';
 
@@ -18,7 +18,7 @@ export async function startAppServer(
 ): Promise<AppServer> {
   const listenPort = port ?? (await freePort());
   // `viaNpm`: through `npm start` itself, npm's own process included (the footprint bench counts it).
-  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--conditions=react-server', '--import', 'tsx', 'scripts/start.ts']];
+  const [command, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['scripts/start.mjs']];
   const child: ChildProcess = spawn(command, args, {
     env: { ...process.env, PORT: String(listenPort), HOST: '127.0.0.1', DATABASE_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,17 +3,17 @@
  * owner account on an empty database (printing its credentials once), then serves on HOST:PORT.
  *
  * This process stays alive only as a small supervisor (it forwards a stop signal to the server
- * once). It never opens the database itself: migrations and the owner bootstrap run in a
- * short-lived child (`scripts/prepare-database.ts`), so the database engine's memory is given back
+ * once). It is plain JavaScript run by bare `node`, so it holds no TypeScript loader: with `tsx`
+ * it was 66 MB resident plus a 12 MB `esbuild` helper, as plain JavaScript about 40 MB. It never
+ * opens the database itself: migrations and the owner bootstrap run in a short-lived child
+ * (`scripts/prepare-database.ts`, run through `tsx`), so the database engine's memory is given back
  * before the server starts. Several copies may start at once in one checkout and on one Postgres:
  * the build is serialised by a lock file, the database step by an advisory lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { readAppConfig } from '@/lib/config/app.config';
-import { loadEnvFile } from './env';
 
 const BUILD_STAMP = path.join('.next', 'llmtrace-build-fingerprint');
 const SOURCE_DIRS = ['app', 'components', 'lib', path.join('packages', 'sdk', 'src')];
@@ -22,11 +22,24 @@ const NEXT_BIN = path.join('node_modules', 'next', 'dist', 'bin', 'next');
 /** In `node_modules` (ignored by git, never cleaned by `next build`, unlike `.next`). */
 const BUILD_LOCK = path.join('node_modules', '.llmtrace-build.lock');
 const PREPARE_SCRIPT = path.join('scripts', 'prepare-database.ts');
+/** How the database step (TypeScript, `@/` imports, `server-only` modules) is run. */
+const TSX_FLAGS = ['--conditions=react-server', '--import', 'tsx'];
+
+/** `.env` from the working directory when present; real environment variables win (as `scripts/env.ts`). */
+function loadEnvFile(file = '.env') {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+/** HOST and PORT, read as `readAppConfig` (lib/config/app.config.ts) reads them. */
+function listenAddress(env = process.env) {
+  const port = Number(env.PORT);
+  return { host: env.HOST?.trim() || '127.0.0.1', port: Number.isInteger(port) && port > 0 ? port : 3000 };
+}
 
 /** A hash of the sources that go into the build, so an updated checkout is rebuilt. */
-function sourceFingerprint(): string {
+function sourceFingerprint() {
   const hash = createHash('sha256');
-  const visit = (file: string) => {
+  const visit = (file) => {
     const stat = statSync(file);
     if (stat.isDirectory()) {
       for (const entry of readdirSync(file).sort()) visit(path.join(file, entry));
@@ -38,24 +51,26 @@ function sourceFingerprint(): string {
   return hash.digest('hex');
 }
 
-function isBuilt(fingerprint: string): boolean {
+function isBuilt(fingerprint) {
   return existsSync(path.join('.next', 'BUILD_ID')) && existsSync(BUILD_STAMP) && readFileSync(BUILD_STAMP, 'utf8') === fingerprint;
 }
 
-function isAlive(pid: number): boolean {
+function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return error.code === 'EPERM';
   }
 }
+
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
  * Takes the build lock (a file naming its holder), waiting while another live `npm start` in
  * this checkout holds it: two concurrent `next build`s into one `.next` would corrupt it.
  */
-function acquireBuildLock(): () => void {
+function acquireBuildLock() {
   let announced = false;
   for (;;) {
     try {
@@ -64,7 +79,7 @@ function acquireBuildLock(): () => void {
       closeSync(fd);
       return () => rmSync(BUILD_LOCK, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (error.code !== 'EEXIST') throw error;
     }
     let holder = NaN;
     try {
@@ -74,7 +89,7 @@ function acquireBuildLock(): () => void {
     }
     // A lock without a live holder (or still empty, a moment after creation) is stale only if it stays so.
     if (!(Number.isInteger(holder) && holder > 0 && isAlive(holder))) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      sleepSync(200);
       try {
         const again = Number(readFileSync(BUILD_LOCK, 'utf8').trim());
         if (!(Number.isInteger(again) && again > 0 && isAlive(again))) rmSync(BUILD_LOCK, { force: true });
@@ -85,11 +100,11 @@ function acquireBuildLock(): () => void {
     }
     if (!announced) console.log(`▶ Waiting for the build another LLMTrace start (process ${holder}) is running…`);
     announced = true;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    sleepSync(1000);
   }
 }
 
-function buildIfNeeded(): void {
+function buildIfNeeded() {
   const fingerprint = sourceFingerprint();
   if (isBuilt(fingerprint)) return;
   const release = acquireBuildLock();
@@ -114,11 +129,11 @@ function buildIfNeeded(): void {
 /**
  * Migrations and the owner bootstrap, in a child process that exits when done (see
  * `scripts/prepare-database.ts`); it prints the database line and, once, the owner banner.
- * Runs with this process's loader flags (tsx), so the child resolves TypeScript and `@/` the same way.
+ * @returns {Promise<boolean>} whether the database is ready
  */
-function prepareDatabase(): Promise<boolean> {
+function prepareDatabase() {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, PREPARE_SCRIPT], { stdio: 'inherit', env: process.env });
+    const child = spawn(process.execPath, [...TSX_FLAGS, PREPARE_SCRIPT], { stdio: 'inherit', env: process.env });
     child.on('error', (error) => {
       console.error(`✖ Could not run the database step: ${error.message}`);
       resolve(false);
@@ -129,11 +144,11 @@ function prepareDatabase(): Promise<boolean> {
 
 async function main() {
   loadEnvFile();
-  const config = readAppConfig();
-  const url = `http://${config.host}:${config.port}`;
+  const { host, port } = listenAddress();
+  const url = `http://${host}:${port}`;
   buildIfNeeded();
   if (!(await prepareDatabase())) process.exit(1);
-  const server = spawn(process.execPath, [NEXT_BIN, 'start', '-H', config.host, '-p', String(config.port)], {
+  const server = spawn(process.execPath, [NEXT_BIN, 'start', '-H', host, '-p', String(port)], {
     stdio: 'inherit',
     // Our shutdown hooks (packages/sdk/src/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true', LLMTRACE_SUPERVISOR_PID: String(process.pid) },
@@ -143,7 +158,7 @@ async function main() {
   });
   console.log(`▶ LLMTrace is starting on ${url}`);
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
