@@ -11,17 +11,13 @@ import type { ChatMessage, ModelUsage, ToolCall, ToolDefinition } from './types'
 
 let encoder: Tiktoken | undefined;
 
+/**
+ * Built on the first count (a one-off, synchronous ~0.4 s, then tens of MB held): most servers
+ * receive traces whose providers report usage and never count, so start-up does not pay for it.
+ */
 function encoding(): Tiktoken {
   encoder ??= new Tiktoken(cl100kBase);
   return encoder;
-}
-
-/**
- * Builds the tokenizer now instead of on the first count (a one-off, synchronous ~0.4 s). Call
- * it at start-up so that the first demo answer or estimate does not stall a request.
- */
-export function warmUpTokenizer(): void {
-  encoding();
 }
 
 /** Tokens in a piece of text. */

@@ -1,7 +1,6 @@
 import 'server-only';
 import { readAppConfig } from '@/lib/config/app.config';
 import { capturePeerAddresses } from '@/lib/http/client-address';
-import { warmUpTokenizer } from '@/lib/llm/tokens';
 import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
 import { MaskingSpanSink } from '@/lib/privacy/sink';
@@ -23,7 +22,8 @@ export async function bootServer(): Promise<void> {
   capturePeerAddresses();
   // A bad PRICING_FILE stops the server now, not at the first priced call.
   priceTable();
-  warmUpTokenizer();
+  // The tokenizer is not built here: only a model call whose provider reports no usage (the demo
+  // model's) needs it, and its tables hold tens of MB that a server receiving traces never uses.
   const database = async () => (await getAppContext()).database;
   // Copies exported to another OTLP backend are masked with each account's rules, as stored spans are.
   traceService.setSink(withOtlpExport(new DatabaseSpanSink(database), process.env, { mask: (sink) => new MaskingSpanSink(sink, database) }));
