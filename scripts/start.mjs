@@ -17,7 +17,7 @@ import path from 'node:path';
 
 const BUILD_STAMP = path.join('.next', 'llmtrace-build-fingerprint');
 const SOURCE_DIRS = ['app', 'components', 'lib', path.join('packages', 'sdk', 'src')];
-const SOURCE_FILES = ['package-lock.json', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.next.json', 'instrumentation.ts', path.join('packages', 'sdk', 'package.json')];
+const SOURCE_FILES = ['package-lock.json', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.next.json', 'instrumentation.ts', path.join('packages', 'sdk', 'package.json')];
 const NEXT_BIN = path.join('node_modules', 'next', 'dist', 'bin', 'next');
 /** In `node_modules` (ignored by git, never cleaned by `next build`, unlike `.next`). */
 const BUILD_LOCK = path.join('node_modules', '.llmtrace-build.lock');
