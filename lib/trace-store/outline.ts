@@ -18,33 +18,33 @@ const vocabulary = (values: readonly string[]) => `ARRAY[${values.map((value) =>
  * Why one document and not rows: a trace of 100k spans is 1.8M values, and a driver decodes each
  * value of each row on its own (PGlite in WebAssembly, ~3 µs a value: seconds), while the database
  * writes a few JSON arrays in a fraction of that, and nothing here parses or re-serialises them.
- * Times are integer microseconds from the trace's first start (float8 output is slow); operations
- * and statuses their place in the vocabularies; the fields most spans lack (model, error, usage)
- * come only for the spans that have one, flagged in `has_extra`. The spans are in scan order: the
- * browser sorts them (ordering 100k wide rows costs the database more).
+ * The spans are in scan order: the browser sorts them (ordering 100k wide rows costs the database
+ * more). What keeps it cheap, measured on PGlite at 100k spans (see `bench/big-trace.ts`):
+ * - times are integer microseconds from `base`, through `date_part` (float8); `extract` gives
+ *   `numeric`, several times slower;
+ * - `base` is the trace's first start as `trace_ranges` knows it (passed in), not a `min()` over
+ *   its spans, which was a second scan of all of them;
+ * - operations and statuses are their place in the vocabularies; the fields most spans lack
+ *   (model, error, usage) come only for the spans that have one, flagged in `has_extra`.
  */
-// The base is computed once (MATERIALIZED): with a row estimate of one for the trace's spans (a
-// table not analysed yet), the planner would otherwise recompute it for every span.
-const OUTLINE_QUERY = (within: (alias: string) => string) => `WITH b AS MATERIALIZED (
-  SELECT min(m.start_time) AS base FROM llm_traces m WHERE m.user_id = $1 AND m.trace_id = $2${within('m')})
-SELECT json_build_object(
+const OUTLINE_QUERY = (within: (alias: string) => string, base: string) => `SELECT json_build_object(
   'version', 1,
   'trace_id', $2::text,
-  'base_us', (extract(epoch FROM b.base) * 1000000)::bigint,
+  'base_us', round(date_part('epoch', ${base}) * 1000000)::int8,
   'span_id', json_agg(t.span_id),
   'parent_trace_id', json_agg(t.parent_trace_id),
   'span_name', json_agg(t.span_name),
   'operation', json_agg(array_position(${vocabulary(OPERATION_TYPES)}, t.operation_type)),
   'status', json_agg(array_position(${vocabulary(SPAN_STATUSES)}, t.status)),
-  'start_us', json_agg((extract(epoch FROM t.start_time - b.base) * 1000000)::bigint),
-  'length_us', json_agg((extract(epoch FROM t.end_time - t.start_time) * 1000000)::bigint),
+  'start_us', json_agg(round(date_part('epoch', t.start_time - ${base}) * 1000000)::int8),
+  'length_us', json_agg(round(date_part('epoch', t.end_time - t.start_time) * 1000000)::int8),
   'has_extra', string_agg(CASE WHEN ${HAS_EXTRA} THEN '1' ELSE '0' END, ''),
   'extra', json_agg(json_build_array(t.model_name, t.model_provider, left(t.error_message, ${OUTLINE_ERROR_LENGTH}), t.input_tokens, t.output_tokens,
     t.total_tokens, t.cached_input_tokens, t.reasoning_tokens, t.cost_usd, t.time_to_first_token_ms)) FILTER (WHERE ${HAS_EXTRA})
 )::text AS outline
-FROM llm_traces t, b
+FROM llm_traces t
 WHERE t.user_id = $1 AND t.trace_id = $2${within('t')}
-GROUP BY b.base`;
+HAVING count(*) > 0`;
 
 /**
  * The outline of one of the user's traces, as JSON text ready to send (see
@@ -53,9 +53,12 @@ GROUP BY b.base`;
  */
 export async function getTraceOutlineJson(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<string | null> {
   const params: unknown[] = [userId, traceId];
-  const within = withinBounds(await spanTimeBounds(database, userId, [traceId]), params);
-  const [row] = await database.query<{ outline: string | null }>(OUTLINE_QUERY(within), params);
-  // No span: no group, no row.
+  const bounds = await spanTimeBounds(database, userId, [traceId]);
+  const within = withinBounds(bounds, params);
+  // Without a range (a trace written around the writer), the first start is looked up once (an InitPlan).
+  const base = bounds ? '$3::timestamptz' : '(SELECT min(m.start_time) FROM llm_traces m WHERE m.user_id = $1 AND m.trace_id = $2)';
+  const [row] = await database.query<{ outline: string | null }>(OUTLINE_QUERY(within, base), params);
+  // No span: no row.
   return row?.outline ?? null;
 }
 

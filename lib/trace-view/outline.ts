@@ -8,7 +8,7 @@
  * The wire form is columnar, one JSON array per field, all of the same length and in the same
  * (unspecified) order, so 100,000 spans are one document of a few MB (compressed) that the
  * database writes directly, instead of ~100 MB of span objects: see `lib/trace-store/outline.ts`.
- * Times are integer microseconds: `start_us` since the epoch, `length_us` from start to end (null
+ * Times are integer microseconds: `start_us` from `base_us`, `length_us` from start to end (null
  * while open).
  *
  * Pure and dependency-free: {@link decodeOutline} turns it into span objects in the browser,
@@ -41,7 +41,7 @@ export type OutlineExtra = [
 export interface TraceOutline {
   version: 1;
   trace_id: string;
-  /** Epoch microseconds of the trace's first start. */
+  /** Epoch microseconds that `start_us` counts from: the trace's first start, or before it. */
   base_us: number;
   span_id: string[];
   parent_trace_id: Array<string | null>;
