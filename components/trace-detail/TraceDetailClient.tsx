@@ -3,7 +3,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { TraceView } from '@/components/trace-detail/TraceView';
 import { apiFetch } from '@/lib/client/api';
-import { formatCount } from '@/lib/format';
 import { decodeOutline, type TraceOutline } from '@/lib/trace-view/outline';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { traceOutlineUrl } from '@/lib/trace-view/urls';
@@ -22,13 +21,11 @@ import { HighlightProvider } from './Highlight';
  */
 export function TraceDetailClient({
   spans,
-  spanCount,
   traceId,
   initialSpanId,
   highlight,
 }: {
   spans: ApiSpan[] | null;
-  spanCount: number;
   traceId: string;
   initialSpanId?: string;
   highlight?: string;
@@ -69,7 +66,7 @@ export function TraceDetailClient({
   if (!loaded) {
     return (
       <div className="flex h-full items-center justify-center rounded-xl border border-slate-200 bg-white text-sm text-slate-500" data-testid="trace-loading">
-        {error ? `Could not load the trace: ${error}` : `Loading ${formatCount(spanCount)} spans…`}
+        {error ? `Could not load the trace: ${error}` : 'Loading the spans…'}
       </div>
     );
   }

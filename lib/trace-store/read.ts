@@ -31,10 +31,19 @@ export async function getTraceSpans(
   return rows.map(toApiSpan);
 }
 
-export async function countTraceSpans(database: Database, { userId, traceId }: { userId: string; traceId: string }): Promise<number> {
+/** How many spans one of the user's traces has (at most `upTo`, when given). */
+export async function countTraceSpans(
+  database: Database,
+  { userId, traceId, upTo }: { userId: string; traceId: string; upTo?: number },
+): Promise<number> {
   const params: unknown[] = [userId, traceId];
   const bounds = await boundTrace(database, userId, traceId, params, 't');
-  const [row] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${bounds}`, params);
+  // `upTo`: counting stops there (a caller that only needs to know "more than n" spares a scan of a big trace).
+  const limit = upTo === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(upTo))}`;
+  const [row] = await database.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${bounds}${limit}) s`,
+    params,
+  );
   return Number(row?.n ?? 0);
 }
 

@@ -37,12 +37,14 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   if (!parsed.success) notFound();
   const traceId = parsed.data;
   const { database } = await getAppContext();
-  let count = await countTraceSpans(database, { userId: user.userId, traceId });
+  // Counted only as far as the choice needs: counting every span of a big trace is a scan of them all.
+  const countSpans = () => countTraceSpans(database, { userId: user.userId, traceId, upTo: SERVER_RENDERED_MAX_SPANS + 1 });
+  let count = await countSpans();
   // Spans reach the database in batches (TRACE_BATCH_INTERVAL_MS, 1 s by default): a trace opened
   // right after its request (the playground's "View trace") may not be written yet, so wait a little.
   for (let attempt = 0; count === 0 && attempt < RETRY_ATTEMPTS; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
-    count = await countTraceSpans(database, { userId: user.userId, traceId });
+    count = await countSpans();
   }
   if (count === 0) notFound();
   const spans = count <= SERVER_RENDERED_MAX_SPANS ? spansForPage(await getTraceSpans(database, { userId: user.userId, traceId })) : null;
@@ -90,7 +92,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
         </div>
       </header>
       <div className="min-h-0 flex-1 p-4">
-        <TraceDetailClient spans={spans} spanCount={count} traceId={traceId} initialSpanId={initialSpanId} highlight={highlight || undefined} />
+        <TraceDetailClient spans={spans} traceId={traceId} initialSpanId={initialSpanId} highlight={highlight || undefined} />
       </div>
     </main>
   );
