@@ -166,12 +166,16 @@ export function buildTraceTree(spans: readonly ApiSpan[]): TraceTree {
     }
   }
 
-  breakCycles(nodes, roots, byId);
-
   roots.sort(byStart);
   for (const node of nodes) if (node.children.length > 1) node.children.sort(byStart);
 
-  const preorder = walkPreorder(roots);
+  let preorder = walkPreorder(roots);
+  // Spans the walk did not reach hang in a parent cycle: rare, so only then looked for.
+  if (preorder.length < nodes.length) {
+    breakCycles(nodes, roots, byId);
+    roots.sort(byStart);
+    preorder = walkPreorder(roots);
+  }
   let maxDepth = 0;
   for (const node of preorder) if (node.depth > maxDepth) maxDepth = node.depth;
 
