@@ -8,6 +8,13 @@ import type { ApiSpan } from '@/lib/trace-view/types';
 import { traceOutlineUrl } from '@/lib/trace-view/urls';
 import { HighlightProvider } from './Highlight';
 
+/** The outline of a big trace, requested (its failure is reported by whoever awaits it). */
+function requestOutline(traceId: string): Promise<TraceOutline> {
+  const request = apiFetch<TraceOutline>(traceOutlineUrl(traceId));
+  request.catch(() => {});
+  return request;
+}
+
 /**
  * The trace page's TraceView, keeping the selected span in `?span=`. The URL is updated with
  * `history.replaceState` (which the App Router picks up) rather than `router.replace`, so arrow-key
@@ -33,10 +40,17 @@ export function TraceDetailClient({
   const [loaded, setLoaded] = useState<ApiSpan[] | null>(spans);
   const [error, setError] = useState<string | null>(null);
 
+  // The outline is requested when this first renders in the browser (while the page hydrates),
+  // not after hydration (in the effect below): the server then reads it while the browser is still
+  // busy. Nor is it preloaded from the HTML: on a 2-core machine the server's read of a big outline
+  // would then hold up the page's scripts, which the browser asks for at the same moment.
+  const [early] = useState(() => (!spans && typeof window !== 'undefined' ? { traceId, request: requestOutline(traceId) } : null));
+
   useEffect(() => {
     if (spans) return setLoaded(spans);
     let cancelled = false;
-    apiFetch<TraceOutline>(traceOutlineUrl(traceId))
+    const request = early?.traceId === traceId ? early.request : requestOutline(traceId);
+    request
       .then((outline) => {
         // User Timing marks: the browser tests and the bench read where the time goes.
         performance.mark('llmtrace:outline-loaded');
@@ -48,7 +62,7 @@ export function TraceDetailClient({
     return () => {
       cancelled = true;
     };
-  }, [spans, traceId]);
+  }, [spans, traceId, early]);
 
   const onSelectSpan = useCallback((spanId: string | null) => {
     const url = new URL(window.location.href);

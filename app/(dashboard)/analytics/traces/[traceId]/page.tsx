@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { preload } from 'react-dom';
 import { ShareTraceButton } from '@/components/share/ShareTraceButton';
 import { TraceDetailClient } from '@/components/trace-detail/TraceDetailClient';
 import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/trace-store/read';
@@ -9,7 +8,6 @@ import { spansForPage } from '@/lib/trace-store/outline';
 import { firstMatchingSpan } from '@/lib/trace-store/search';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
-import { traceOutlineUrl } from '@/lib/trace-view/urls';
 import { TraceIdParam } from '@/lib/trace-store/api-query';
 
 export const dynamic = 'force-dynamic';
@@ -48,8 +46,6 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   }
   if (count === 0) notFound();
   const spans = count <= SERVER_RENDERED_MAX_SPANS ? spansForPage(await getTraceSpans(database, { userId: user.userId, traceId })) : null;
-  // The browser starts downloading a big trace while it still loads the page's JavaScript.
-  if (!spans) preload(traceOutlineUrl(traceId), { as: 'fetch', crossOrigin: 'anonymous' });
   const root = spans ? (spans.find((span) => span.parent_trace_id === null) ?? spans[0]) : await getRootSpan(database, { userId: user.userId, traceId });
 
   const { span: spanParam, q: qParam } = await searchParams;
