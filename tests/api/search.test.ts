@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
-import { PREVIEW_LENGTH } from '@/lib/trace-store/read';
+import { PREVIEW_LENGTH } from '@/lib/trace-store/previews';
 import { firstMatchingSpan } from '@/lib/trace-store/search';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
