@@ -60,6 +60,10 @@ export function boundsOfRanges(ranges: readonly TraceRange[]): SpanTimeBounds | 
 export const JOIN_TRACE_RANGE = (trace: string, account = '$1') =>
   `LEFT JOIN LATERAL (SELECT tr.first_start, tr.last_start FROM trace_ranges tr WHERE tr.user_id = ${account} AND tr.trace_id = ${trace} OFFSET 0) tr ON true`;
 
+/** ` AND …`: `<alias>.start_time` within the range {@link JOIN_TRACE_RANGE} joined as `tr` (unbounded when the trace has none). */
+export const IN_JOINED_RANGE = (alias: string) =>
+  ` AND ${alias}.start_time >= coalesce(tr.first_start, '-infinity') AND ${alias}.start_time <= coalesce(tr.last_start, 'infinity')`;
+
 /**
  * A condition on `<alias>.start_time`, within `bounds` (` AND …`, nothing when unbounded), for any
  * alias: the two values are appended to `params` once and shared.

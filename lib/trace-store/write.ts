@@ -5,7 +5,7 @@ import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, LISTED_ROOT, type SpanRow } from './columns';
 import { deletingSpansSql, MARK_BATCH_HOURS, MARK_TOUCHED_SQL, markHoursSql } from './rollups';
-import { forgetRanges, JOIN_TRACE_RANGE, WIDEN_RANGES_SQL } from './trace-ranges';
+import { forgetRanges, IN_JOINED_RANGE, JOIN_TRACE_RANGE, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 const FINAL_SQL = sqlList(FINAL_STATUSES);
@@ -133,8 +133,8 @@ const MARK_KNOWN_ROOTS_SQL = markHoursSql(`
   SELECT r.user_id, r.start_time AS at FROM ${TRACES_PARAM(1)} ${JOIN_TRACE_RANGE('k.trace_id', 'k.user_id')}
   CROSS JOIN LATERAL (
     SELECT r.user_id, r.start_time FROM llm_traces r
-    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND (r.session_id IS NOT NULL OR r.end_user_id IS NOT NULL)
-      AND r.start_time >= coalesce(tr.first_start, '-infinity') AND r.start_time <= coalesce(tr.last_start, 'infinity') OFFSET 0) r`);
+    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND (r.session_id IS NOT NULL OR r.end_user_id IS NOT NULL)${IN_JOINED_RANGE('r')}
+      OFFSET 0) r`);
 
 /**
  * Concurrent batches of one trace would each miss the other's parent or children; one
