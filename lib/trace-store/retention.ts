@@ -25,8 +25,8 @@ export interface RetentionReport {
  *    and ingest interleaves.
  * 3. The ranges of traces whose last span aged out go too (trace-ranges.ts), and the Overview's
  *    roll-ups of hours wholly past retention (rollups.ts); a boundary hour's spans deleted row by
- *    row mark it for rebuilding. The end users' hours past retention are marked, not deleted: their
- *    rebuild (which finds no spans) also sums the end users' totals again.
+ *    row mark it for rebuilding. The sessions' and end users' hours past retention are marked,
+ *    not deleted: their rebuild (which finds no spans) also sums their totals again.
  */
 export async function applyRetention(
   database: Database,
