@@ -106,36 +106,22 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
     return sessions.sort((a, b) => Date.parse(b.last_seen) - Date.parse(a.last_seen) || (tie(b.session_id) > tie(a.session_id) ? 1 : -1));
   };
 
-  /** Every page of the sessions, two a page. */
-  const sessionPages = async (user: User): Promise<SessionSummary[]> => {
-    const sessions: SessionSummary[] = [];
+  /** Every page of a list (`key` names its rows' field), two rows a page. */
+  const allPages = async <T>(user: User, handler: typeof getUsers, path: string, key: 'users' | 'sessions'): Promise<T[]> => {
+    const rows: T[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 50; page++) {
-      const response = await call(getSessions, { path: `/api/analytics/sessions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, apiKey: user.apiKey });
+      const response = await call(handler, { path: `${path}${path.includes('?') ? '&' : '?'}limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, apiKey: user.apiKey });
       expect(response.status, await response.clone().text()).toBe(200);
-      const body = (await response.json()) as { sessions: SessionSummary[]; next_cursor: string | null };
-      sessions.push(...body.sessions);
+      const body = (await response.json()) as Record<string, unknown> & { next_cursor: string | null };
+      rows.push(...(body[key] as T[]));
       cursor = body.next_cursor;
-      if (!cursor) return sessions;
+      if (!cursor) return rows;
     }
     throw new Error('more than 50 pages');
   };
-
-  /** Every page of one sort and order, two end users a page. */
-  const pages = async (user: User, sort: string, order: string): Promise<EndUserSummary[]> => {
-    const users: EndUserSummary[] = [];
-    let cursor: string | null = null;
-    for (let page = 0; page < 50; page++) {
-      const query = `sort=${sort}&order=${order}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const response = await call(getUsers, { path: `/api/analytics/users?${query}`, apiKey: user.apiKey });
-      expect(response.status, await response.clone().text()).toBe(200);
-      const body = (await response.json()) as { users: EndUserSummary[]; next_cursor: string | null };
-      users.push(...body.users);
-      cursor = body.next_cursor;
-      if (!cursor) return users;
-    }
-    throw new Error('more than 50 pages');
-  };
+  const pages = (user: User, sort: string, order: string) => allPages<EndUserSummary>(user, getUsers, `/api/analytics/users?sort=${sort}&order=${order}`, 'users');
+  const sessionPages = (user: User) => allPages<SessionSummary>(user, getSessions, '/api/analytics/sessions', 'sessions');
 
   const tie = (id: string) => createHash('md5').update(id).digest('hex');
   const keyOf = (sort: string, row: EndUserSummary): number =>
