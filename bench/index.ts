@@ -263,6 +263,7 @@ async function main() {
     log(`| under load | ${range(f.loadMb)} | ${fmt(f.spansPerSec)} spans/s stored, ${fmt(f.refused)} batches answered 503 and retried |`);
     log();
     log(`\`/api/health\` during the load: p50 ${fmt(f.health.p50, 1)} ms, **p95 ${fmt(f.health.p95, 1)} ms**, slowest ${fmt(f.health.max)} ms (${fmt(f.health.count)} probes).`);
+    log(`The trace list's first page (\`GET /api/analytics/traces?limit=50\`) during the load: p50 ${fmt(f.reads.p50, 1)} ms, p95 ${fmt(f.reads.p95, 1)} ms, slowest ${fmt(f.reads.max)} ms (${fmt(f.reads.count)} reads).`);
     log();
   }
 

@@ -1,15 +1,14 @@
 import 'server-only';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
 import { migrate } from './migrate';
+import { WorkerPGlite, type WorkerSqlClient } from './pglite-worker-client';
 import { parsePgTimestamp } from './timestamps';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -78,7 +77,26 @@ export interface Database extends Queryable {
    * });
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * When (epoch ms) a raw statement (`query`, `exec`, in a transaction or not) last came back
+   * from the database; 0 before the first. A recent answer is proof enough that the database
+   * answers (`GET /api/health`).
+   */
+  answeredAt(): number;
   close(): Promise<void>;
+}
+
+/** Records when each statement came back (`Database.answeredAt`). */
+function answerClock() {
+  let at = 0;
+  return {
+    answeredAt: () => at,
+    timed: <T>(statement: Promise<T>): Promise<T> =>
+      statement.then((value) => {
+        at = Date.now();
+        return value;
+      }),
+  };
 }
 
 /**
@@ -117,71 +135,66 @@ export async function createDatabase(config: DatabaseConfig = {}): Promise<Datab
 /** Postgres type oids of `timestamp` and `timestamptz`. */
 const TIMESTAMP_OIDS = [1114, 1184];
 
-/** Both drivers' own timestamp parsing is `new Date(text)`, which turns year 1 into 2001. */
-const TIMESTAMP_PARSERS = Object.fromEntries(TIMESTAMP_OIDS.map((oid) => [oid, (text: string) => parsePgTimestamp(text)]));
+/**
+ * PGlite's start-up parameters. Its Postgres starts with the server default of 128 MB of shared
+ * buffers, which it touches when it starts: 100 MB of the app's resident memory before any query
+ * (measured: 336 MB against 235 MB on reopening a data directory). 16 MB holds the hot pages of an
+ * embedded install's span table; the operating system's page cache holds the rest. 32 MB cost
+ * 18 MB more resident memory on opening a migrated data directory, for no change in the footprint
+ * bench's ingest rate or read latencies beyond their spread.
+ *
+ * Its extensions (pg_trgm and btree_gin, for trace search: 0006_search.sql) are loaded by the
+ * worker (pglite-worker.mjs); a Postgres server has them in its contrib package.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /**
- * The extensions the migrations create (trace search, 0006_search.sql). PGlite loads an
- * extension's files when it starts, so each must be named here; a Postgres server has them in
- * its contrib package.
+ * Embedded PGlite runs in a worker thread (pglite-worker-client.ts): its statements, WebAssembly
+ * that does not yield, no longer hold the server's event loop, and a page's reads go before
+ * waiting batches of spans.
  */
-const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
-
-/**
- * PGlite's options. Its Postgres starts with the server default of 128 MB of shared buffers, which
- * it touches when it starts: 100 MB of the app's resident memory before any query (measured:
- * 336 MB against 235 MB on reopening a data directory). 32 MB holds the hot pages of an
- * embedded install's span table; the operating system's page cache holds the rest.
- */
-const PGLITE_OPTIONS = {
-  parsers: TIMESTAMP_PARSERS,
-  extensions: PGLITE_EXTENSIONS,
-  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'],
-};
-
 async function openPglite(dataDir: string): Promise<Database> {
-  let client: PGlite;
   let releaseLock = () => {};
-  if (dataDir.startsWith('memory://')) {
-    client = new PGlite(PGLITE_OPTIONS);
-  } else {
-    const dir = path.resolve(dataDir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    releaseLock = lockDataDir(dir);
-    client = new PGlite(dir, PGLITE_OPTIONS);
+  let directory: string | null = null;
+  if (!dataDir.startsWith('memory://')) {
+    directory = path.resolve(dataDir, 'pglite');
+    mkdirSync(directory, { recursive: true });
+    releaseLock = lockDataDir(directory);
   }
+  const client = new WorkerPGlite({ dataDir: directory, startParams: PGLITE_START_PARAMS });
   try {
     await client.waitReady;
   } catch (error) {
+    await client.close().catch(() => {});
     releaseLock();
     throw error;
   }
-  const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
+  // Drizzle's PGlite driver uses only `query` and `transaction`, which the worker's client has.
+  const db = drizzlePglite(client as unknown as PGlite, { schema }) as unknown as DrizzleDb;
+  const { answeredAt, timed } = answerClock();
   return {
     kind: 'pglite',
     db,
+    answeredAt,
     async query<T>(text: string, params: unknown[] = []) {
-      const result = await client.query<T>(text, params);
-      return result.rows;
+      return (await timed(client.query<T>(text, params))).rows;
     },
     async exec(script: string) {
-      await client.exec(script);
+      await timed(client.exec(script));
     },
     transaction(fn) {
       return db.transaction((dtx) => {
-        const tx = driverClientOf<PGliteTransaction>(dtx);
+        const tx = driverClientOf<WorkerSqlClient>(dtx);
         return fn({
           kind: 'pglite',
           db: dtx as unknown as DrizzleDb,
-          query: async <T>(text: string, params: unknown[] = []) => (await tx.query<T>(text, params)).rows,
-          exec: async (script: string) => {
-            await tx.exec(script);
-          },
+          query: async <T>(text: string, params: unknown[] = []) => (await timed(tx.query<T>(text, params))).rows,
+          exec: (script: string) => timed(tx.exec(script)),
         });
       });
     },
     async close() {
-      if (!client.closed) await client.close();
+      await client.close();
       releaseLock();
     },
   };
@@ -205,14 +218,16 @@ function openPostgres(url: string, max: number): Database {
     types: { bigint: postgres.BigInt },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as DrizzleDb;
+  const { answeredAt, timed } = answerClock();
   return {
     kind: 'postgres',
     db,
+    answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      return withDates(await client.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare })) as unknown as T[];
+      return withDates(await timed(client.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as T[];
     },
     async exec(script: string) {
-      await client.unsafe(script);
+      await timed(client.unsafe(script));
     },
     transaction(fn) {
       return db.transaction(async (dtx) => {
@@ -222,9 +237,9 @@ function openPostgres(url: string, max: number): Database {
           kind: 'postgres',
           db: dtx as unknown as DrizzleDb,
           query: async <R>(text: string, params: unknown[] = [], options?: QueryOptions) =>
-            withDates(await tx.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare })) as unknown as R[],
+            withDates(await timed(tx.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as R[],
           exec: async (script: string) => {
-            await tx.unsafe(script);
+            await timed(tx.unsafe(script));
           },
         });
       });
