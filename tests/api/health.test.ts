@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GET as health } from '@/app/api/health/route';
 import type { Database } from '@/lib/db/client';
 import { setAppContext } from '@/lib/server/context';
-import { describeEachDatabase, openTestDatabase } from '../support/databases';
+import { describeEachDatabase, holdTransaction, openTestDatabase } from '../support/databases';
 
 /** The database as the app sees it, with the statements it is sent counted (and, with `fail`, refused). */
 function watched(database: Database, { fail = false } = {}) {
@@ -66,22 +66,12 @@ describe('GET /api/health on embedded PGlite under load', () => {
     const database = await openTestDatabase('pglite');
     try {
       setAppContext({ database });
-      let release = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding = () => {};
-      const started = new Promise<void>((resolve) => (holding = resolve));
       // A batch of spans being written, as it holds PGlite's only connection.
-      const writing = database.transaction(async (tx) => {
-        await tx.query('SELECT 1');
-        holding();
-        await held;
-      });
-      await started;
+      const writing = await holdTransaction(database);
       // Without the recent answer, the probe's own SELECT 1 would wait for the transaction: the
       // deadline below would pass first.
       const answered = await Promise.race([health().then((response) => response.status), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
-      release();
-      await writing;
+      await writing.release();
       expect(answered).toBe(200);
     } finally {
       await database.close();

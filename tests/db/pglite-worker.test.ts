@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
-import { openTestDatabase } from '../support/databases';
+import { holdTransaction, openTestDatabase } from '../support/databases';
 
 /** Embedded PGlite in its worker thread (lib/db/pglite-worker-client.ts). */
 describe('PGlite in a worker thread', () => {
@@ -14,25 +14,14 @@ describe('PGlite in a worker thread', () => {
 
   it('lets a waiting read go before waiting transactions (a page is not queued behind every batch of spans)', async () => {
     const order: string[] = [];
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let holding = () => {};
-    const started = new Promise<void>((resolve) => (holding = resolve));
-    const first = database.transaction(async (tx) => {
-      await tx.query('SELECT 1');
-      holding();
-      await held;
-      order.push('first batch');
-    });
-    await started;
+    const first = await holdTransaction(database, () => order.push('first batch'));
     // Two more batches queue up, then a page's read.
     const batches = [1, 2].map((n) => database.transaction(async (tx) => {
       await tx.query('SELECT pg_sleep(0.01)');
       order.push(`batch ${n}`);
     }));
     const read = database.query('SELECT 1 AS one').then(() => order.push('read'));
-    release();
-    await Promise.all([first, ...batches, read]);
+    await Promise.all([first.release(), ...batches, read]);
     expect(order).toEqual(['first batch', 'read', 'batch 1', 'batch 2']);
   });
 

@@ -49,3 +49,27 @@ export function describeEachDatabase(name: string, suite: (getDatabase: () => Da
     }, kind);
   });
 }
+
+/**
+ * Opens a transaction and keeps it open, as a batch of spans being written holds PGlite's one
+ * connection, until `release()` (which resolves once it has committed).
+ */
+export async function holdTransaction(database: Database, onRelease: () => void = () => {}): Promise<{ release: () => Promise<void> }> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let holding = () => {};
+  const started = new Promise<void>((resolve) => (holding = resolve));
+  const done = database.transaction(async (tx) => {
+    await tx.query('SELECT 1');
+    holding();
+    await held;
+    onRelease();
+  });
+  await started;
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
+}
