@@ -9,6 +9,7 @@ import os from 'node:os';
 import { benchFootprint, type FootprintResult } from './footprint';
 import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests/support/postgres-server';
 import { benchBigTrace, type BigTraceBench } from './big-trace';
+import { benchIndexCost, type IndexCostStep } from './index-cost';
 import { benchIngest, CLIENTS, type IngestResult } from './ingest';
 import { benchTraceListQuery, type QueryBench } from './query';
 import type { ProxyBenchResult } from './proxy';
@@ -38,7 +39,7 @@ if (!Number.isInteger(spansArg) || spansArg < 4000) {
   console.error('--spans takes a whole number of spans, at least 4000 (for example --spans 10000000)');
   process.exit(2);
 }
-const SECTIONS = ['overhead', 'ingest', 'query', 'bigtrace', 'footprint', 'chat', 'proxy'] as const;
+const SECTIONS = ['overhead', 'ingest', 'query', 'bigtrace', 'footprint', 'chat', 'proxy', 'indexcost'] as const;
 if (only && !(SECTIONS as readonly string[]).includes(only)) {
   console.error(`--only takes one of: ${SECTIONS.join(', ')}`);
   process.exit(2);
@@ -89,7 +90,7 @@ async function main() {
   if (runs('ingest')) console.error('▶ 2/4 ingest: POST /api/analytics/traces and POST /v1/traces vs COPY (Postgres) and a bulk INSERT (PGlite)…');
   let server: PostgresServer | undefined;
   let pgUrl = process.env.DATABASE_URL;
-  if (!pgUrl && (runs('ingest') || runs('query') || runs('bigtrace'))) {
+  if (!pgUrl && (runs('ingest') || runs('query') || runs('bigtrace') || runs('indexcost'))) {
     const bin = findPostgresBinDir();
     if (bin) {
       server = await startPostgres(bin);
@@ -100,6 +101,11 @@ async function main() {
   if (runs('ingest')) {
       ingest.push(await benchIngest('pglite', undefined, { spans: 10_000 }));
       if (pgUrl) ingest.push(await benchIngest('postgres', pgUrl, { spans: 20_000 }));
+  }
+  let indexCost: IndexCostStep[] | undefined;
+  if (pgUrl && runs('indexcost')) {
+    console.error('▶ what the span table\'s indexes cost: COPY with every index, then with groups of them dropped…');
+    indexCost = await benchIndexCost(pgUrl);
   }
   let queries: QueryBench | undefined;
   if (pgUrl && runs('query')) {
@@ -137,6 +143,22 @@ async function main() {
       );
     }
     if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
+    log();
+  }
+
+  if (indexCost) {
+    log('### What the span table\'s indexes cost a write (`npm run bench -- --only indexcost`)');
+    log();
+    log(
+      '`COPY … FROM STDIN` of 20,000 spans of the same mix into `llm_traces` on a scratch database, 5 rounds per step; each step drops a group of indexes ' +
+        'on top of the steps before, and its ratio is to the first step of the same run.',
+    );
+    log();
+    log('| dropped (cumulatively) | indexes left per day partition | COPY rows/s (rounds\' range) | ratio |');
+    log('|---|---:|---:|---:|');
+    for (const step of indexCost) {
+      log(`| ${step.dropped} | ${step.indexes} | ${fmt(step.rowsPerSec)} (${fmt(Math.min(...step.rounds))}–${fmt(Math.max(...step.rounds))}) | ${fmt(step.ratio, 2)} |`);
+    }
     log();
   }
 

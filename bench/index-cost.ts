@@ -1,0 +1,89 @@
+/**
+ * What the span table's indexes cost a write (issue 14: ingest at the database's pace), measured
+ * where nothing else is: `COPY … FROM STDIN` of the ingest bench's span mix into `llm_traces` on a
+ * scratch Postgres database, with every index, then with groups of them dropped one after another.
+ * Each step's rows/s is the median of its rounds, and its ratio is to the first step measured in
+ * the same run: where a write-optimised table would find its speed. About 30 s; alone with
+ * `npm run bench -- --only indexcost`.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { createUserAccount } from '@/lib/auth/accounts';
+import { createDatabase } from '@/lib/db/client';
+import { makeSpans } from './ingest';
+
+/** The groups dropped, in this order, each on top of the ones before: a name and what its indexes' definitions contain. */
+const GROUPS: Array<[string, RegExp]> = [
+  ['the trigram search index', /gin_trgm_ops/],
+  ['the three usage indexes (trace totals, usage children, counted usage)', /usage_rollup/],
+  ['the root indexes of the trace list (time, status, model, service, duration, session, end user, tags, trace)', /parent_trace_id IS NULL/],
+  ['the rest but the span key (CJK search, message, conversation, orphans, BRIN on time)', /cjk|message_id|conversation_id|WHERE orphan|brin/],
+];
+
+const COLUMNS = ['user_id', 'trace_id', 'span_id', 'parent_trace_id', 'span_name', 'operation_type', 'status', 'start_time', 'end_time', 'duration_ms', 'model_name', 'model_provider', 'input_tokens', 'output_tokens', 'total_tokens', 'input_data', 'output_data'];
+
+const csvField = (value: unknown): string => {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+export interface IndexCostStep {
+  /** What is dropped at this step (cumulatively); the first step drops nothing. */
+  dropped: string;
+  /** Indexes left on one day's partition. */
+  indexes: number;
+  rowsPerSec: number;
+  /** Each round's rows/s. */
+  rounds: number[];
+  /** rowsPerSec ÷ the first step's. */
+  ratio: number;
+}
+
+export async function benchIndexCost(adminUrl: string, { rows = 20_000, rounds = 5 } = {}): Promise<IndexCostStep[]> {
+  const name = `bench_index_cost_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  try {
+    const database = await createDatabase({ url: url.toString() });
+    const { user } = await createUserAccount(database, { email: 'bench-index-cost@example.test', password: 'bench-password' });
+    await database.close();
+    const copy = async (n: number) => {
+      const lines = makeSpans(n).map((s) => {
+        const span = s as typeof s & { parent_trace_id?: string; model_provider?: string };
+        const total = s.input_tokens != null ? s.input_tokens + (s.output_tokens ?? 0) : null;
+        return [user.id, s.trace_id, s.span_id, span.parent_trace_id ?? null, s.span_name, s.operation_type, s.status, s.start_time, s.end_time, Date.parse(s.end_time) - Date.parse(s.start_time), s.model_name, span.model_provider ?? null, s.input_tokens, s.output_tokens, total, s.input_data, s.output_data]
+          .map(csvField)
+          .join(',');
+      });
+      const start = process.hrtime.bigint();
+      const writable = await sql.unsafe(`COPY llm_traces (${COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`).writable();
+      await pipeline(Readable.from([lines.join('\n') + '\n']), writable);
+      return n / (Number(process.hrtime.bigint() - start) / 1e9);
+    };
+    // The partition the mix's spans land in (they start an hour ago), and the parent's indexes (dropping one drops it on every partition).
+    const partition = `llm_traces_p${new Date(Date.now() - 3_600_000).toISOString().slice(0, 10).replaceAll('-', '')}`;
+    const parentIndexes = (await sql`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'llm_traces'`) as unknown as Array<{ indexname: string; indexdef: string }>;
+    const left = async () => Number((await sql`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = ${partition}`)[0]!.n);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    await copy(2_000); // warm-up: the day's partition, caches
+    const steps: IndexCostStep[] = [];
+    for (const [dropped, pattern] of [['nothing', null] as const, ...GROUPS]) {
+      if (pattern) for (const index of parentIndexes.filter((i) => pattern.test(i.indexdef))) await sql.unsafe(`DROP INDEX IF EXISTS ${index.indexname}`);
+      const measured: number[] = [];
+      for (let round = 0; round < rounds; round++) measured.push(await copy(rows));
+      const rowsPerSec = median(measured);
+      steps.push({ dropped, indexes: await left(), rowsPerSec, rounds: measured, ratio: rowsPerSec / (steps[0]?.rowsPerSec ?? rowsPerSec) });
+    }
+    return steps;
+  } finally {
+    await sql.end();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`).catch(() => {});
+    await admin.end();
+  }
+}
