@@ -20,9 +20,9 @@ type Ending =
 
 /**
  * A child process that ends 25 spans into a queue that would not write them for a minute, with a
- * sink that prints each span it receives. `ending` decides how the process ends.
+ * sink that prints each span it receives (after `writeMs`). `ending` decides how the process ends.
  */
-function childScript(ending: Ending): string {
+function childScript(ending: Ending, writeMs = 5): string {
   const library = JSON.stringify(join(repoRoot, 'packages/sdk/src/index.ts'));
   const appHandler =
     ending === 'app-handler'
@@ -37,7 +37,7 @@ import { TraceService, registerShutdownHooks } from ${library};
 ${appHandler}
 const sink = {
   async write(spans) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, ${writeMs}));
     for (const span of spans) writeSync(1, 'span ' + span.span_name + ' ' + span.status + '\\n');
   },
   async close() { writeSync(1, 'closed\\n'); },
@@ -59,9 +59,10 @@ ${ending === 'natural-exit' ? '' : "setInterval(() => {}, 1000);\nwriteSync(1, '
 `;
 }
 
-function runChild(ending: Ending, signal?: NodeJS.Signals) {
-  const script = join(workDir, `${ending}-${signal ?? 'none'}.mts`);
-  writeFileSync(script, childScript(ending));
+/** `again`: the signal is sent a second time this many ms after the first. */
+function runChild(ending: Ending, signal?: NodeJS.Signals, { writeMs, again }: { writeMs?: number; again?: number } = {}) {
+  const script = join(workDir, `${ending}-${signal ?? 'none'}-${writeMs ?? 5}-${again ?? 'once'}.mts`);
+  writeFileSync(script, childScript(ending, writeMs));
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -71,6 +72,7 @@ function runChild(ending: Ending, signal?: NodeJS.Signals) {
     if (signal !== undefined && !signalled && stdout.includes('ready\n')) {
       signalled = true;
       child.kill(signal);
+      if (again !== undefined) setTimeout(() => child.kill(signal), again);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -99,6 +101,21 @@ describe('registerShutdownHooks', () => {
       expect(result.signal).toBe(signal);
     });
   }
+
+  it('takes a signal repeated at once (a Ctrl-C that npm forwards too) as one, and still writes every span', async () => {
+    const result = await runChild('signal', 'SIGINT', { writeMs: 1_000, again: 20 });
+    expect(result.stderr).toBe('');
+    expect(result.spans).toHaveLength(25);
+    expect(result.signal).toBe('SIGINT');
+  });
+
+  it('exits at once on a second signal that comes later (asked twice to stop), without waiting for the writes', async () => {
+    const started = Date.now();
+    const result = await runChild('signal', 'SIGINT', { writeMs: 10_000, again: 800 });
+    expect(result.spans).toHaveLength(0);
+    expect(result.signal).toBe('SIGINT');
+    expect(Date.now() - started).toBeLessThan(9_000);
+  });
 
   it('when the process ends on its own, writes every queued span before exiting normally', async () => {
     const result = await runChild('natural-exit');

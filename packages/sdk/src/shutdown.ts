@@ -15,6 +15,12 @@ export interface ShutdownTarget {
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 /** While another handler owns the exit, spans ended meanwhile are written this often. */
 const FLUSH_EVERY_MS = 50;
+/**
+ * A second signal this soon after the first is the same request to stop, delivered twice: a
+ * Ctrl-C reaches every process of the terminal's foreground group, and `npm run` (or a
+ * supervisor) also forwards it to its child.
+ */
+const REPEAT_WITHIN_MS = 500;
 const registrations = new WeakMap<ShutdownTarget, () => void>();
 
 /**
@@ -22,7 +28,8 @@ const registrations = new WeakMap<ShutdownTarget, () => void>();
  *
  * - SIGTERM / SIGINT with no other listener: shuts the service down (flush, close the sink), then
  *   raises the signal again with its default behaviour, so the exit status is the usual one. A
- *   second signal during the flush exits at once.
+ *   second signal during the flush exits at once, unless it comes within half a second of the
+ *   first (the same Ctrl-C, forwarded by `npm run` too).
  * - SIGTERM / SIGINT that another listener also handles (Next.js's server does: it finishes open
  *   requests, then calls `process.exit`): that listener decides when the process ends. Until then
  *   the service keeps accepting spans (from the requests still finishing) and writes them every
@@ -41,6 +48,8 @@ export function registerShutdownHooks(service: ShutdownTarget): () => void {
   if (existing !== undefined) return existing;
 
   let signalled = false;
+  /** When the first signal came (ms, `Date.now()`). */
+  let signalledAt = 0;
   let removed = false;
   let shuttingDown: Promise<void> | undefined;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -79,10 +88,12 @@ export function registerShutdownHooks(service: ShutdownTarget): () => void {
       return;
     }
     if (signalled) {
-      exitLikeBefore(signal); // asked again while flushing: stop waiting
+      // Asked again while flushing: stop waiting, unless it is the first signal delivered twice.
+      if (Date.now() - signalledAt >= REPEAT_WITHIN_MS) exitLikeBefore(signal);
       return;
     }
     signalled = true;
+    signalledAt = Date.now();
     void shutdownOnce().then(() => {
       if (!removed) exitLikeBefore(signal);
     });
