@@ -1,9 +1,9 @@
 /**
  * The footprint of `npm start` (issue 14: ≤ 300 MB idle and ≤ 600 MB under load, every process
  * together; `/api/health` p95 ≤ 100 ms while ingest saturates): resident memory summed over the
- * whole process tree `npm start` makes (npm, the supervisor, the Next server; PGlite lives in the
- * server), sampled idle after start and during a minute of load: HTTP ingest from 4 clients as
- * fast as the server takes it (the 503s it answers are retried after their Retry-After, as OTLP
+ * whole process tree `npm start` makes (npm, its shell, and the server: on PGlite the start script
+ * itself, serving in place, with PGlite in a worker thread), sampled idle after start and during
+ * a minute of load: HTTP ingest from 4 clients as fast as the server takes it (the 503s it answers are retried after their Retry-After, as OTLP
  * exporters do), a trace-list read every second, and a health probe every 100 ms. The probe's
  * and the reads' latencies are what someone using the dashboard meanwhile would wait.
  */
@@ -33,8 +33,9 @@ export interface Latency {
 }
 
 /**
- * A process and all its descendants (the supervisor runs the Next server in a process group of
- * its own, so the tree, not the group, is what `npm start` holds), with their resident memory in MB.
+ * A process and all its descendants (with a Postgres server the supervisor runs the Next server
+ * in a process group of its own, so the tree, not the group, is what `npm start` holds), with
+ * their resident memory in MB.
  */
 function treeMemory(rootPid: number): Array<{ name: string; mb: number }> {
   const info = new Map<number, { ppid: number; name: string; mb: number }>();

@@ -2,16 +2,21 @@
  * `npm start`: builds the app when the build is missing or stale, applies migrations, creates the
  * owner account on an empty database (printing its credentials once), then serves on HOST:PORT.
  *
- * This process stays alive only as a small supervisor (it forwards a stop signal to the server
- * once). It is plain JavaScript run by bare `node`, so it holds no TypeScript loader: with `tsx`
- * it was 66 MB resident plus a 12 MB `esbuild` helper, as plain JavaScript about 40 MB. It never
- * opens the database itself: migrations and the owner bootstrap run in a short-lived child
- * (`scripts/prepare-database.ts`, run through `tsx`), so the database engine's memory is given back
- * before the server starts. Several copies may start at once in one checkout and on one Postgres:
- * the build is serialised by a lock file, the database step by an advisory lock.
+ * It never opens the database itself: migrations and the owner bootstrap run in a short-lived
+ * child (`scripts/prepare-database.ts`, run through `tsx`), so the database engine's memory is
+ * given back before the server starts. Then:
+ * - on embedded PGlite (no DATABASE_URL), where footprint is the point, this process becomes the
+ *   server: it runs Next.js's own `next start` in place (no second Node process: 48 MB less);
+ * - with DATABASE_URL, it stays alive as a small supervisor of a server process with Node's
+ *   default flags (see {@link serverNodeFlags}), forwarding it a stop signal once.
+ * It is plain JavaScript run by bare `node`, so it holds no TypeScript loader: with `tsx` it was
+ * 66 MB resident plus a 12 MB `esbuild` helper, as plain JavaScript about 40 MB. Several copies
+ * may start at once in one checkout and on one Postgres: the build is serialised by a lock file,
+ * the database step by an advisory lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
@@ -38,7 +43,8 @@ function listenAddress(env = process.env) {
 
 /**
  * Node flags for the server on embedded PGlite, where footprint is the point (a Postgres server
- * keeps Node's defaults). Measured with `npm run bench -- --only footprint` (2 runs each), the
+ * keeps Node's defaults). `npm start` passes them to this script (package.json), which then serves
+ * in place; run by hand without them, it serves all the same, with more memory. Measured with `npm run bench -- --only footprint` (2 runs each), the
  * server idle 342–345 MB → 255–270 MB, the whole tree under load 757–764 MB → 656–673 MB, stored
  * spans/s and `/api/health` latency within the runs' spread:
  * - `--liftoff-only`: PGlite's Postgres is 9 MB of WebAssembly; V8 compiles each function with
@@ -162,6 +168,7 @@ async function main() {
   const url = `http://${host}:${port}`;
   buildIfNeeded();
   if (!(await prepareDatabase())) process.exit(1);
+  if (serverNodeFlags().length > 0) return serveInPlace(host, port);
   const server = spawn(process.execPath, [...serverNodeFlags(), NEXT_BIN, 'start', '-H', host, '-p', String(port)], {
     stdio: 'inherit',
     // Our shutdown hooks (packages/sdk/src/shutdown.ts) own SIGTERM/SIGINT: they flush every queued span, then exit.
@@ -184,6 +191,19 @@ async function main() {
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
   });
   server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
+/**
+ * Runs `next start` in this process, exactly as its command line would (Next.js's CLI reads
+ * `process.argv`). Our shutdown hooks (packages/sdk/src/shutdown.ts) own SIGTERM/SIGINT: they
+ * flush every queued span, then exit; a Ctrl-C that arrives twice (from the terminal, and
+ * forwarded by npm) counts once.
+ */
+function serveInPlace(host, port) {
+  Object.assign(process.env, { NEXT_TELEMETRY_DISABLED: '1', NEXT_MANUAL_SIG_HANDLE: 'true' });
+  console.log(`▶ LLMTrace is starting on http://${host}:${port}`);
+  process.argv = [process.execPath, path.resolve(NEXT_BIN), 'start', '-H', host, '-p', String(port)];
+  createRequire(import.meta.url)(path.resolve(NEXT_BIN));
 }
 
 void main();
