@@ -13,6 +13,12 @@ const TIMESTAMP_OIDS = new Set([1114, 1184]);
  * for a page's reads to pass a stream of ingest batches, never enough to starve them.
  */
 const MAX_PASSES = 32;
+/**
+ * After a single statement, the turn waits this long for another before a waiting transaction
+ * gets it: a page's reads follow one another within a millisecond, and without the wait each would
+ * queue behind a whole batch of spans (a page of five statements, five batches).
+ */
+const LINGER_MS = 2;
 
 /** What `query` returns, as PGlite's own `query` does. */
 export interface WorkerResults<T> {
@@ -36,23 +42,44 @@ export interface WorkerSqlClient {
 /**
  * One connection to share, in the order that keeps the server responsive: a waiting single
  * statement (a page's read, a health probe) goes before a waiting transaction (a batch of spans
- * being written), up to {@link MAX_PASSES} times in a row.
+ * being written), up to {@link MAX_PASSES} times in a row; and after a single statement the turn
+ * lingers {@link LINGER_MS} for the next one (counted as a pass too).
  */
 class Turns {
   #busy = false;
   #statements: Array<() => void> = [];
   #transactions: Array<() => void> = [];
   #passes = 0;
+  #linger: ReturnType<typeof setTimeout> | null = null;
 
   take(kind: 'statement' | 'transaction'): Promise<void> {
     if (!this.#busy) {
       this.#busy = true;
       return Promise.resolve();
     }
+    if (kind === 'statement' && this.#linger) {
+      // The turn was kept for a statement like this one.
+      clearTimeout(this.#linger);
+      this.#linger = null;
+      this.#passes++;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => (kind === 'statement' ? this.#statements : this.#transactions).push(resolve));
   }
 
-  give(): void {
+  /** Ends a turn; `afterStatement`: it was a single statement's, which may linger for the next. */
+  give(afterStatement = false): void {
+    if (afterStatement && this.#statements.length === 0 && this.#transactions.length > 0 && this.#passes < MAX_PASSES) {
+      this.#linger = setTimeout(() => {
+        this.#linger = null;
+        this.#handOver();
+      }, LINGER_MS);
+      return;
+    }
+    this.#handOver();
+  }
+
+  #handOver(): void {
     const statementFirst = this.#statements.length > 0 && (this.#transactions.length === 0 || this.#passes < MAX_PASSES);
     let next: (() => void) | undefined;
     if (statementFirst) {
@@ -189,7 +216,7 @@ export class WorkerPGlite implements WorkerSqlClient {
     try {
       return await this.#query<T>(text, params, options);
     } finally {
-      this.#turns.give();
+      this.#turns.give(true);
     }
   }
 

@@ -25,6 +25,24 @@ describe('PGlite in a worker thread', () => {
     expect(order).toEqual(['first batch', 'read', 'batch 1', 'batch 2']);
   });
 
+  it("keeps the turn a moment for a page's next read, so its reads are not each queued behind a batch", async () => {
+    const order: string[] = [];
+    const first = await holdTransaction(database, () => order.push('first batch'));
+    const batch = database.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      order.push('batch');
+    });
+    // A page: three reads one after another, the first already waiting.
+    const page = (async () => {
+      for (let i = 1; i <= 3; i++) {
+        await database.query('SELECT $1::int AS n', [i]);
+        order.push(`read ${i}`);
+      }
+    })();
+    await Promise.all([first.release(), batch, page]);
+    expect(order).toEqual(['first batch', 'read 1', 'read 2', 'read 3', 'batch']);
+  });
+
   it('runs the statements of a transaction alone and rolls it back when it throws', async () => {
     await database.exec('CREATE TABLE worker_probe (n int)');
     await expect(database.transaction(async (tx) => {
