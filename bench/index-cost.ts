@@ -17,7 +17,7 @@ import { makeSpans } from './ingest';
 /** The groups dropped, in this order, each on top of the ones before: a name and what its indexes' definitions contain. */
 const GROUPS: Array<[string, RegExp]> = [
   ['the trigram search index', /gin_trgm_ops/],
-  ['the three usage indexes (trace totals, usage children, counted usage)', /usage_rollup/],
+  ['the usage indexes (usage children, counted usage)', /usage_rollup/],
   ['the root indexes of the trace list (time, status, model, service, duration, session, end user, tags, trace)', /parent_trace_id IS NULL/],
   ['the rest but the span key (CJK search, message, conversation, orphans, BRIN on time)', /cjk|message_id|conversation_id|WHERE orphan|brin/],
 ];
