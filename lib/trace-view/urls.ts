@@ -1,4 +1,7 @@
-/** A trace's outline (`lib/trace-view/outline.ts`): what the trace page of a big trace loads. */
-export function traceOutlineUrl(traceId: string): string {
-  return `/api/analytics/traces/${traceId}/outline`;
+/**
+ * A trace's outline (`lib/trace-view/outline.ts`): what the trace page of a big trace loads.
+ * `gzip`: as a gzip file that the page unzips itself (`?encoding=gzip`, see the route).
+ */
+export function traceOutlineUrl(traceId: string, { gzip = false }: { gzip?: boolean } = {}): string {
+  return `/api/analytics/traces/${traceId}/outline${gzip ? '?encoding=gzip' : ''}`;
 }

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { expect, it } from 'vitest';
 import { GET as getOutline } from '@/app/api/analytics/traces/[traceId]/outline/route';
 import { GET as findInTrace } from '@/app/api/analytics/traces/[traceId]/search/route';
@@ -44,6 +45,39 @@ describeEachDatabase('GET /api/analytics/traces/{trace_id}/outline and /search',
     await getDatabase().query('DELETE FROM trace_ranges WHERE user_id = $1 AND trace_id = $2', [user.userId, traceId]);
     const unbounded = decodeOutline((await (await outline(user.apiKey, traceId)).json()) as TraceOutline);
     expect(unbounded.map((span) => [span.span_id, span.start_time, span.end_time])).toEqual(decoded.map((span) => [span.span_id, span.start_time, span.end_time]));
+  });
+
+  it('with ?encoding=gzip, is the same JSON as a gzip file (not compressed again by Next.js)', async () => {
+    const user = await createTestUser(getDatabase());
+    const spans = strip(makeBigTrace(1000, { seed: 12, start: Date.now() - 60_000 }));
+    const traceId = spans[0]!.trace_id;
+    expect((await call(postTraces, { path: '/api/analytics/traces', apiKey: user.apiKey, body: { traces: spans } })).status).toBe(200);
+    const get = (query = '') => call(getOutline, { path: `/api/analytics/traces/${traceId}/outline${query}`, apiKey: user.apiKey, params: { traceId } });
+
+    const plain = await get();
+    expect(plain.headers.get('content-type')).toContain('application/json');
+    const text = await plain.text();
+    expect(decodeOutline(JSON.parse(text) as TraceOutline)).toHaveLength(1000);
+
+    const zipped = await get('?encoding=gzip');
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers.get('content-type')).toBe('application/gzip');
+    expect(zipped.headers.get('content-encoding')).toBeNull();
+    expect(zipped.headers.get('cache-control')).toContain('no-transform');
+    const body = Buffer.from(await zipped.arrayBuffer());
+    expect(Number(zipped.headers.get('content-length'))).toBe(body.length);
+    expect(body.length).toBeLessThan(text.length / 4);
+    expect(zlib.gunzipSync(body).toString()).toBe(text);
+    // As the browser unzips it.
+    const unzipped = await new Response(new Blob([body]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+    expect(unzipped).toBe(text);
+
+    // Any other encoding: the JSON itself.
+    expect((await get('?encoding=br')).headers.get('content-type')).toContain('application/json');
+    // A missing trace is still a JSON error.
+    const missing = await call(getOutline, { path: `/api/analytics/traces/${'f'.repeat(32)}/outline?encoding=gzip`, apiKey: user.apiKey, params: { traceId: 'f'.repeat(32) } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/json');
   });
 
   it('finds the spans whose input or output holds a text, and is scoped to its user', async () => {
