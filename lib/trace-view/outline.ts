@@ -140,7 +140,6 @@ function startOrder(n: number, start: (i: number) => number | null, tie: (a: num
 
 /** The tags of every decoded span (an outline has none): one array, not one per span. */
 const NO_TAGS = Object.freeze([]) as unknown as string[];
-const NO_EXTRA: OutlineExtra = [null, null, null, null, null, null, null, null, null, null];
 
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const str = (value: unknown) => (typeof value === 'string' ? value : null);
@@ -148,8 +147,11 @@ const str = (value: unknown) => (typeof value === 'string' ? value : null);
 /**
  * A span decoded from an outline: the API's span object, with its times kept in epoch ms
  * ({@link TimedSpan}, what the tree reads) and written as ISO 8601 only when read; the fields an
- * outline never has (ids of conversations and users, data, tags) live on the prototype. So 100k
- * of them are quick to make and small. Read-only; spreading one copies its own fields only.
+ * outline never has (ids of conversations and users, data, tags) live on the prototype, and so do
+ * the model, error and usage fields (null) of a span without any ({@link OutlineSpanWithExtra}
+ * has its own): most spans of a big trace are tool calls and steps without them. `duration_ms` is
+ * computed when read. So 100k of them are quick to make and small (fewer own fields: less to
+ * allocate and for the garbage collector to copy). Read-only; spreading one copies its own fields only.
  */
 class OutlineSpan implements ApiSpan, TimedSpan {
   declare readonly id: string;
@@ -166,17 +168,16 @@ class OutlineSpan implements ApiSpan, TimedSpan {
   declare readonly orphan: boolean;
   declare readonly usage_rollup: boolean;
   declare readonly data_omitted: boolean;
-  readonly duration_ms: number | null;
-  readonly model_name: string | null;
-  readonly model_provider: string | null;
-  readonly error_message: string | null;
-  readonly input_tokens: number | null;
-  readonly output_tokens: number | null;
-  readonly total_tokens: number | null;
-  readonly cached_input_tokens: number | null;
-  readonly reasoning_tokens: number | null;
-  readonly cost_usd: number | null;
-  readonly time_to_first_token_ms: number | null;
+  declare readonly model_name: string | null;
+  declare readonly model_provider: string | null;
+  declare readonly error_message: string | null;
+  declare readonly input_tokens: number | null;
+  declare readonly output_tokens: number | null;
+  declare readonly total_tokens: number | null;
+  declare readonly cached_input_tokens: number | null;
+  declare readonly reasoning_tokens: number | null;
+  declare readonly cost_usd: number | null;
+  declare readonly time_to_first_token_ms: number | null;
 
   constructor(
     readonly trace_id: string,
@@ -187,21 +188,12 @@ class OutlineSpan implements ApiSpan, TimedSpan {
     readonly status: SpanStatus,
     readonly startMs: number,
     readonly endMs: number | null,
-    extra: OutlineExtra,
-  ) {
-    this.duration_ms = endMs === null ? null : Math.round((endMs - startMs) * 1000) / 1000;
-    this.model_name = str(extra[0]);
-    this.model_provider = str(extra[1]);
-    this.error_message = str(extra[2]);
-    this.input_tokens = num(extra[3]);
-    this.output_tokens = num(extra[4]);
-    this.total_tokens = num(extra[5]);
-    this.cached_input_tokens = num(extra[6]);
-    this.reasoning_tokens = num(extra[7]);
-    this.cost_usd = num(extra[8]);
-    this.time_to_first_token_ms = num(extra[9]);
-  }
+  ) {}
 
+  /** End − start, to the microsecond. */
+  get duration_ms(): number | null {
+    return this.endMs === null ? null : Math.round((this.endMs - this.startMs) * 1000) / 1000;
+  }
   /** ISO 8601 to the millisecond, as the API writes times (the order keeps the microseconds). */
   get start_time(): string {
     return new Date(this.startMs).toISOString();
@@ -228,7 +220,55 @@ Object.assign(OutlineSpan.prototype, {
   orphan: false,
   usage_rollup: false,
   data_omitted: true,
+  model_name: null,
+  model_provider: null,
+  error_message: null,
+  input_tokens: null,
+  output_tokens: null,
+  total_tokens: null,
+  cached_input_tokens: null,
+  reasoning_tokens: null,
+  cost_usd: null,
+  time_to_first_token_ms: null,
 });
+
+/** A decoded span with an entry in the outline's `extra` (a model, an error or usage): those fields are its own. */
+class OutlineSpanWithExtra extends OutlineSpan {
+  override readonly model_name: string | null;
+  override readonly model_provider: string | null;
+  override readonly error_message: string | null;
+  override readonly input_tokens: number | null;
+  override readonly output_tokens: number | null;
+  override readonly total_tokens: number | null;
+  override readonly cached_input_tokens: number | null;
+  override readonly reasoning_tokens: number | null;
+  override readonly cost_usd: number | null;
+  override readonly time_to_first_token_ms: number | null;
+
+  constructor(
+    traceId: string,
+    spanId: string,
+    parentId: string | null,
+    name: string,
+    operation: OperationType,
+    status: SpanStatus,
+    startMs: number,
+    endMs: number | null,
+    extra: readonly unknown[],
+  ) {
+    super(traceId, spanId, parentId, name, operation, status, startMs, endMs);
+    this.model_name = str(extra[0]);
+    this.model_provider = str(extra[1]);
+    this.error_message = str(extra[2]);
+    this.input_tokens = num(extra[3]);
+    this.output_tokens = num(extra[4]);
+    this.total_tokens = num(extra[5]);
+    this.cached_input_tokens = num(extra[6]);
+    this.reasoning_tokens = num(extra[7]);
+    this.cost_usd = num(extra[8]);
+    this.time_to_first_token_ms = num(extra[9]);
+  }
+}
 
 /**
  * The outline's spans as the API's span objects, in the order of `GET /api/analytics/traces?trace_id=`
@@ -257,7 +297,7 @@ export function decodeOutline(outline: TraceOutline): ApiSpan[] {
     return ia < ib ? -1 : ia > ib ? 1 : 0;
   });
   // Each span's entry in `extra`, by the flags.
-  const extraOf = new Array<OutlineExtra>(n).fill(NO_EXTRA);
+  const extraOf = new Array<readonly unknown[] | null>(n).fill(null);
   const flags = typeof outline.has_extra === 'string' ? outline.has_extra : '';
   const extras = Array.isArray(outline.extra) ? outline.extra : [];
   for (let i = 0, next = 0; i < n && i < flags.length; i++) {
@@ -276,20 +316,15 @@ export function decodeOutline(outline: TraceOutline): ApiSpan[] {
     const i = order[k]!;
     const start = base + (num(starts[i]) ?? 0);
     const length = num(lengths[i]);
-    const extra = extraOf[i]!;
+    const extra = extraOf[i];
     const op = num(ops[i]);
     const status = num(statuses[i]);
-    spans[k] = new OutlineSpan(
-      traceId,
-      String(ids[i]),
-      str(parents[i]),
-      str(names[i]) ?? '',
-      ((op !== null && OPERATION_TYPES[op - 1]) || 'other') as OperationType,
-      ((status !== null && SPAN_STATUSES[status - 1]) || 'completed') as SpanStatus,
-      start / 1000,
-      length === null ? null : (start + length) / 1000,
-      extra,
-    );
+    const operation = ((op !== null && OPERATION_TYPES[op - 1]) || 'other') as OperationType;
+    const spanStatus = ((status !== null && SPAN_STATUSES[status - 1]) || 'completed') as SpanStatus;
+    const endMs = length === null ? null : (start + length) / 1000;
+    spans[k] = extra
+      ? new OutlineSpanWithExtra(traceId, String(ids[i]), str(parents[i]), str(names[i]) ?? '', operation, spanStatus, start / 1000, endMs, extra)
+      : new OutlineSpan(traceId, String(ids[i]), str(parents[i]), str(names[i]) ?? '', operation, spanStatus, start / 1000, endMs);
   }
   return spans;
 }
