@@ -21,7 +21,9 @@ async function fetchOutline(traceId: string): Promise<TraceOutline> {
     throw new ApiRequestError(response.status, error?.code ?? 'error', error?.message ?? `Request failed with status ${response.status}.`);
   }
   if (gzip && response.body && response.headers.get('content-type')?.startsWith('application/gzip')) {
-    return (await new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).json()) as TraceOutline;
+    const text = await new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).text();
+    performance.mark('llmtrace:outline-unzipped');
+    return JSON.parse(text) as TraceOutline;
   }
   return (await response.json()) as TraceOutline;
 }
