@@ -2,7 +2,7 @@
  * The footprint of `npm start` (issue 14: ≤ 300 MB idle and ≤ 600 MB under load, every process
  * together; `/api/health` p95 ≤ 100 ms while ingest saturates): resident memory summed over the
  * whole process tree `npm start` makes (npm, its shell, and the server: on PGlite the start script
- * itself, serving in place, with PGlite in a worker thread), sampled idle after start and during
+ * itself, serving in place, with PGlite inside), sampled idle after start and during
  * a minute of load: HTTP ingest from 4 clients as fast as the server takes it (the 503s it answers are retried after their Retry-After, as OTLP
  * exporters do), a trace-list read every second, and a health probe every 100 ms. The probe's
  * and the reads' latencies are what someone using the dashboard meanwhile would wait.

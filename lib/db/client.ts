@@ -1,14 +1,15 @@
 import 'server-only';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
 import { migrate } from './migrate';
-import { WorkerPGlite, type WorkerSqlClient } from './pglite-worker-client';
 import { parsePgTimestamp } from './timestamps';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -135,42 +136,46 @@ export async function createDatabase(config: DatabaseConfig = {}): Promise<Datab
 /** Postgres type oids of `timestamp` and `timestamptz`. */
 const TIMESTAMP_OIDS = [1114, 1184];
 
-/**
- * PGlite's start-up parameters. Its Postgres starts with the server default of 128 MB of shared
- * buffers, which it touches when it starts: 100 MB of the app's resident memory before any query
- * (measured: 336 MB against 235 MB on reopening a data directory). 16 MB holds the hot pages of an
- * embedded install's span table; the operating system's page cache holds the rest. 32 MB cost
- * 18 MB more resident memory on opening a migrated data directory, for no change in the footprint
- * bench's ingest rate or read latencies beyond their spread.
- *
- * Its extensions (pg_trgm and btree_gin, for trace search: 0006_search.sql) are loaded by the
- * worker (pglite-worker.mjs); a Postgres server has them in its contrib package.
- */
-const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+/** Both drivers' own timestamp parsing is `new Date(text)`, which turns year 1 into 2001. */
+const TIMESTAMP_PARSERS = Object.fromEntries(TIMESTAMP_OIDS.map((oid) => [oid, (text: string) => parsePgTimestamp(text)]));
 
 /**
- * Embedded PGlite runs in a worker thread (pglite-worker-client.ts): its statements, WebAssembly
- * that does not yield, no longer hold the server's event loop, and a page's reads go before
- * waiting batches of spans.
+ * The extensions the migrations create (trace search, 0006_search.sql). PGlite loads an
+ * extension's files when it starts, so each must be named here; a Postgres server has them in
+ * its contrib package.
  */
+const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
+
+/**
+ * PGlite's options. Its Postgres starts with the server default of 128 MB of shared buffers, which
+ * it touches when it starts: 100 MB of the app's resident memory before any query (measured:
+ * 336 MB against 235 MB on reopening a data directory). 32 MB holds the hot pages of an
+ * embedded install's span table; the operating system's page cache holds the rest.
+ */
+const PGLITE_OPTIONS = {
+  parsers: TIMESTAMP_PARSERS,
+  extensions: PGLITE_EXTENSIONS,
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+};
+
 async function openPglite(dataDir: string): Promise<Database> {
+  let client: PGlite;
   let releaseLock = () => {};
-  let directory: string | null = null;
-  if (!dataDir.startsWith('memory://')) {
-    directory = path.resolve(dataDir, 'pglite');
-    mkdirSync(directory, { recursive: true });
-    releaseLock = lockDataDir(directory);
+  if (dataDir.startsWith('memory://')) {
+    client = new PGlite(PGLITE_OPTIONS);
+  } else {
+    const dir = path.resolve(dataDir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    releaseLock = lockDataDir(dir);
+    client = new PGlite(dir, PGLITE_OPTIONS);
   }
-  const client = new WorkerPGlite({ dataDir: directory, startParams: PGLITE_START_PARAMS });
   try {
     await client.waitReady;
   } catch (error) {
-    await client.close().catch(() => {});
     releaseLock();
     throw error;
   }
-  // Drizzle's PGlite driver uses only `query` and `transaction`, which the worker's client has.
-  const db = drizzlePglite(client as unknown as PGlite, { schema }) as unknown as DrizzleDb;
+  const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
   const { answeredAt, timed } = answerClock();
   return {
     kind: 'pglite',
@@ -184,17 +189,19 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     transaction(fn) {
       return db.transaction((dtx) => {
-        const tx = driverClientOf<WorkerSqlClient>(dtx);
+        const tx = driverClientOf<PGliteTransaction>(dtx);
         return fn({
           kind: 'pglite',
           db: dtx as unknown as DrizzleDb,
           query: async <T>(text: string, params: unknown[] = []) => (await timed(tx.query<T>(text, params))).rows,
-          exec: (script: string) => timed(tx.exec(script)),
+          exec: async (script: string) => {
+            await timed(tx.exec(script));
+          },
         });
       });
     },
     async close() {
-      await client.close();
+      if (!client.closed) await client.close();
       releaseLock();
     },
   };
