@@ -7,12 +7,10 @@
  * `npm run bench -- --only indexcost`.
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { createUserAccount } from '@/lib/auth/accounts';
 import { createDatabase } from '@/lib/db/client';
-import { makeSpans } from './ingest';
+import { copyRows, makeSpans } from './ingest';
 
 /** The groups dropped, in this order, each on top of the ones before: a name and what its indexes' definitions contain. */
 const GROUPS: Array<[string, RegExp]> = [
@@ -21,14 +19,6 @@ const GROUPS: Array<[string, RegExp]> = [
   ['the root indexes of the trace list (time, status, model, service, duration, session, end user, tags, trace)', /parent_trace_id IS NULL/],
   ['the rest but the span key (CJK search, message, conversation, orphans, BRIN on time)', /cjk|message_id|conversation_id|WHERE orphan|brin/],
 ];
-
-const COLUMNS = ['user_id', 'trace_id', 'span_id', 'parent_trace_id', 'span_name', 'operation_type', 'status', 'start_time', 'end_time', 'duration_ms', 'model_name', 'model_provider', 'input_tokens', 'output_tokens', 'total_tokens', 'input_data', 'output_data'];
-
-const csvField = (value: unknown): string => {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
 
 export interface IndexCostStep {
   /** What is dropped at this step (cumulatively); the first step drops nothing. */
@@ -54,16 +44,9 @@ export async function benchIndexCost(adminUrl: string, { rows = 20_000, rounds =
     const { user } = await createUserAccount(database, { email: 'bench-index-cost@example.test', password: 'bench-password' });
     await database.close();
     const copy = async (n: number) => {
-      const lines = makeSpans(n).map((s) => {
-        const span = s as typeof s & { parent_trace_id?: string; model_provider?: string };
-        const total = s.input_tokens != null ? s.input_tokens + (s.output_tokens ?? 0) : null;
-        return [user.id, s.trace_id, s.span_id, span.parent_trace_id ?? null, s.span_name, s.operation_type, s.status, s.start_time, s.end_time, Date.parse(s.end_time) - Date.parse(s.start_time), s.model_name, span.model_provider ?? null, s.input_tokens, s.output_tokens, total, s.input_data, s.output_data]
-          .map(csvField)
-          .join(',');
-      });
+      const spans = makeSpans(n);
       const start = process.hrtime.bigint();
-      const writable = await sql.unsafe(`COPY llm_traces (${COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`).writable();
-      await pipeline(Readable.from([lines.join('\n') + '\n']), writable);
+      await copyRows(sql, user.id, spans);
       return n / (Number(process.hrtime.bigint() - start) / 1e9);
     };
     // The partition the mix's spans land in (they start an hour ago), and the parent's indexes (dropping one drops it on every partition).

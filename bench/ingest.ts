@@ -91,7 +91,7 @@ const csvField = (value: unknown): string => {
 };
 
 /** The peer on Postgres: `COPY llm_traces … FROM STDIN` of the same rows, no validation, no upsert, one stream. */
-async function copyRows(sql: postgres.Sql, userId: string, spans: BenchSpan[]) {
+export async function copyRows(sql: postgres.Sql, userId: string, spans: BenchSpan[]) {
   const lines = spans.map((s) => {
     const start = Date.parse(s.start_time);
     const end = Date.parse(s.end_time);
