@@ -11,7 +11,7 @@ import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests
 import { benchBigTrace, type BigTraceBench } from './big-trace';
 import { benchIndexCost, type IndexCostStep } from './index-cost';
 import { benchIngest, CLIENTS, type IngestResult } from './ingest';
-import { benchTraceListQuery, type QueryBench } from './query';
+import { benchPgliteQueries, benchTraceListQuery, type PgliteQueryBench, type QueryBench } from './query';
 import type { ProxyBenchResult } from './proxy';
 import { benchTracingOverhead } from './tracing-overhead';
 
@@ -39,7 +39,7 @@ if (!Number.isInteger(spansArg) || spansArg < 4000) {
   console.error('--spans takes a whole number of spans, at least 4000 (for example --spans 10000000)');
   process.exit(2);
 }
-const SECTIONS = ['overhead', 'ingest', 'query', 'bigtrace', 'footprint', 'chat', 'proxy', 'indexcost'] as const;
+const SECTIONS = ['overhead', 'ingest', 'query', 'pglitequery', 'bigtrace', 'footprint', 'chat', 'proxy', 'indexcost'] as const;
 if (only && !(SECTIONS as readonly string[]).includes(only)) {
   console.error(`--only takes one of: ${SECTIONS.join(', ')}`);
   process.exit(2);
@@ -209,6 +209,24 @@ async function main() {
           `(their DROP statements), ${fmt(r.rowDeleted)} spans of the boundary day deleted row by row; ${fmt(r.spans)} spans gone in ${fmt(r.totalMs)} ms all told, ${fmt(r.spansLeft)} left.`,
       );
     } else log('No Postgres server available; not measured.');
+    log();
+  }
+
+  if (runs('pglitequery')) {
+    console.error('▶ the trace list and search on embedded PGlite, before and after planner statistics…');
+    const pglite: PgliteQueryBench = await benchPgliteQueries({ onProgress: (m) => console.error(`  ${m}`) });
+    log(`### The trace list and search on embedded PGlite at ${fmt(pglite.traces * 4)} spans: planner statistics (\`npm run bench -- --only pglitequery\`)`);
+    log();
+    log(
+      'PGlite runs Postgres in single-user mode, which has no autovacuum: until the server kept them (lib/db/analyze.ts), no table of an embedded install was ever analyzed. ' +
+        `The same seed as above, ${fmt(pglite.traces)} traces in an in-memory PGlite, left unanalyzed; each case measured, then the server's statistics task run once ` +
+        `(${pglite.analyze.tables} tables in ${fmt(pglite.analyze.ms / 1000, 1)} s), then each case again. Three rounds each; p95 as the median of the rounds, with their range.`,
+    );
+    log();
+    log('| query | rows | p95 without statistics (ms) | p95 after the task (ms) | ratio |');
+    log('|---|---:|---:|---:|---:|');
+    const p95 = (q: { p95: number; p95Rounds: number[] }) => `${fmt(q.p95, 1)} (${fmt(Math.min(...q.p95Rounds), 1)}–${fmt(Math.max(...q.p95Rounds), 1)})`;
+    for (const c of pglite.cases) log(`| ${c.label} | ${c.rows} | ${p95(c.before)} | ${p95(c.after)} | ${fmt(c.before.p95 / c.after.p95, 1)}× |`);
     log();
   }
 

@@ -20,6 +20,7 @@ import { getTraceSpans, listRootSpans, type TraceListFilters } from '@/lib/trace
 import { listSessions } from '@/lib/trace-store/sessions';
 import { HOUR_OF, refreshAllRollups } from '@/lib/trace-store/rollups';
 import { overviewStats } from '@/lib/trace-store/stats';
+import { analyzeStaleTables } from '@/lib/db/analyze';
 import { sentencePool } from './search-corpus';
 
 export interface QueryResult {
@@ -151,7 +152,12 @@ const SEARCH_CASES: Array<[string, TraceListFilters, boolean?]> = [
   ['please + tag=beta', { q: 'please', tag: ['beta'] }],
 ];
 
-async function seed(database: Database, userId: string, traces: number, onProgress?: (message: string) => void) {
+/**
+ * Fills the span table with `traces` traces of 4 spans for `userId` (see the file's comment). With
+ * `analyze` (the default) it ends with `VACUUM ANALYZE`, as a restore would; without it the tables
+ * are left as embedded PGlite's writer leaves them, never analyzed ({@link benchPgliteQueries}).
+ */
+export async function seed(database: Database, userId: string, traces: number, onProgress?: (message: string) => void, { analyze = true }: { analyze?: boolean } = {}) {
   await database.exec('DROP TABLE IF EXISTS bench_sentences; CREATE UNLOGGED TABLE bench_sentences (lang text, i int, s text, PRIMARY KEY (lang, i))');
   const pool = sentencePool(POOL_SIZE);
   for (let i = 0; i < pool.length; i += 1000) {
@@ -196,13 +202,13 @@ async function seed(database: Database, userId: string, traces: number, onProgre
   };
   await Promise.all([build(), build()]);
   await database.exec('DROP TABLE bench_sentences');
-  await database.exec('VACUUM ANALYZE llm_traces');
+  if (analyze) await database.exec('VACUUM ANALYZE llm_traces');
   const indexSeconds = (Date.now() - indexStart) / 1000;
   // The server builds the Overview's hourly roll-ups in the background as spans arrive (rollups.ts); a seed marks every hour at once.
   const rollupStart = Date.now();
   await database.exec(`INSERT INTO stats_dirty (user_id, hour) SELECT DISTINCT user_id, ${HOUR_OF('start_time')} FROM llm_traces ON CONFLICT DO NOTHING`);
   const hours = await refreshAllRollups(database, { onProgress: (n) => n % 240 === 0 && onProgress?.(`rolled up ${n} hours`) });
-  await database.exec('VACUUM ANALYZE stats_hourly, stats_hourly_models, stats_dirty');
+  if (analyze) await database.exec('VACUUM ANALYZE stats_hourly, stats_hourly_models, stats_dirty');
   return { seedSeconds, indexSeconds, rollup: { hours, seconds: (Date.now() - rollupStart) / 1000 } };
 }
 
@@ -325,4 +331,61 @@ export async function measureQueries(
     search.push(result);
   }
   return { list, search, other };
+}
+
+/** The cases {@link benchPgliteQueries} measures: the filters and searches that planner statistics change most, and a few they do not. */
+const PGLITE_CASES = [
+  'newest 50 roots',
+  'status=failed',
+  'operation_type=tool_call',
+  'min_duration_ms=4900 + model_provider=openai',
+  'end_user_id=user-42',
+  'English word: refund',
+  'identifier: order #4411',
+  'Chinese: 退款',
+  'no match: xylophone quartz',
+  'refund + status=failed',
+];
+
+export interface PgliteQueryBench {
+  traces: number;
+  seedSeconds: number;
+  /** The server's planner-statistics task (lib/db/analyze.ts) run once over the seeded tables. */
+  analyze: { tables: number; ms: number };
+  /** Each case before the analysis (as every embedded install was) and after it: the medians of the rounds, every round's p95 kept. */
+  cases: Array<{ label: string; rows: number; before: QueryResult; after: QueryResult }>;
+}
+
+/**
+ * The trace list and search on embedded PGlite, which has no autovacuum: `traces` traces of 4
+ * spans in an in-memory PGlite, seeded as above but not analyzed; each case of
+ * {@link PGLITE_CASES} measured (3 rounds of 5 runs), then the server's own statistics task run
+ * once over every table, then each case again (3 rounds of 10 runs).
+ */
+export async function benchPgliteQueries({ traces = 62_500, onProgress }: { traces?: number; onProgress?: (message: string) => void } = {}): Promise<PgliteQueryBench> {
+  const database = await createDatabase({ dataDir: 'memory://' });
+  try {
+    const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('bench-pglite@example.test', 'x') RETURNING id");
+    const userId = user!.id;
+    const { seedSeconds } = await seed(database, userId, traces, onProgress, { analyze: false });
+    const cases = [...LIST_CASES, ...SEARCH_CASES].filter(([label]) => PGLITE_CASES.includes(label));
+    const measureAll = async (runs: number, label: string) => {
+      const rounds: QueryResult[][] = [];
+      for (let round = 1; round <= QUERY_ROUNDS; round++) {
+        onProgress?.(`PGlite ${label}: round ${round} of ${QUERY_ROUNDS}`);
+        const results: QueryResult[] = [];
+        for (const testCase of cases) results.push(await measure(database, userId, testCase, runs));
+        rounds.push(results);
+      }
+      return mergeRounds(rounds.map((list) => ({ list, search: [], other: [] }))).list;
+    };
+    const before = await measureAll(5, 'without statistics');
+    const started = performance.now();
+    const tables = await analyzeStaleTables(database);
+    const analyze = { tables: tables.length, ms: performance.now() - started };
+    const after = await measureAll(10, 'after the statistics task');
+    return { traces, seedSeconds, analyze, cases: before.map((b, i) => ({ label: b.label, rows: after[i]!.rows, before: b, after: after[i]! })) };
+  } finally {
+    await database.close();
+  }
 }

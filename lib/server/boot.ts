@@ -1,5 +1,6 @@
 import 'server-only';
 import { readAppConfig } from '@/lib/config/app.config';
+import { scheduleAnalyze } from '@/lib/db/analyze';
 import { capturePeerAddresses } from '@/lib/http/client-address';
 import { withOtlpExport } from '@/lib/otlp/outbound';
 import { priceTable } from '@/lib/pricing';
@@ -13,8 +14,8 @@ import { getAppContext } from './context';
 
 /**
  * Called once per server process from `instrumentation.ts`: points the trace service at the
- * database (and an OTLP backend when one is configured), flushes it on shutdown, schedules retention
- * and the Overview's roll-ups, and opens the database eagerly so the
+ * database (and an OTLP backend when one is configured), flushes it on shutdown, schedules retention,
+ * the Overview's roll-ups and (on PGlite) planner statistics, and opens the database eagerly so the
  * first request does not pay for it.
  */
 export async function bootServer(): Promise<void> {
@@ -32,6 +33,8 @@ export async function bootServer(): Promise<void> {
   const config = readAppConfig();
   scheduleRetention(async () => (await getAppContext()).database, config.retentionDays);
   scheduleRollups(async () => (await getAppContext()).database);
+  // Embedded PGlite has no autovacuum: its tables' planner statistics are kept here.
+  scheduleAnalyze(async () => (await getAppContext()).database);
   try {
     const { database } = await getAppContext();
     // `npm start` creates the owner before the server starts; this covers `npm run dev` and a bare `next start`.
