@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Database } from './client';
+import { type Database, letOthersRun } from './client';
 
 /**
  * Planner statistics on embedded PGlite.
@@ -73,7 +73,7 @@ export async function analyzeStaleTables(
     analyzedAt.set(name, Number(row?.pages ?? 0));
     done.push(name);
     // Other requests wait for PGlite's one connection: let them in between two tables.
-    await new Promise((resolve) => setImmediate(resolve));
+    await letOthersRun();
   }
   return done;
 }

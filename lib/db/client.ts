@@ -87,6 +87,16 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Resolves after the event loop has had a turn (timers, sockets). Embedded PGlite runs its
+ * statements on this thread, and a chain of them never yields by itself: long database work (a
+ * big span batch, a maintenance job) calls this between statements so that requests waiting on
+ * other work, such as `/api/health`, are answered meanwhile.
+ */
+export function letOthersRun(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Records when each statement came back (`Database.answeredAt`). */
 function answerClock() {
   let at = 0;

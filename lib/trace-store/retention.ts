@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Database } from '@/lib/db/client';
+import { type Database, letOthersRun } from '@/lib/db/client';
 import { MAX_STORABLE_MS, MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { DAY_MS, dropPartitionsBefore } from './partitions';
 import { markHoursSql } from './rollups';
@@ -42,10 +42,10 @@ export async function applyRetention(
     rowDeleted += deleted;
     if (deleted > 0) onProgress?.(dropped.spans + rowDeleted);
     if (deleted < batchSize) break;
-    await new Promise((resolve) => setImmediate(resolve));
+    await letOthersRun();
   }
   for (const aged of [RANGES, ...ROLLUPS]) {
-    while ((await deleteAgedRows(database, aged, { cutoff, batchSize, now })) === batchSize) await new Promise((resolve) => setImmediate(resolve));
+    while ((await deleteAgedRows(database, aged, { cutoff, batchSize, now })) === batchSize) await letOthersRun();
   }
   await database.query(MARK_AGED_GROUP_HOURS_SQL, [cutoffParam(cutoff), now.toISOString()]);
   return { spans: dropped.spans + rowDeleted, partitions: dropped.partitions, dropMs: dropped.dropMs, rowDeleted };

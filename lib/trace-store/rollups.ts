@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Database, Queryable } from '@/lib/db/client';
+import { type Database, letOthersRun, type Queryable } from '@/lib/db/client';
 import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
 import { JOIN_TRACE_RANGE } from './trace-ranges';
 
@@ -258,7 +258,7 @@ export async function refreshAllRollups(database: Database, { maxHours = 24, onP
     total += rebuilt;
     if (rebuilt > 0) onProgress?.(total);
     if (rebuilt < maxHours) return total;
-    await new Promise((resolve) => setImmediate(resolve));
+    await letOthersRun();
   }
 }
 

@@ -30,6 +30,24 @@ export async function spanTimeBounds(database: Queryable, userId: string, traceI
   return { from: row.first, to: row.last };
 }
 
+/**
+ * Bounds covering every span of the traces in `keysJson` (a JSON array of `{user_id, trace_id}`,
+ * any accounts), from their ranges: for a writer's statements that probe the stored spans of a
+ * batch's traces. With no such range, bounds that hold no instant ('infinity' to '-infinity'), so
+ * a probe bounded by them is planned against no day's partition.
+ */
+export async function batchTraceBounds(database: Queryable, keysJson: string): Promise<SpanTimeBounds> {
+  const [row] = await database.query<{ first: string | null; last: string | null }>(
+    `SELECT ${EXACT('min(tr.first_start)')} AS first, ${EXACT('max(tr.last_start)')} AS last
+     FROM json_to_recordset($1::json) AS k(user_id uuid, trace_id text) JOIN trace_ranges tr ON tr.user_id = k.user_id AND tr.trace_id = k.trace_id`,
+    [keysJson],
+  );
+  return row?.first && row.last ? { from: row.first, to: row.last } : NO_TIME;
+}
+
+/** Bounds that hold no instant. */
+export const NO_TIME: SpanTimeBounds = { from: 'infinity', to: '-infinity' };
+
 /** A trace's range as exact text (`EXACT_START_TIME`), as a read returned it; nulls when it has none. */
 export interface TraceRange {
   first_start: string | null;

@@ -5,7 +5,7 @@ import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, LISTED_ROOT, type SpanRow } from './columns';
 import { deletingSpansSql, MARK_BATCH_HOURS, MARK_TOUCHED_SQL, markHoursSql } from './rollups';
-import { forgetRanges, IN_JOINED_RANGE, JOIN_TRACE_RANGE, WIDEN_RANGES_SQL } from './trace-ranges';
+import { batchTraceBounds, forgetRanges, IN_JOINED_RANGE, JOIN_TRACE_RANGE, NO_TIME, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 const FINAL_SQL = sqlList(FINAL_STATUSES);
@@ -26,7 +26,15 @@ const SELECT_RECORD = COLUMN_TYPES.map(([n, t]) => (t === 'jsonb' ? `r.${n}::jso
  * A probe for stored spans of a known trace (`kn`, which carries the trace's range) reads only
  * the days the trace touches: the executor skips every other day's partition.
  */
-const IN_RANGE = (alias: string) => ` AND ${alias}.start_time >= kn.first_start AND ${alias}.start_time <= kn.last_start`;
+const IN_RANGE = (alias: string) => ` AND ${alias}.start_time >= kn.first_start AND ${alias}.start_time <= kn.last_start${WITHIN_KNOWN(alias, 4)}`;
+
+/**
+ * ` AND …`: `<alias>.start_time` within the known traces' bounds, parameters `$n` and `$n+1`
+ * ({@link batchTraceBounds}). Constants, so the planner plans only the days they cover: a probe
+ * bounded only by a joined row's range is planned against every day's partition, 28 ms per
+ * statement on PGlite with a month of days, on every batch (PGlite keeps no prepared plans).
+ */
+const WITHIN_KNOWN = (alias: string, n: number) => ` AND ${alias}.start_time >= $${n}::timestamptz AND ${alias}.start_time <= $${n + 1}::timestamptz`;
 
 /**
  * One statement for the whole batch: the rows travel as a single JSON parameter and are unpacked
@@ -83,15 +91,15 @@ WHERE EXISTS (SELECT 1 FROM trace_ranges t WHERE t.user_id = k.user_id AND t.tra
  */
 const MOVE_SQL = `
 DELETE FROM llm_traces t USING json_to_recordset($1::json) AS r(user_id uuid, trace_id text, span_id text, start_time timestamptz, status text)
-WHERE t.user_id = r.user_id AND t.trace_id = r.trace_id AND t.span_id = r.span_id AND t.start_time <> r.start_time
+WHERE t.user_id = r.user_id AND t.trace_id = r.trace_id AND t.span_id = r.span_id AND t.start_time <> r.start_time${WITHIN_KNOWN('t', 2)}
   AND NOT (t.status IN (${FINAL_SQL}) AND r.status IN (${OPEN_SQL}))
 RETURNING t.user_id, ${EXACT_START_TIME('t')} AS start_time`;
 
 /** Orphans of the given traces whose parent is now stored are roots no more: one index probe per trace. */
 const ADOPT_ORPHANS_SQL = `
 UPDATE llm_traces c SET orphan = false FROM ${TRACES_PARAM(1)}
-WHERE c.orphan AND c.user_id = k.user_id AND c.trace_id = k.trace_id
-  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id)
+WHERE c.orphan AND c.user_id = k.user_id AND c.trace_id = k.trace_id${WITHIN_KNOWN('c', 2)}
+  AND EXISTS (SELECT 1 FROM llm_traces p WHERE p.user_id = c.user_id AND p.trace_id = c.trace_id AND p.span_id = c.parent_trace_id${WITHIN_KNOWN('p', 2)})
 RETURNING c.user_id, ${EXACT_START_TIME('c')} AS start_time`;
 
 /**
@@ -107,12 +115,12 @@ WITH RECURSIVE up AS (
   FROM json_to_recordset($1::json) AS s(user_id uuid, trace_id text, span_id text)
   CROSS JOIN LATERAL (
     SELECT p.user_id, p.trace_id, p.span_id, p.start_time, p.parent_trace_id, p.usage_rollup FROM llm_traces p
-    WHERE p.user_id = s.user_id AND p.trace_id = s.trace_id AND p.span_id = s.span_id OFFSET 0) p
+    WHERE p.user_id = s.user_id AND p.trace_id = s.trace_id AND p.span_id = s.span_id${WITHIN_KNOWN('p', 2)} OFFSET 0) p
   UNION
   SELECT p.user_id, p.trace_id, p.span_id, p.start_time, p.parent_trace_id, p.usage_rollup
   FROM up CROSS JOIN LATERAL (
     SELECT p.user_id, p.trace_id, p.span_id, p.start_time, p.parent_trace_id, p.usage_rollup FROM llm_traces p
-    WHERE p.user_id = up.user_id AND p.trace_id = up.trace_id AND p.span_id = up.parent_trace_id OFFSET 0) p
+    WHERE p.user_id = up.user_id AND p.trace_id = up.trace_id AND p.span_id = up.parent_trace_id${WITHIN_KNOWN('p', 2)} OFFSET 0) p
   WHERE up.parent_trace_id IS NOT NULL AND NOT up.usage_rollup
 )
 SELECT up.user_id, up.trace_id, up.span_id, ${EXACT_START_TIME('up')} AS start_time FROM up WHERE NOT up.usage_rollup`;
@@ -121,7 +129,7 @@ SELECT up.user_id, up.trace_id, up.span_id, ${EXACT_START_TIME('up')} AS start_t
 const MARK_ROLLUPS_SQL = `
 UPDATE llm_traces t SET usage_rollup = true
 FROM json_to_recordset($1::json) AS k(user_id uuid, trace_id text, span_id text, start_time timestamptz)
-WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id AND t.span_id = k.span_id AND t.start_time = k.start_time AND NOT t.usage_rollup`;
+WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id AND t.span_id = k.span_id AND t.start_time = k.start_time AND NOT t.usage_rollup${WITHIN_KNOWN('t', 2)}`;
 
 /**
  * The hours of the session and end-user roots of the batch's traces that had spans stored before
@@ -133,7 +141,7 @@ const MARK_KNOWN_ROOTS_SQL = markHoursSql(`
   SELECT r.user_id, r.start_time AS at FROM ${TRACES_PARAM(1)} ${JOIN_TRACE_RANGE('k.trace_id', 'k.user_id')}
   CROSS JOIN LATERAL (
     SELECT r.user_id, r.start_time FROM llm_traces r
-    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND (r.session_id IS NOT NULL OR r.end_user_id IS NOT NULL)${IN_JOINED_RANGE('r')}
+    WHERE r.user_id = k.user_id AND r.trace_id = k.trace_id AND ${LISTED_ROOT('r')} AND (r.session_id IS NOT NULL OR r.end_user_id IS NOT NULL)${IN_JOINED_RANGE('r')}${WITHIN_KNOWN('r', 2)}
       OFFSET 0) r`);
 
 /**
@@ -243,19 +251,21 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     // Widened before the other statements, which bound their probes by the ranges.
     await tx.query(WIDEN_RANGES_SQL, [traces], PREPARED);
     const knownJson = JSON.stringify(known);
+    // After the widening: the bounds cover the batch's own spans of those traces too.
+    const { from, to } = known.length > 0 ? await batchTraceBounds(tx, knownJson) : NO_TIME;
     /** Stored spans (not the batch's) that these statements moved or re-flagged: their hours' roll-ups change too. */
     const touched: Array<{ user_id: string; start_time: string }> = [];
-    if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known)));
-    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchHours(unique)], PREPARED);
-    if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson])));
+    if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known, [from, to])));
+    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchHours(unique), from, to], PREPARED);
+    if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson, from, to])));
     if (usageParents.length > 0) {
       // Start times as exact text: a Date would round off the microseconds and miss the row.
-      const marked = await tx.query<{ user_id: string; start_time: string }>(ROLLUP_WALK_SQL, [JSON.stringify(usageParents)]);
-      if (marked.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(marked)]);
+      const marked = await tx.query<{ user_id: string; start_time: string }>(ROLLUP_WALK_SQL, [JSON.stringify(usageParents), from, to]);
+      if (marked.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(marked), from, to]);
       touched.push(...marked);
     }
     if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)]);
-    if (known.length > 0) await tx.query(MARK_KNOWN_ROOTS_SQL, [knownJson], PREPARED);
+    if (known.length > 0) await tx.query(MARK_KNOWN_ROOTS_SQL, [knownJson, from, to], PREPARED);
   });
   return unique.length;
 }
@@ -265,12 +275,13 @@ async function moveRespannedRows(
   tx: Queryable,
   rows: SpanRow[],
   known: Array<{ user_id: string; trace_id: string }>,
+  bounds: [from: string, to: string],
 ): Promise<Array<{ user_id: string; start_time: string }>> {
   const traces = new Set(known.map((k) => `${k.user_id} ${k.trace_id}`));
   const keys = rows
     .filter((row) => traces.has(`${row.user_id} ${row.trace_id}`))
     .map(({ user_id, trace_id, span_id, start_time, status }) => ({ user_id, trace_id, span_id, start_time, status }));
-  return tx.query(MOVE_SQL, [JSON.stringify(keys)]);
+  return tx.query(MOVE_SQL, [JSON.stringify(keys), ...bounds]);
 }
 
 /** A span the database refused, by its index in the rows given, with the database's error. */
