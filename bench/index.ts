@@ -128,7 +128,7 @@ async function main() {
     log();
     log(
       `The same spans (1 root, 2 model calls, 1 tool call per trace; 1,000 per request, ${ingest[0]?.clients ?? CLIENTS} requests in flight) through each path, ` +
-        'against the database\'s own bulk path for the same rows into the same table: `COPY … FROM STDIN` (one stream, no validation, no upsert) on Postgres, ' +
+        'against the database\'s own bulk path for the same rows into the same table (with a month of day partitions, as an install keeping 30 days has): `COPY … FROM STDIN` (one stream, no validation, no upsert) on Postgres, ' +
         'a multi-row INSERT on PGlite. Median of 3 rounds, the range in brackets; each ratio is taken within one round (ours and the peer back to back), and its median and range are given.',
     );
     log();
