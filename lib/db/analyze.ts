@@ -6,8 +6,9 @@ import { type Database, letOthersRun } from './client';
  *
  * PGlite runs Postgres in single-user mode, which has no autovacuum: nothing ever runs `ANALYZE`,
  * so the planner knows neither how many rows a table holds nor how its values are spread, and it
- * guesses. Measured at 250k spans (`npm run bench -- --only pglitequery`, p95): searches took
- * 160–660 ms instead of 31–48 ms (4–21×), a duration filter with a provider 57 ms instead of 26.
+ * guesses. Measured at 250k spans (`npm run bench -- --only pglitequery`, p95, two runs):
+ * searches took 160–774 ms instead of 31–120 ms (4–21×), a duration filter with a provider
+ * 57–100 ms instead of 26–43.
  * This module does what autovacuum's analyze does on a Postgres server: it analyzes each table
  * (each day partition of the spans) that has never been analyzed, or that grew by a tenth since it
  * last was.
