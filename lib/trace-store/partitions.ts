@@ -47,10 +47,16 @@ export async function ensureSpanPartitions(database: Queryable, { from, to }: { 
   const created: string[] = [];
   for (let day = utcDay(from.getTime()); day <= utcDay(to.getTime()); day += DAY_MS) {
     const [row] = await database.query<{ name: string | null }>('SELECT llmtrace_span_partition($1::date) AS name', [isoDay(day)]);
-    if (row?.name) created.push(row.name);
+    if (!row?.name) continue;
+    // A new partition does not inherit its parent's statistics targets (0017_span_statistics.sql).
+    if (/^llm_traces_p\d{8}$/.test(row.name)) await database.exec(`ALTER TABLE ${row.name} ${UNANALYZED_COLUMNS.map((c) => `ALTER COLUMN ${c} SET STATISTICS 0`).join(', ')}`);
+    created.push(row.name);
   }
   return created;
 }
+
+/** The span columns `ANALYZE` skips (migration 0017): documents no query filters by. */
+const UNANALYZED_COLUMNS = ['input_data', 'output_data', 'metadata'] as const;
 
 /** The partitions of today and the days ahead ({@link PARTITION_DAYS_AHEAD}); run at start and daily. */
 export function ensureUpcomingPartitions(database: Queryable, now = new Date()): Promise<string[]> {

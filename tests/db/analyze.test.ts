@@ -109,3 +109,18 @@ describeEachDatabase('planner statistics', (getDatabase, kind) => {
     expect(await hasStatistics(database, partition)).toBe(true);
   });
 });
+
+describeEachDatabase('span statistics targets', (getDatabase) => {
+  it('skips the JSON documents when analyzing any day partition, old or made later', async () => {
+    const database = getDatabase();
+    await ensureSpanPartitions(database, { from: new Date(Date.now() + 20 * 86_400_000), to: new Date(Date.now() + 20 * 86_400_000) });
+    const rows = await database.query<{ partition: string; column: string; target: number | null }>(
+      `SELECT c.relname AS partition, a.attname AS column, a.attstattarget AS target
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_attribute a ON a.attrelid = c.oid
+       WHERE i.inhparent = 'llm_traces'::regclass AND a.attname IN ('input_data', 'output_data', 'metadata', 'status')`,
+    );
+    // Every partition (the default, those of the migrations, the one just made): documents 0, status the default.
+    expect(new Set(rows.map((row) => row.partition)).size).toBeGreaterThanOrEqual(5);
+    for (const row of rows) expect([row.partition, row.column, Number(row.target ?? -1)]).toEqual([row.partition, row.column, row.column === 'status' ? -1 : 0]);
+  });
+});
