@@ -92,6 +92,20 @@ describeEachDatabase('planner statistics', (getDatabase, kind) => {
     await database.exec('DROP TABLE analyze_emptied');
   });
 
+  it('stops for the tick once its time budget is spent, after at least one table', async () => {
+    const database = getDatabase();
+    await analyzeStaleTables(database); // only the two tables below are stale now
+    await database.exec(`CREATE TABLE analyze_budget_a (n int); CREATE TABLE analyze_budget_b (n int);
+      INSERT INTO analyze_budget_a SELECT generate_series(1, 3000); INSERT INTO analyze_budget_b SELECT generate_series(1, 3000)`);
+    expect((await staleTables(database)).sort()).toEqual(['analyze_budget_a', 'analyze_budget_b']);
+    // A spent budget still analyzes one table; the next tick takes the other.
+    expect(await analyzeStaleTables(database, { budgetMs: 0 })).toHaveLength(1);
+    expect(await staleTables(database)).toHaveLength(1);
+    await analyzeStaleTables(database, { budgetMs: 0 });
+    expect(await staleTables(database)).toEqual([]);
+    await database.exec('DROP TABLE analyze_budget_a; DROP TABLE analyze_budget_b');
+  });
+
   it('the background task analyzes what changed', async () => {
     const database = getDatabase();
     const { userId } = await createTestUser(database);
