@@ -266,14 +266,17 @@ const QUERY_ROUNDS = 3;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The rounds' results query by query: medians of p50 and p95, every round's p95 kept. */
+/** One list of queries over several rounds (the same queries in each), query by query: medians of p50 and p95, every round's kept. */
+function mergeResults(rounds: QueryResult[][]): QueryResult[] {
+  return rounds[0]!.map((first, i) => {
+    const all = rounds.map((round) => round[i]!);
+    return { ...first, p50: median(all.map((r) => r.p50)), p95: median(all.map((r) => r.p95)), p50Rounds: all.map((r) => r.p50), p95Rounds: all.map((r) => r.p95) };
+  });
+}
+
+/** {@link mergeResults} for each part of the section. */
 function mergeRounds(rounds: Array<Pick<QueryBench, 'list' | 'search' | 'other'>>): Pick<QueryBench, 'list' | 'search' | 'other'> {
-  const merge = (pick: (round: Pick<QueryBench, 'list' | 'search' | 'other'>) => QueryResult[]) =>
-    pick(rounds[0]!).map((first, i) => {
-      const all = rounds.map((round) => pick(round)[i]!);
-      return { ...first, p50: median(all.map((r) => r.p50)), p95: median(all.map((r) => r.p95)), p50Rounds: all.map((r) => r.p50), p95Rounds: all.map((r) => r.p95) };
-    });
-  return { list: merge((r) => r.list), search: merge((r) => r.search), other: merge((r) => r.other) };
+  return { list: mergeResults(rounds.map((r) => r.list)), search: mergeResults(rounds.map((r) => r.search)), other: mergeResults(rounds.map((r) => r.other)) };
 }
 
 /**
@@ -377,7 +380,7 @@ export async function benchPgliteQueries({ traces = 62_500, onProgress }: { trac
         for (const testCase of cases) results.push(await measure(database, userId, testCase, runs));
         rounds.push(results);
       }
-      return mergeRounds(rounds.map((list) => ({ list, search: [], other: [] }))).list;
+      return mergeResults(rounds);
     };
     const before = await measureAll(5, 'without statistics');
     const started = performance.now();
