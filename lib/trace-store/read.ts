@@ -223,6 +223,14 @@ function toTraceListRow(row: Row): TraceListRow {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Roots further apart than this are read by separate statements. A statement costs about as much
+ * as planning three days' partitions on Postgres (about 1.2 ms against 0.4 ms a day at 1M spans),
+ * and seven on PGlite (3.5 ms against 0.5): so a gap of three days costs less planned than read
+ * apart. (At one day, the 13 roots of a rare end user over a month took 13 statements on PGlite:
+ * 70 ms, against 29 ms for one statement over the whole month.)
+ */
+const GROUP_GAP_MS = 3 * DAY_MS;
 
 /**
  * The rows of a page whose roots are known: each root with its trace's totals and its previews,
@@ -232,13 +240,13 @@ const DAY_MS = 86_400_000;
  */
 async function readListRows(database: Database, userId: string, keys: FoundRoot[], withData: boolean): Promise<Row[]> {
   // Roots days apart (a rare search match, a selective filter) are read in groups, each bounded
-  // by its own days: one statement over a month would plan every day's partition.
+  // by its own days: one statement over a month with a gap of weeks would plan every day's partition.
   const groups: FoundRoot[][] = [];
   const newestFirst = [...keys].sort((a, b) => (a.startTime < b.startTime ? 1 : -1));
   for (const key of newestFirst) {
     const group = groups[groups.length - 1];
     const previous = group?.[group.length - 1];
-    if (group && previous && Date.parse(previous.startTime) - Date.parse(key.startTime) <= DAY_MS) group.push(key);
+    if (group && previous && Date.parse(previous.startTime) - Date.parse(key.startTime) <= GROUP_GAP_MS) group.push(key);
     else groups.push([key]);
   }
   const rows: Row[] = [];
