@@ -264,8 +264,14 @@ async function readListGroup(database: Database, userId: string, keys: FoundRoot
   if (keys.length === 0) return [];
   const read = async (group: FoundRoot[], select: string, joins: (within: (alias: string) => string) => string) => {
     const times = group.map((key) => key.startTime).sort();
-    const keys = group.map((key) => ({ start_time: key.startTime, id: key.id, first_start: key.range?.first_start ?? null, last_start: key.range?.last_start ?? null }));
-    const params: unknown[] = [userId, JSON.stringify(keys), times[0], times[times.length - 1]];
+    // One row per root (joined, not matched by `IN`: a root given twice would be listed twice).
+    const roots = [...new Map(group.map((key) => [key.id, key])).values()].map((key) => ({
+      start_time: key.startTime,
+      id: key.id,
+      first_start: key.range?.first_start ?? null,
+      last_start: key.range?.last_start ?? null,
+    }));
+    const params: unknown[] = [userId, JSON.stringify(roots), times[0], times[times.length - 1]];
     // The finder may have read the traces' ranges already (the plain list does); else one probe each.
     const ranges = group.every((key) => key.range) ? boundsOfRanges(group.map((key) => key.range!)) : await spanTimeBounds(database, userId, group.map((key) => key.traceId));
     const acrossGroup = withinBounds(ranges, params);
