@@ -280,6 +280,44 @@ describeEachDatabase('trace search (q) and list rows', (getDatabase) => {
     }
   });
 
+  it('lists every root of an old matching trace, its orphans too, whether or not the account holds many orphans', async () => {
+    // The search's last step (everything older than its windows) finds each matching trace's
+    // roots: its root and its listed orphans (spans whose parent never arrived), even when only
+    // the root has the text. The same with a thousand other orphaned traces in the account.
+    const hour = 3_600_000;
+    for (const manyOrphans of [false, true]) {
+      const user = await createTestUser(getDatabase());
+      const now = Date.now();
+      // Traces without the word, back 75 days: the search goes spans first, window by window, to the last.
+      const filler = Array.from({ length: 150 }, (_, i) => trace(new Date(now - (i * 12 + 1) * hour), { input: chat('hello') }));
+      const orphans = Array.from({ length: manyOrphans ? 1_001 : 0 }, (_, i) => {
+        const made = trace(new Date(now - (i * 1.5 + 0.5) * hour), { input: chat('hello') });
+        made.spans[0]!.parent_trace_id = hexId(8);
+        return made;
+      });
+      const daysAgo = (days: number) => new Date(now - days * 86_400_000);
+      // 80 days back, in the last step (after the newest 100 roots, windows of 1, 4 and 16 days): the word is in each root's input.
+      const withOrphan = trace(daysAgo(80), { input: chat('mango smoothie') }, [{ output: answer('ok') }]);
+      const lost = { ...withOrphan.spans[1]!, span_id: hexId(8), parent_trace_id: hexId(8), status: 'failed', error_message: 'tool crashed' };
+      lost.start_time = new Date(daysAgo(80).getTime() + 300).toISOString();
+      withOrphan.spans.push(lost);
+      const failed = trace(daysAgo(81), { input: chat('one mango please'), error: 'upstream 500' });
+      const plain = trace(daysAgo(82), { input: chat('mango') });
+      const spans = [...filler, ...orphans, withOrphan, failed, plain].flatMap((t) => t.spans);
+      for (let i = 0; i < spans.length; i += 500) await post(user.apiKey, spans.slice(i, i + 500));
+      const rows = async (more: Record<string, string> = {}) => (await list(user.apiKey, { q: 'mango', ...more })).traces.map((t) => `${t.trace_id}/${t.span_id}`);
+      const label = manyOrphans ? 'with 1,001 orphaned traces' : 'with none';
+      expect(await rows(), label).toEqual([
+        `${withOrphan.traceId}/${lost.span_id}`,
+        `${withOrphan.traceId}/${withOrphan.rootId}`,
+        `${failed.traceId}/${failed.rootId}`,
+        `${plain.traceId}/${plain.rootId}`,
+      ]);
+      expect(await rows({ status: 'failed' }), label).toEqual([`${withOrphan.traceId}/${lost.span_id}`, `${failed.traceId}/${failed.rootId}`]);
+      expect(await rows({ status: 'completed' }), label).toEqual([`${withOrphan.traceId}/${withOrphan.rootId}`, `${plain.traceId}/${plain.rootId}`]);
+    }
+  });
+
   it('shows on each row a preview of the first user input and the final output, its session, end user and tags', async () => {
     const user = await createTestUser(getDatabase());
     const long = `Please   summarise\n\nthis ${'very '.repeat(80)}long text`;
