@@ -34,6 +34,13 @@ export interface QueryOptions {
    * pooler that refuses prepared statements (Supabase's port 6543).
    */
   prepare?: boolean;
+  /**
+   * Plan once per connection and keep that plan (a generic plan, `plan_cache_mode =
+   * force_generic_plan`), for a statement whose text is its whole shape and whose partitions are
+   * pruned when it runs, by its values: planning each day's partition on every call cost more than
+   * running it. Ignored on PGlite (no prepared statements) and behind such a pooler.
+   */
+  generic?: boolean;
 }
 
 /** Raw SQL on one connection. */
@@ -241,6 +248,11 @@ function openPostgres(url: string, max: number): Database {
     db,
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
+      if (canPrepare && options?.generic) {
+        // The setting and the statement are sent together (pipelined), in a transaction of their own.
+        const rows = await timed(client.begin((tx) => [tx.unsafe(GENERIC_PLANS), tx.unsafe(text, params as never[], { prepare: true })]));
+        return withDates(rows[1] as postgres.RowList<postgres.Row[]>) as unknown as T[];
+      }
       return withDates(await timed(client.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as T[];
     },
     async exec(script: string) {
@@ -253,8 +265,14 @@ function openPostgres(url: string, max: number): Database {
         return fn({
           kind: 'postgres',
           db: dtx as unknown as DrizzleDb,
-          query: async <R>(text: string, params: unknown[] = [], options?: QueryOptions) =>
-            withDates(await timed(tx.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as R[],
+          query: async <R>(text: string, params: unknown[] = [], options?: QueryOptions) => {
+            if (canPrepare && options?.generic) {
+              // The setting holds for this statement only: pipelined before it, and reset after it.
+              const [, rows] = await timed(Promise.all([tx.unsafe(GENERIC_PLANS), tx.unsafe(text, params as never[], { prepare: true }), tx.unsafe(AUTO_PLANS)]));
+              return withDates(rows) as unknown as R[];
+            }
+            return withDates(await timed(tx.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as R[];
+          },
           exec: async (script: string) => {
             await timed(tx.unsafe(script));
           },
@@ -266,6 +284,10 @@ function openPostgres(url: string, max: number): Database {
     },
   };
 }
+
+/** A prepared statement run after this (in the transaction) uses its generic plan ({@link QueryOptions.generic}). */
+const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
+const AUTO_PLANS = 'SET LOCAL plan_cache_mode = auto';
 
 /**
  * Drizzle's postgres.js driver makes the client return timestamps as text (its own columns map

@@ -12,6 +12,26 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
     });
   }
 
+  it('runs a statement marked generic with a plan kept for its connection, and only that statement', async () => {
+    const marked = "SELECT current_setting('plan_cache_mode') AS mode, $1::int + 1 AS n /* generic-test */";
+    const show = async (db: { query: ReturnType<typeof getDatabase>['query'] }) => (await db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))[0]?.plan_cache_mode;
+    const expected = kind === 'postgres' ? 'force_generic_plan' : 'auto';
+    expect(await getDatabase().query(marked, [41], { generic: true })).toEqual([{ mode: expected, n: 42 }]);
+    expect(await show(getDatabase())).toBe('auto');
+    await getDatabase().transaction(async (tx) => {
+      for (let i = 0; i < 3; i++) expect(await tx.query(marked, [i], { generic: true })).toEqual([{ mode: expected, n: i + 1 }]);
+      expect(await show(tx)).toBe('auto');
+      if (kind === 'postgres') {
+        const [plans] = await tx.query<{ generic_plans: number; custom_plans: number }>(
+          "SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement LIKE '%/* generic-test */%'",
+        );
+        // Three here, and one more when the call above ran on this connection: never a custom plan.
+        expect(plans!.custom_plans).toBe(0);
+        expect(plans!.generic_plans).toBeGreaterThanOrEqual(3);
+      }
+    });
+  });
+
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
     const email = `tx.commit.${Date.now()}@example.test`;
     const id = await getDatabase().transaction(async (tx) => {
