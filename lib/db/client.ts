@@ -249,9 +249,8 @@ function openPostgres(url: string, max: number): Database {
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
       if (canPrepare && options?.generic) {
-        // The setting and the statement are sent together (pipelined), in a transaction of their own.
-        const rows = await timed(client.begin((tx) => [tx.unsafe(GENERIC_PLANS), tx.unsafe(text, params as never[], { prepare: true })]));
-        return withDates(rows[1] as postgres.RowList<postgres.Row[]>) as unknown as T[];
+        // In a transaction of its own, for the setting.
+        return withDates(await timed(client.begin((tx) => withGenericPlan(tx, text, params)))) as unknown as T[];
       }
       return withDates(await timed(client.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as T[];
     },
@@ -266,11 +265,7 @@ function openPostgres(url: string, max: number): Database {
           kind: 'postgres',
           db: dtx as unknown as DrizzleDb,
           query: async <R>(text: string, params: unknown[] = [], options?: QueryOptions) => {
-            if (canPrepare && options?.generic) {
-              // The setting holds for this statement only: pipelined before it, and reset after it.
-              const [, rows] = await timed(Promise.all([tx.unsafe(GENERIC_PLANS), tx.unsafe(text, params as never[], { prepare: true }), tx.unsafe(AUTO_PLANS)]));
-              return withDates(rows) as unknown as R[];
-            }
+            if (canPrepare && options?.generic) return withDates(await timed(withGenericPlan(tx, text, params))) as unknown as R[];
             return withDates(await timed(tx.unsafe(text, params as never[], { prepare: canPrepare && !!options?.prepare }))) as unknown as R[];
           },
           exec: async (script: string) => {
@@ -285,9 +280,19 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
-/** A prepared statement run after this (in the transaction) uses its generic plan ({@link QueryOptions.generic}). */
-const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
-const AUTO_PLANS = 'SET LOCAL plan_cache_mode = auto';
+/**
+ * One statement prepared and run with its generic plan ({@link QueryOptions.generic}), in `tx`:
+ * the setting is sent before it and reset after it, pipelined (one round trip), so it holds for
+ * this statement only.
+ */
+async function withGenericPlan(tx: postgres.TransactionSql, text: string, params: unknown[]): Promise<postgres.RowList<postgres.Row[]>> {
+  const [, rows] = await Promise.all([
+    tx.unsafe('SET LOCAL plan_cache_mode = force_generic_plan'),
+    tx.unsafe(text, params as never[], { prepare: true }),
+    tx.unsafe('SET LOCAL plan_cache_mode = auto'),
+  ]);
+  return rows;
+}
 
 /**
  * Drizzle's postgres.js driver makes the client return timestamps as text (its own columns map
