@@ -60,7 +60,7 @@ WITH t AS (
   SELECT g, md5('t' || g) AS trace_id, substr(md5('r' || g), 1, 16) AS root_id,
          now() - (g * interval '${spacing} milliseconds') AS start_at,
          CASE WHEN g % 20 < 14 THEN 'en' WHEN g % 20 < 16 THEN 'ru' WHEN g % 20 < 18 THEN 'zh' WHEN g % 20 = 18 THEN 'ja' ELSE 'ar' END AS lang
-  FROM generate_series(${from}, ${to}) AS g
+  FROM generate_series(${from}::int8, ${to}::int8) AS g
 ), x AS (
   SELECT t.*,
     -- A few phrases at known rates, for the searches below.
