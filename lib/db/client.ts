@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
 import { migrate } from './migrate';
+import { PglitePreparedStatements } from './pglite-prepared';
 import { parsePgTimestamp } from './timestamps';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -30,8 +31,9 @@ export interface DatabaseConfig {
 export interface QueryOptions {
   /**
    * A hot statement whose text never changes (the ingest upsert): Postgres keeps it prepared per
-   * connection, so it is planned once instead of on every call. Ignored on PGlite, and behind a
-   * pooler that refuses prepared statements (Supabase's port 6543).
+   * connection, so it is planned once instead of on every call; PGlite prepares it with SQL
+   * `PREPARE` and keeps a generic plan (pglite-prepared.ts). Ignored behind a pooler that refuses
+   * prepared statements (Supabase's port 6543).
    */
   prepare?: boolean;
   /**
@@ -194,12 +196,13 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
   const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
   const { answeredAt, timed } = answerClock();
+  const prepared = new PglitePreparedStatements();
   return {
     kind: 'pglite',
     db,
     answeredAt,
-    async query<T>(text: string, params: unknown[] = []) {
-      return (await timed(client.query<T>(text, params))).rows;
+    async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
+      return (await timed(options?.prepare ? prepared.query<T>(client, text, params) : client.query<T>(text, params))).rows;
     },
     async exec(script: string) {
       await timed(client.exec(script));
@@ -210,7 +213,8 @@ async function openPglite(dataDir: string): Promise<Database> {
         return fn({
           kind: 'pglite',
           db: dtx as unknown as DrizzleDb,
-          query: async <T>(text: string, params: unknown[] = []) => (await timed(tx.query<T>(text, params))).rows,
+          query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) =>
+            (await timed(options?.prepare ? prepared.query<T>(tx, text, params) : tx.query<T>(text, params))).rows,
           exec: async (script: string) => {
             await timed(tx.exec(script));
           },

@@ -76,6 +76,83 @@ describe('batching', () => {
   });
 });
 
+/** A chat-shaped trace: a root and `children` model or tool calls, each child ended before the root unless `leaveOpen`. */
+async function chatTrace(service: TraceService, name: string, children = 3, leaveOpen = false) {
+  const root = await service.startTrace({ spanName: `${name}.root`, operationType: 'llm_call', userId });
+  for (let i = 0; i < children; i++) await service.endTrace(await service.startTrace({ spanName: `${name}.${i}`, operationType: 'llm_call', parent: root }));
+  if (!leaveOpen) await service.endTrace(root);
+  return root;
+}
+
+describe('whole traces per batch', () => {
+  it("a full batch leaves out a trace that is still open and writes it whole once its root ends", async () => {
+    vi.useFakeTimers();
+    const sink = new InMemorySpanSink();
+    const service = build({ batchSize: 10, batchIntervalMs: 1000 }, sink);
+    await chatTrace(service, 'a');
+    await chatTrace(service, 'b');
+    const open = await chatTrace(service, 'c', 2, true); // 4 + 4 + 2 spans: a full batch of ten
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.batches().map((batch) => batch.map((span) => span.span_name))).toEqual([['a.0', 'a.1', 'a.2', 'a.root', 'b.0', 'b.1', 'b.2', 'b.root']]);
+    expect(service.stats()).toMatchObject({ queued: 2, written: 8 });
+
+    await service.endTrace(await service.startTrace({ spanName: 'c.2', operationType: 'llm_call', parent: open }));
+    await service.endTrace(open);
+    await service.flush();
+    // Every trace is in exactly one batch.
+    const batchesOf = new Map<string, Set<number>>();
+    sink.batches().forEach((batch, index) => batch.forEach((span) => batchesOf.set(span.trace_id, (batchesOf.get(span.trace_id) ?? new Set()).add(index))));
+    expect([...batchesOf.values()].map((batches) => batches.size)).toEqual([1, 1, 1]);
+    expect(sink.records()).toHaveLength(12);
+  });
+
+  it('a full batch takes the rest of its last trace, up to twice the batch size, rather than cut it', async () => {
+    vi.useFakeTimers();
+    const sink = new InMemorySpanSink();
+    const service = build({ batchSize: 10, batchIntervalMs: 1000 }, sink);
+    for (const name of ['a', 'b', 'c']) await chatTrace(service, name); // 12 spans of three closed traces
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.batches().map((batch) => batch.length)).toEqual([12]);
+
+    // A trace longer than twice the batch is cut at that bound.
+    await chatTrace(service, 'long', 24);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.batches().map((batch) => batch.length)).toEqual([12, 20]);
+  });
+
+  it('writes a held span once it has waited one interval, though its trace is still open', async () => {
+    vi.useFakeTimers();
+    const sink = new InMemorySpanSink();
+    const service = build({ batchSize: 4, batchIntervalMs: 1000 }, sink);
+    const root = await chatTrace(service, 'long', 1, true);
+    await endSpans(service, 4); // a full batch of other, closed traces
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.records().map((span) => span.span_name)).toEqual(['span.0', 'span.1', 'span.2', 'span.3']);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sink.records()).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(1);
+    // The child, and the root's running record (a span open one interval shows up as running).
+    expect(sink.records().slice(4).map((span) => `${span.span_name} ${span.status}`)).toEqual(['long.0 completed', 'long.root running']);
+    await service.endTrace(root);
+    await service.flush();
+    expect(service.stats()).toMatchObject({ queued: 0, written: 7, dropped: 0 });
+  });
+
+  it('holds nothing once the queue is half full: full batches go in order', async () => {
+    vi.useFakeTimers();
+    const sink = new InMemorySpanSink();
+    const service = build({ batchSize: 4, batchIntervalMs: 60_000, maxQueueSize: 16 }, sink);
+    await chatTrace(service, 'wide', 12, true); // twelve spans of one open trace
+    await vi.advanceTimersByTimeAsync(0);
+    // Twelve waiting is more than half of 16: batches go oldest first until eight wait.
+    expect(sink.batches().map((batch) => batch.map((span) => span.span_name))).toEqual([
+      ['wide.0', 'wide.1', 'wide.2', 'wide.3'],
+      ['wide.4', 'wide.5', 'wide.6', 'wide.7'],
+    ]);
+    expect(service.stats()).toMatchObject({ queued: 4, written: 8 });
+  });
+});
+
 describe('bounded queue', () => {
   it('drops new spans when full, counts them, and warns once', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
