@@ -32,6 +32,33 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
     });
   });
 
+  it('runs a statement marked prepare as a prepared statement with a kept plan, its values exactly as parameters', async () => {
+    const marked = "SELECT $1::text AS text, $2::int + 1 AS n, $3::timestamptz AS at, $4::jsonb AS doc, $5::text IS NULL AS missing /* prepare-test */";
+    const text = "it's \\ 'quoted' $$ \u00e9 \u{1F600} \\' --";
+    const at = '2026-01-02T03:04:05.123456Z';
+    const values = [text, 41, at, JSON.stringify({ q: text }), null];
+    const expected = { text, n: 42, doc: { q: text }, missing: true };
+    expect(await getDatabase().query(marked, values, { prepare: true })).toMatchObject([expected]);
+    await getDatabase().transaction(async (tx) => {
+      for (let i = 0; i < 3; i++) expect(await tx.query(marked, values, { prepare: true })).toMatchObject([expected]);
+      const [plans] = await tx.query<{ generic_plans: number; custom_plans: number }>(
+        "SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement LIKE '%/* prepare-test */%'",
+      );
+      // PGlite prepares it once (one session) and runs it with a generic plan; Postgres (postgres.js)
+      // keeps it prepared on this connection too (the first call may have run on another).
+      expect(plans!.generic_plans + plans!.custom_plans).toBeGreaterThanOrEqual(kind === 'pglite' ? 4 : 3);
+      if (kind === 'pglite') expect(plans!.custom_plans).toBe(0);
+      // The setting is back to auto after each run.
+      expect((await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))[0]?.plan_cache_mode).toBe('auto');
+    });
+    // A prepared statement that fails in a transaction rejects with its own error, and the statement stays usable.
+    const failing = 'SELECT 1 / $1::int AS q /* prepare-fail-test */';
+    await expect(getDatabase().transaction((tx) => tx.query(failing, [0], { prepare: true }))).rejects.toMatchObject({ code: '22012' });
+    expect(await getDatabase().query(failing, [1], { prepare: true })).toEqual([{ q: 1 }]);
+    await expect(getDatabase().query(failing, [0], { prepare: true })).rejects.toMatchObject({ code: '22012' });
+    expect((await getDatabase().query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))[0]?.plan_cache_mode).toBe('auto');
+  });
+
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
     const email = `tx.commit.${Date.now()}@example.test`;
     const id = await getDatabase().transaction(async (tx) => {
