@@ -11,8 +11,6 @@ export class OpenSpan {
   /** Fields given by `update()`, applied when the span is written. */
   updates: Partial<TraceResult> | undefined = undefined;
   ended = false;
-  /** Counted among its trace's open spans (span-lifecycle.ts), to be uncounted when it ends. */
-  countedOpen = false;
   /** On the running-span watch list (not yet written as `running`, ended or evicted). */
   watched = false;
   /** Neighbours on the running-span watch list (see `running.ts`). */

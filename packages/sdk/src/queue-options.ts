@@ -26,15 +26,6 @@ export interface SpanQueueOptions {
   shutdownTimeoutMs?: number;
   /** Receives failures. Default: `console.warn` with the `[llmtrace]` prefix. */
   onError?: ErrorHandler;
-  /**
-   * Whether a trace still has spans open in this process (the trace service passes its own count).
-   * With it, batches carry whole traces: a full batch leaves out the spans of open traces (they
-   * wait for the rest of their trace, at most `batchIntervalMs`) and takes the rest of each trace
-   * it holds that is waiting behind it (up to twice `batchSize` spans). A database writes a whole
-   * trace with one statement, the later part of a split trace with several more. Not held:
-   * `running` records, and anything once the queue is half full. Default: FIFO batches.
-   */
-  traceOpen?: (traceId: string) => boolean;
 }
 
 /** Counters of a {@link SpanQueue}. */
@@ -50,7 +41,7 @@ export interface SpanQueueStats {
 }
 
 /** The numeric settings of a queue, each within its range. */
-export type QueueSettings = Readonly<Required<Omit<SpanQueueOptions, 'sink' | 'onError' | 'traceOpen'>>>;
+export type QueueSettings = Readonly<Required<Omit<SpanQueueOptions, 'sink' | 'onError'>>>;
 
 /** `options` with every missing or out-of-range number replaced by its default (or bound). */
 export function queueSettings(options: SpanQueueOptions): QueueSettings {

@@ -4,22 +4,12 @@
  * time, when a batch fills or a batch interval passes. Writing a batch (retries, time-outs) is
  * `batch-writer.ts`, the FIFO `record-fifo.ts`, the settings `queue-options.ts`. Nothing here
  * throws into the caller, and `enqueue` never waits for the sink.
- *
- * Unlike OpenTelemetry's, a full batch keeps traces whole where it can (`traceOpen`): the spans of
- * a trace still open in this process wait, at most one batch interval, for the rest of it, and a
- * batch takes the rest of its last trace (up to twice the batch size) rather than cut it. A chat
- * request's four spans were otherwise cut across two batches of ten more often than not, and the
- * database writes the second part of a split trace with several statements more than a whole one.
  */
 import { BatchWriter } from './batch-writer';
 import { reportError, safeReport, type ErrorHandler } from './diag';
 import { queueSettings, type QueueSettings, type SpanQueueOptions, type SpanQueueStats } from './queue-options';
 import { RecordFifo } from './record-fifo';
-import { OPEN_STATUSES } from './span/fields';
 import type { SpanRecord, SpanSink } from './types';
-
-const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
-const traceIdOf = (record: SpanRecord) => record.trace_id;
 
 export { SinkTimeoutError } from './export-attempt';
 export type { SpanQueueOptions, SpanQueueStats } from './queue-options';
@@ -39,11 +29,6 @@ export class SpanQueue {
   private readonly maxQueueSize: number;
   private readonly onError: ErrorHandler;
   private readonly writer: BatchWriter;
-  private readonly traceOpen: ((traceId: string) => boolean) | undefined;
-  /** Past this many waiting spans nothing is held back for its trace. */
-  private readonly holdLimit: number;
-  /** Spans a full batch looks at from the head for ones ready to go. */
-  private readonly scanLimit: number;
 
   private readonly waiting = new RecordFifo();
   private inFlight = 0;
@@ -57,11 +42,6 @@ export class SpanQueue {
   private draining = false;
   private drainDone: Promise<void> = Promise.resolve();
   private forcedDrains = 0;
-  /**
-   * A full batch found every span it looked at held for its open trace: further spans of open
-   * traces wait for the batch timer; a span that closes its trace (or a half-full queue) lifts it.
-   */
-  private waitingForTraces = false;
 
   private closed = false;
   private shutdownDone: Promise<void> | undefined;
@@ -73,9 +53,6 @@ export class SpanQueue {
     this.batchSize = this.settings.batchSize;
     this.maxQueueSize = this.settings.maxQueueSize;
     this.onError = options.onError ?? reportError;
-    this.traceOpen = options.traceOpen;
-    this.holdLimit = Math.max(this.batchSize, Math.floor(this.maxQueueSize / 2));
-    this.scanLimit = Math.max(4 * this.batchSize, 1024);
     this.writer = new BatchWriter(options.sink, this.settings, (message, error) => this.report(message, error));
   }
 
@@ -107,9 +84,8 @@ export class SpanQueue {
       }
       return false;
     }
-    this.waiting.push(record, Date.now());
+    this.waiting.push(record);
     this.enqueuedTotal++;
-    if (this.waitingForTraces && (this.size >= this.holdLimit || !this.held(record))) this.waitingForTraces = false;
     // Nothing to schedule while a drain runs (it reschedules when done), or while the batch
     // timer runs and no batch is full yet.
     if (!this.draining && (this.batchTimer === undefined || this.size >= this.batchSize)) {
@@ -202,29 +178,12 @@ export class SpanQueue {
 
   private scheduleWrite(): void {
     if (this.writer.sink === undefined || this.size === 0) return;
-    if (this.size >= this.batchSize && !this.waitingForTraces) {
+    if (this.size >= this.batchSize) {
       this.drainSoon ??= setImmediate(this.onDrainSoon);
     } else if (this.batchTimer === undefined) {
-      // Due when the oldest waiting span has waited one interval.
-      const due = (this.waiting.oldestAt ?? Date.now()) + this.settings.batchIntervalMs;
-      this.batchTimer = setTimeout(this.onBatchTimer, Math.max(0, due - Date.now()));
+      this.batchTimer = setTimeout(this.onBatchTimer, this.settings.batchIntervalMs);
       this.batchTimer.unref?.();
     }
-  }
-
-  /** Whether `record` may wait for the rest of its trace: its trace is open here, and it is a final record. */
-  private held(record: SpanRecord): boolean {
-    return this.traceOpen !== undefined && !OPEN.has(record.status) && this.traceOpen(record.trace_id);
-  }
-
-  /**
-   * The next batch: the oldest spans, except (while the queue is less than half full) those of
-   * traces still open here that have waited less than one interval.
-   */
-  private nextBatch(): SpanRecord[] {
-    if (this.forcedDrains > 0 || this.traceOpen === undefined || this.size >= this.holdLimit) return this.waiting.take(this.batchSize);
-    const dueBefore = Date.now() - this.settings.batchIntervalMs;
-    return this.waiting.takeReady(this.batchSize, this.scanLimit, (record, at) => at <= dueBefore || !this.held(record), traceIdOf);
   }
 
   private readonly onDrainSoon = (): void => {
@@ -234,7 +193,6 @@ export class SpanQueue {
 
   private readonly onBatchTimer = (): void => {
     this.batchTimer = undefined;
-    this.waitingForTraces = false;
     void this.startDrain(true);
   };
 
@@ -267,15 +225,8 @@ export class SpanQueue {
         this.size > 0 &&
         (partialAllowed || this.forcedDrains > 0 || this.size >= this.batchSize)
       ) {
-        const batch = this.nextBatch();
-        if (batch.length === 0) {
-          // Every span looked at waits for its trace: the batch timer writes them when due.
-          this.waitingForTraces = true;
-          break;
-        }
-        // After the first batch, a partial one goes only when its oldest span is due.
-        const oldest = this.waiting.oldestAt;
-        partialAllowed = oldest !== undefined && oldest + this.settings.batchIntervalMs <= Date.now();
+        partialAllowed = false;
+        const batch = this.waiting.take(this.batchSize);
         this.inFlight = batch.length;
         try {
           await this.writer.write(batch);

@@ -48,12 +48,6 @@ export class SpanLifecycle {
   /** Set by {@link shutdown}: spans opened afterwards record nothing. */
   private isShutDown = false;
   private readonly warned = new Set<string>();
-  /**
-   * Spans open in this process per trace id, so that the queue can keep a trace's spans together
-   * until its last one ends (`traceOpen` in queue-options.ts). At most `maxOpenSpans` traces are
-   * counted (a span never ended keeps its trace here); past that, new traces are not held.
-   */
-  private readonly openPerTrace = new Map<string, number>();
 
   constructor(settings: Partial<TracingConfig> | undefined, sink: SpanSink | undefined) {
     const config: TracingConfig = { ...TRACING_DEFAULTS };
@@ -72,7 +66,6 @@ export class SpanLifecycle {
       retryMaxDelayMs: config.retryMaxDelayMs,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       onError: reportError,
-      traceOpen: (traceId) => this.openPerTrace.has(traceId),
     });
     this.policy = { serviceName: config.serviceName ?? null, captureContent: config.captureContent !== false, mask: usableMask(config.mask) };
     this.sampleRate = validRate(config.sampleRate);
@@ -142,11 +135,6 @@ export class SpanLifecycle {
       );
       SpanContext.attach(context, span);
       this.running.onStart(span);
-      const open = this.openPerTrace.get(traceId);
-      if (open !== undefined || this.openPerTrace.size < this.config.maxOpenSpans) {
-        this.openPerTrace.set(traceId, (open ?? 0) + 1);
-        span.countedOpen = true;
-      }
       return context;
     } catch (error) {
       reportError('startTrace() failed', error);
@@ -177,12 +165,6 @@ export class SpanLifecycle {
       }
       span.ended = true;
       this.running.onEnd(span);
-      // Before the record is queued: the trace's last span lets the queue take the whole trace.
-      if (span.countedOpen) {
-        const open = this.openPerTrace.get(context.traceId) ?? 1;
-        if (open <= 1) this.openPerTrace.delete(context.traceId);
-        else this.openPerTrace.set(context.traceId, open - 1);
-      }
       this.queue.enqueue(buildRecord(span, result, false, this.policy));
       span.inputData = undefined;
       span.metadata = undefined;
