@@ -202,7 +202,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     db,
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      return (await timed(options?.prepare ? prepared.query<T>(client, text, params) : client.query<T>(text, params))).rows;
+      return (await timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params))).rows;
     },
     async exec(script: string) {
       await timed(client.exec(script));
@@ -214,7 +214,7 @@ async function openPglite(dataDir: string): Promise<Database> {
           kind: 'pglite',
           db: dtx as unknown as DrizzleDb,
           query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) =>
-            (await timed(options?.prepare ? prepared.query<T>(tx, text, params) : tx.query<T>(text, params))).rows,
+            (await timed(options?.prepare ? prepared.query<T>(client, tx, text, params) : tx.query<T>(text, params))).rows,
           exec: async (script: string) => {
             await timed(tx.exec(script));
           },

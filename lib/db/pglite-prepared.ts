@@ -21,6 +21,11 @@ export interface PgliteQueryRunner {
   query<T>(text: string, params?: unknown[]): Promise<{ rows: T[]; fields: Array<{ name: string; dataTypeID: number }> }>;
 }
 
+/** A PGlite client: a runner that can also hold the database for a transaction. */
+export interface PgliteClientRunner extends PgliteQueryRunner {
+  transaction<T>(fn: (tx: PgliteQueryRunner) => Promise<T>): Promise<T>;
+}
+
 /** A value as an SQL string literal, or undefined when it cannot be one. */
 function literal(value: unknown): string | undefined {
   if (value === null || value === undefined) return 'NULL';
@@ -39,29 +44,36 @@ function literal(value: unknown): string | undefined {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** The prepared statements of one PGlite session (one per database opened). */
 export class PglitePreparedStatements {
   /** Statement text → its prepared name. */
   readonly #names = new Map<string, string>();
-  /** Distinct per instance: the server's thread and the worker share one PGlite session. */
-  readonly #prefix = `llmtrace_${Math.random().toString(36).slice(2, 10)}_`;
 
-  /** Runs `text` with `params` as a prepared statement on `runner`, preparing it first if need be. */
-  async query<T>(runner: PgliteQueryRunner, text: string, params: unknown[]) {
+  /**
+   * Runs `text` with `params` as a prepared statement, preparing it first if need be. `tx`: the
+   * caller's transaction; without one, the statement gets a transaction of its own, so that no
+   * other caller's statement runs under the generic-plan setting meanwhile.
+   */
+  async query<T>(client: PgliteClientRunner, tx: PgliteQueryRunner | null, text: string, params: unknown[]) {
     const values = params.map(literal);
-    if (values.some((value) => value === undefined)) return runner.query<T>(text, params);
+    if (values.some((value) => value === undefined)) return (tx ?? client).query<T>(text, params);
+    if (!tx) return client.transaction((own) => this.#execute<T>(own, text, values as string[]));
+    return this.#execute<T>(tx, text, values as string[]);
+  }
+
+  /** PREPARE (once), then EXECUTE with the generic plan, the setting held for this statement only (as `withGenericPlan` on Postgres). */
+  async #execute<T>(tx: PgliteQueryRunner, text: string, values: string[]) {
     let name = this.#names.get(text);
     if (name === undefined) {
-      const fresh = `${this.#prefix}${this.#names.size + 1}`;
-      await runner.query(`PREPARE ${fresh} AS ${text}`);
+      const fresh = `llmtrace_prepared_${this.#names.size + 1}`;
+      await tx.query(`PREPARE ${fresh} AS ${text}`);
       this.#names.set(text, fresh);
       name = fresh;
     }
-    await runner.query('SET plan_cache_mode = force_generic_plan');
-    try {
-      return await runner.query<T>(values.length > 0 ? `EXECUTE ${name}(${values.join(', ')})` : `EXECUTE ${name}`);
-    } finally {
-      // In a transaction the statement failed, the rollback undoes the setting.
-      await runner.query('RESET plan_cache_mode').catch(() => {});
-    }
+    // SET LOCAL: a statement that fails takes the setting with it when its transaction rolls back.
+    await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    const result = await tx.query<T>(values.length > 0 ? `EXECUTE ${name}(${values.join(', ')})` : `EXECUTE ${name}`);
+    await tx.query('SET LOCAL plan_cache_mode = auto');
+    return result;
   }
 }

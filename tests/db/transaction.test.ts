@@ -57,6 +57,15 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
     expect(await getDatabase().query(failing, [1], { prepare: true })).toEqual([{ q: 1 }]);
     await expect(getDatabase().query(failing, [0], { prepare: true })).rejects.toMatchObject({ code: '22012' });
     expect((await getDatabase().query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))[0]?.plan_cache_mode).toBe('auto');
+    // Statements of other callers sent meanwhile are planned as usual: the setting is the prepared statement's alone.
+    const seen = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        i % 2 === 0
+          ? getDatabase().query(marked, values, { prepare: true }).then(() => 'auto')
+          : getDatabase().query<{ m: string }>("SELECT current_setting('plan_cache_mode') AS m").then((rows) => rows[0]!.m),
+      ),
+    );
+    expect(seen).toEqual(Array(8).fill('auto'));
   });
 
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
