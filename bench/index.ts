@@ -191,15 +191,16 @@ async function main() {
       log('| query | rows | p50 (ms) | p95 (ms), rounds’ range |');
       log('|---|---:|---:|---:|');
       for (const q of queries.other) log(`| ${q.label} | ${q.rows} | ${fmt(q.p50, 1)} | ${p95(q)} |`);
-      const rolled = queries.other.find((q) => q.label === 'Overview stats, last 30 days');
-      const everySpan = queries.other.find((q) => q.label.startsWith('Overview stats, last 30 days, every span'));
-      if (rolled && everySpan) {
+      for (const [range, rollups] of [['last 24 h', 'quarter-hour'], ['last 30 days', 'hourly and quarter-hour']] as const) {
+        const rolled = queries.other.find((q) => q.label === `Overview stats, ${range}`);
+        const everySpan = queries.other.find((q) => q.label.startsWith(`Overview stats, ${range}, every span`));
+        if (!rolled || !everySpan) continue;
         log();
         // The ratio is taken within each round (both read back to back), then its median and range.
         const ratios = rolled.p50Rounds.map((p50, i) => everySpan.p50Rounds[i]! / p50).sort((a, b) => a - b);
         log(
-          `**The Overview's 30 days from the hourly roll-ups against reading every span, in the same rounds**: p50 ${fmt(rolled.p50, 1)} ms against ${fmt(everySpan.p50)} ms; ` +
-            `every span read takes **${fmt(ratios[Math.floor(ratios.length / 2)]!)}× as long** (per round ${ratios.map((r) => fmt(r)).join(', ')}); the roll-ups' percentiles are within 2% of the exact ones.`,
+          `**The Overview's ${range.slice(5)} from the ${rollups} roll-ups against reading every span, in the same rounds**: p50 ${fmt(rolled.p50, 1)} ms against ${fmt(everySpan.p50, 1)} ms; ` +
+            `every span read takes **${fmt(ratios[Math.floor(ratios.length / 2)]!, 1)}× as long** (per round ${ratios.map((r) => fmt(r, 1)).join(', ')}); the roll-ups' percentiles are within 2% of the exact ones.`,
         );
       }
       log();

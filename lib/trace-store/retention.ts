@@ -68,10 +68,12 @@ interface Aged {
 const SPANS: Aged = { table: 'llm_traces', key: ['user_id', 'trace_id', 'span_id', 'start_time'], time: 'start_time', marksHours: true };
 /** A trace's range goes when its last span has aged out (trace-ranges.ts). */
 const RANGES: Aged = { table: 'trace_ranges', key: ['user_id', 'trace_id'], time: 'last_start' };
-/** An hour's roll-up goes when the whole hour has aged out. */
+/** An hour's (a quarter hour's) roll-up goes when the whole hour (quarter) has aged out. */
 const ROLLUPS: Aged[] = [
   { table: 'stats_hourly', key: ['user_id', 'hour'], time: "hour + '1 hour'::interval" },
   { table: 'stats_hourly_models', key: ['ctid'], time: "hour + '1 hour'::interval" },
+  { table: 'stats_quarters', key: ['user_id', 'quarter'], time: "quarter + '15 minutes'::interval" },
+  { table: 'stats_quarter_models', key: ['ctid'], time: "quarter + '15 minutes'::interval" },
 ];
 
 /**

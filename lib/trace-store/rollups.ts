@@ -182,20 +182,64 @@ WHERE pg_try_advisory_xact_lock(${HOUR_LOCK_KEY('d.hour')})`;
 const CLAIMED = `(SELECT c.user_id, to_timestamp(c.epoch) AS lo, to_timestamp(c.epoch) + '1 hour'::interval AS hi
   FROM json_to_recordset($1::json) AS c(user_id uuid, epoch bigint)) w`;
 
-const HOUR_KEYS = ['w.user_id', 'w.lo AS hour'];
+/**
+ * The rows of roll-ups (`stats_hourly` or `stats_quarters`, as `alias` in `from`, filtered by
+ * `where`) as `…keys, bin, requests, errors, n`: one row per roll-up with its requests and errors
+ * (bin null), one per bin of its histogram with its finished roots (`n`).
+ */
+export function histogramRowsSql(alias: string, keys: readonly string[], from: string, where = 'true'): string {
+  return `
+SELECT ${keys.join(', ')}, NULL::smallint, ${alias}.requests, ${alias}.errors, 0 FROM ${from} WHERE ${where}
+UNION ALL
+SELECT ${keys.join(', ')}, u.bin, 0, 0, u.n FROM ${from} CROSS JOIN LATERAL unnest(${alias}.duration_bins, ${alias}.duration_counts) AS u(bin, n) WHERE ${where}`;
+}
 
+/**
+ * `rows` (`…keys, bin, requests, errors, n`, as {@link histogramRowsSql} gives) summed per `keys`:
+ * `…keys, requests, errors, bins, counts`, the histogram merged bin by bin, its bins in order.
+ */
+export function mergedHistogramsSql(keys: readonly string[], rows: string): string {
+  const columns = keys.join(', ');
+  return `
+SELECT ${columns}, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors,
+  coalesce(array_agg(bin ORDER BY bin) FILTER (WHERE n > 0), '{}') AS bins, coalesce(array_agg(n ORDER BY bin) FILTER (WHERE n > 0), '{}') AS counts
+FROM (
+  SELECT ${columns}, bin, sum(requests) AS requests, sum(errors) AS errors, sum(n)::int AS n
+  FROM (${rows}) AS x(${columns}, bin, requests, errors, n) GROUP BY ${columns}, bin
+) y GROUP BY ${columns}`;
+}
+
+/** A quarter hour's start, aligned to the epoch: the Overview's 15-minute buckets (a day's range). */
+export const QUARTER_OF = (value: string) => `date_bin('15 minutes'::interval, ${value}, timestamptz 'epoch')`;
+
+const QUARTER_KEYS = ['w.user_id', `${QUARTER_OF('t.start_time')} AS quarter`];
+const CLAIMED_QUARTERS = (q: string) => `${q}.user_id = w.user_id AND ${q}.quarter >= w.lo AND ${q}.quarter < w.hi`;
+
+/**
+ * A claimed hour is rebuilt from its spans into its four quarters, and the hour is summed from
+ * them: the two tables never disagree, and the spans are read once.
+ */
 const REBUILD_SQL = [
   `DELETE FROM stats_dirty d USING ${CLAIMED} WHERE d.user_id = w.user_id AND d.hour = w.lo`,
   `DELETE FROM stats_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
   `DELETE FROM stats_hourly_models h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
-  `INSERT INTO stats_hourly (user_id, hour, requests, errors, duration_bins, duration_counts)
-   SELECT b.user_id, b.hour, sum(b.requests)::int, sum(b.errors)::int,
+  `DELETE FROM stats_quarters q USING ${CLAIMED} WHERE ${CLAIMED_QUARTERS('q')}`,
+  `DELETE FROM stats_quarter_models q USING ${CLAIMED} WHERE ${CLAIMED_QUARTERS('q')}`,
+  `INSERT INTO stats_quarters (user_id, quarter, requests, errors, duration_bins, duration_counts)
+   SELECT b.user_id, b.quarter, sum(b.requests)::int, sum(b.errors)::int,
      coalesce(array_agg(b.bin ORDER BY b.bin) FILTER (WHERE b.bin IS NOT NULL), '{}'),
      coalesce(array_agg(b.requests ORDER BY b.bin) FILTER (WHERE b.bin IS NOT NULL), '{}')
-   FROM (${rootBinsSql(CLAIMED, HOUR_KEYS)}) b
-   GROUP BY b.user_id, b.hour`,
+   FROM (${rootBinsSql(CLAIMED, QUARTER_KEYS)}) b
+   GROUP BY b.user_id, b.quarter`,
+  `INSERT INTO stats_quarter_models (user_id, quarter, model_name, model_provider, requests, cost_usd, input_tokens, output_tokens, tokens, unpriced_requests)
+   ${usageByModelSql(CLAIMED, QUARTER_KEYS)}`,
+  `INSERT INTO stats_hourly (user_id, hour, requests, errors, duration_bins, duration_counts)
+   ${mergedHistogramsSql(['user_id', 'hour'], histogramRowsSql('q', ['q.user_id', 'w.lo'], `${CLAIMED} JOIN stats_quarters q ON ${CLAIMED_QUARTERS('q')}`))}`,
   `INSERT INTO stats_hourly_models (user_id, hour, model_name, model_provider, requests, cost_usd, input_tokens, output_tokens, tokens, unpriced_requests)
-   ${usageByModelSql(CLAIMED, HOUR_KEYS)}`,
+   SELECT q.user_id, w.lo, q.model_name, q.model_provider, sum(q.requests)::int, sum(q.cost_usd), sum(q.input_tokens)::bigint,
+     sum(q.output_tokens)::bigint, sum(q.tokens)::bigint, sum(q.unpriced_requests)::int
+   FROM ${CLAIMED} JOIN stats_quarter_models q ON ${CLAIMED_QUARTERS('q')}
+   GROUP BY q.user_id, w.lo, q.model_name, q.model_provider`,
 ];
 
 /** The claimed hours' `group_hourly` rows, replaced: each statement returns the keys whose rows it changed. */

@@ -2,10 +2,11 @@ import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { parsePgTimestamp } from '@/lib/db/timestamps';
 import { LISTED_ROOT } from './columns';
-import { binMiddle, PERCENTILE_ERROR, rootBinsSql, usageByModelSql } from './rollups';
+import { binMiddle, histogramRowsSql, HOUR_OF, mergedHistogramsSql, PERCENTILE_ERROR, rootBinsSql, usageByModelSql } from './rollups';
 import { samplingSummary, type SamplingSummary } from './tail-sampling';
 
 const MINUTE = 60_000;
+const QUARTER = 15 * MINUTE;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
@@ -80,8 +81,8 @@ export interface OverviewStats {
   by_model: ModelStats[];
   /**
    * How far `p50_ms` and `p95_ms` may be from the exact percentiles, as a fraction: 0 when they
-   * are exact (series buckets shorter than an hour, read from the spans), about 0.02 when they come
-   * from the hourly roll-ups' duration histograms (longer ranges).
+   * are exact (series buckets shorter than 15 minutes, ranges up to 10 hours: read from the spans),
+   * about 0.02 when they come from the roll-ups' duration histograms (longer ranges).
    */
   percentile_error: number;
   /**
@@ -130,8 +131,8 @@ interface StatsRows {
 }
 
 /**
- * Every figure from the spans, percentiles exact: for series buckets shorter than an hour (ranges
- * up to 60 hours). Two statements: requests per bucket and in all (grouping sets), and the usage
+ * Every figure from the spans, percentiles exact: for series buckets shorter than 15 minutes
+ * (ranges up to 10 hours). Two statements: requests per bucket and in all (grouping sets), and the usage
  * statement of the roll-up reader with no whole hours, so the range is read from the spans alone.
  */
 async function readSpans(database: Database, userId: string, from: Date, to: Date, bucketMs: number): Promise<StatsRows> {
@@ -143,8 +144,8 @@ async function readSpans(database: Database, userId: string, from: Date, to: Dat
        GROUP BY GROUPING SETS ((bucket), ())`,
       [userId, from.toISOString(), to.toISOString(), interval],
     ),
-    // [$2, $3) holds no whole hour: the usage statement reads [$4, $5) from the spans.
-    database.query<Row>(ROLLED_USAGE_SQL, [userId, to.toISOString(), to.toISOString(), from.toISOString(), to.toISOString(), interval]),
+    // No whole quarter ([$7, $8) and [$2, $3) are empty at `to`): the usage statement reads [$4, $5) from the spans.
+    database.query<Row>(ROLLED_USAGE_SQL, [userId, to.toISOString(), to.toISOString(), from.toISOString(), to.toISOString(), interval, to.toISOString(), to.toISOString()]),
   ]);
   return {
     requestTotals: requestRows.find((row) => Number(row.grouping) === 1),
@@ -161,23 +162,30 @@ function usageParts(usageRows: Row[]): Pick<StatsRows, 'usageTotals' | 'usageBuc
 }
 
 /*
- * The roll-up reader's parameters: $1 the account, [$2, $3) the whole hours inside the range,
- * [$4, $5) the range itself, $6 the bucket size. Hours marked dirty (changed since their roll-up
- * was built) and the range's partial hours at either end are read from the spans; every other hour
- * from the roll-ups (rollups.ts). Each statement decides which hours are which itself, so it never
- * counts an hour twice or not at all, whatever the refresher does meanwhile.
+ * The roll-up reader's parameters: $1 the account, [$4, $5) the range, $6 the bucket size, [$7, $8)
+ * the whole quarter hours inside the range and [$2, $3) the whole hours inside those. Whole hours are
+ * read from the hourly roll-ups, the whole quarters before and after them from the quarter-hour ones
+ * (rollups.ts), and from the spans: the minutes before the first whole quarter and after the last,
+ * and every hour marked dirty (changed since its roll-ups were built). Each statement decides which
+ * time is which itself, so it never counts a minute twice or not at all, whatever the refresher does
+ * meanwhile.
  */
-const DIRTY_HOURS = `dirty AS MATERIALIZED (SELECT hour FROM stats_dirty WHERE user_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz)`;
+const DIRTY_HOURS = `dirty AS MATERIALIZED (SELECT hour FROM stats_dirty WHERE user_id = $1 AND hour > $7::timestamptz - '1 hour'::interval AND hour < $8::timestamptz)`;
 const SPAN_WINDOWS = `(
   SELECT $1::uuid AS user_id, x.lo, x.hi FROM (
-    SELECT hour AS lo, hour + '1 hour'::interval AS hi FROM dirty
-    UNION ALL SELECT $4::timestamptz, $2::timestamptz WHERE $4::timestamptz < $2::timestamptz
-    UNION ALL SELECT $3::timestamptz, $5::timestamptz WHERE $3::timestamptz < $5::timestamptz) x) w`;
+    SELECT greatest(hour, $7::timestamptz) AS lo, least(hour + '1 hour'::interval, $8::timestamptz) AS hi FROM dirty
+    UNION ALL SELECT $4::timestamptz, $7::timestamptz WHERE $4::timestamptz < $7::timestamptz
+    UNION ALL SELECT $8::timestamptz, $5::timestamptz WHERE $8::timestamptz < $5::timestamptz) x) w`;
 /** The range as constants: the planner plans only its days' partitions. */
 const WITHIN_RANGE = ` AND t.start_time >= $4::timestamptz AND t.start_time < $5::timestamptz`;
 const BUCKET_OF = (value: string) => `date_bin($6::interval, ${value}, timestamptz 'epoch')`;
+/** A whole hour of the range whose roll-ups are current. */
 const CLEAN_HOUR = (h: string) =>
   `${h}.user_id = $1 AND ${h}.hour >= $2::timestamptz AND ${h}.hour < $3::timestamptz AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = ${h}.hour)`;
+/** A whole quarter of the range outside its whole hours, whose hour's roll-ups are current. */
+const CLEAN_QUARTER = (q: string) =>
+  `${q}.user_id = $1 AND ((${q}.quarter >= $7::timestamptz AND ${q}.quarter < $2::timestamptz) OR (${q}.quarter >= $3::timestamptz AND ${q}.quarter < $8::timestamptz))
+   AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = ${HOUR_OF(`${q}.quarter`)})`;
 
 /**
  * Per bucket: requests, errors and the histogram of the finished roots' durations (`bins`, and
@@ -185,19 +193,13 @@ const CLEAN_HOUR = (h: string) =>
  */
 const ROLLED_REQUESTS_SQL = `
 WITH ${DIRTY_HOURS}
-SELECT bucket, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors,
-  coalesce(array_agg(bin ORDER BY bin) FILTER (WHERE n > 0), '{}') AS bins, coalesce(array_agg(n ORDER BY bin) FILTER (WHERE n > 0), '{}') AS counts
-FROM (
-  SELECT bucket, bin, sum(requests) AS requests, sum(errors) AS errors, sum(n)::int AS n FROM (
-    SELECT bucket, bin, requests, errors, CASE WHEN bin IS NULL THEN 0 ELSE requests END AS n
-    FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}) s
-    UNION ALL
-    SELECT ${BUCKET_OF('h.hour')}, NULL, h.requests, h.errors, 0 FROM stats_hourly h WHERE ${CLEAN_HOUR('h')}
-    UNION ALL
-    SELECT ${BUCKET_OF('h.hour')}, u.bin, 0, 0, u.n
-    FROM stats_hourly h CROSS JOIN LATERAL unnest(h.duration_bins, h.duration_counts) AS u(bin, n) WHERE ${CLEAN_HOUR('h')}
-  ) x GROUP BY bucket, bin
-) y GROUP BY bucket`;
+${mergedHistogramsSql(
+  ['bucket'],
+  `SELECT bucket, bin, requests, errors, CASE WHEN bin IS NULL THEN 0 ELSE requests END
+   FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}) s
+   UNION ALL ${histogramRowsSql('h', [BUCKET_OF('h.hour')], 'stats_hourly h', CLEAN_HOUR('h'))}
+   UNION ALL ${histogramRowsSql('q', [BUCKET_OF('q.quarter')], 'stats_quarters q', CLEAN_QUARTER('q'))}`,
+)}`;
 
 /** Usage per bucket (grouping 3), per model (4, in the breakdown's order) and in all (7). */
 const ROLLED_USAGE_SQL = `
@@ -206,7 +208,10 @@ parts AS (
   ${usageByModelSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}
   UNION ALL
   SELECT ${BUCKET_OF('m.hour')}, m.model_name, m.model_provider, m.requests, m.cost_usd, m.input_tokens, m.output_tokens, m.tokens, m.unpriced_requests
-  FROM stats_hourly_models m WHERE ${CLEAN_HOUR('m')})
+  FROM stats_hourly_models m WHERE ${CLEAN_HOUR('m')}
+  UNION ALL
+  SELECT ${BUCKET_OF('m.quarter')}, m.model_name, m.model_provider, m.requests, m.cost_usd, m.input_tokens, m.output_tokens, m.tokens, m.unpriced_requests
+  FROM stats_quarter_models m WHERE ${CLEAN_QUARTER('m')})
 SELECT GROUPING(bucket, model_name, model_provider) AS grouping, bucket, model_name, model_provider,
   sum(requests)::bigint AS requests, sum(cost_usd) AS cost_usd, coalesce(sum(input_tokens), 0) AS input_tokens,
   coalesce(sum(output_tokens), 0) AS output_tokens, coalesce(sum(tokens), 0) AS tokens, sum(unpriced_requests)::bigint AS unpriced_requests
@@ -239,11 +244,22 @@ export function histogramPercentile(histogram: Histogram, p: number): number | n
 
 const bucketStart = (value: unknown) => (value instanceof Date ? value : parsePgTimestamp(String(value))).getTime();
 
-/** Hourly roll-ups for whole clean hours, spans for the rest: for series buckets of an hour or more. */
+/** The instant `ms` rounded up (`ceil`) or down (`floor`) to a multiple of `unit`. */
+const align = (ms: number, unit: number, round: (x: number) => number) => round(ms / unit) * unit;
+
+/**
+ * Roll-ups for whole clean quarter hours (whole hours from the hourly roll-ups when the buckets are
+ * an hour or longer), spans for the rest: for series buckets of 15 minutes or more.
+ */
 async function readRollups(database: Database, userId: string, from: Date, to: Date, bucketMs: number): Promise<StatsRows> {
-  const wholeFrom = new Date(Math.ceil(from.getTime() / HOUR) * HOUR);
-  const wholeTo = new Date(Math.floor(to.getTime() / HOUR) * HOUR);
-  const params = [userId, wholeFrom.toISOString(), wholeTo.toISOString(), from.toISOString(), to.toISOString(), `${bucketMs / 1000} seconds`];
+  const quartersFrom = align(from.getTime(), QUARTER, Math.ceil);
+  const quartersTo = Math.max(quartersFrom, align(to.getTime(), QUARTER, Math.floor));
+  // Buckets shorter than an hour cannot take an hour's sums: they read quarters only.
+  let hoursFrom = align(quartersFrom, HOUR, Math.ceil);
+  let hoursTo = align(quartersTo, HOUR, Math.floor);
+  if (bucketMs < HOUR || hoursFrom > hoursTo) hoursFrom = hoursTo = quartersTo;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const params = [userId, iso(hoursFrom), iso(hoursTo), from.toISOString(), to.toISOString(), `${bucketMs / 1000} seconds`, iso(quartersFrom), iso(quartersTo)];
   const [binRows, usageRows] = await Promise.all([database.query<Row>(ROLLED_REQUESTS_SQL, params), database.query<Row>(ROLLED_USAGE_SQL, params)]);
 
   const all: Histogram = new Map();
@@ -274,8 +290,9 @@ async function readRollups(database: Database, userId: string, from: Date, to: D
  * bucket of the range is present, empty ones with zero counts and null percentiles, so charts get a
  * continuous x axis.
  *
- * Ranges whose buckets are an hour or longer (over 60 hours) read the hourly roll-ups
- * (rollups.ts): the same sums, percentiles within {@link PERCENTILE_ERROR}. `rollups: false` reads
+ * Ranges whose buckets are 15 minutes or longer (over 10 hours: a day, a week, a month) read the
+ * quarter-hour and hourly roll-ups (rollups.ts): the same sums, percentiles within
+ * {@link PERCENTILE_ERROR}. `rollups: false` reads
  * every span instead (tests and the bench compare the two).
  *
  * @example
@@ -286,7 +303,7 @@ export async function overviewStats(
   { userId, from, to, rollups = true }: { userId: string; from: Date; to: Date; rollups?: boolean },
 ): Promise<OverviewStats> {
   const bucketMs = chooseBucketMs(from, to);
-  const read = rollups && bucketMs >= HOUR ? readRollups : readSpans;
+  const read = rollups && bucketMs >= QUARTER ? readRollups : readSpans;
   const [rows, sampling] = await Promise.all([read(database, userId, from, to, bucketMs), samplingSummary(database, { userId, from, to })]);
   const { requestTotals, usageTotals, requestBuckets, usageBuckets, modelRows } = rows;
   const totalsRow = { ...requestTotals, ...usageTotals };

@@ -1,6 +1,6 @@
 /**
- * The Overview's hourly roll-ups (lib/trace-store/rollups.ts), on both databases: over a week (3-hour
- * buckets) the stats API gives the numbers that reading every span gives, before the roll-ups are
+ * The Overview's hourly and quarter-hour roll-ups (lib/trace-store/rollups.ts), on both databases:
+ * over a week (3-hour buckets), and over a day, two and three days not aligned to the hour, the stats API gives the numbers that reading every span gives, before the roll-ups are
  * built, after, and after each kind of change to the spans (a span completed, a late model call,
  * a trace deleted, an end user deleted, a trace sampled out, retention through the middle of an
  * hour), and while writers and refreshers race.
@@ -121,6 +121,49 @@ describeEachDatabase('stats roll-ups', (getDatabase, kind) => {
     await database.query("DELETE FROM llm_traces WHERE user_id = $1 AND start_time >= '2026-11-20T00:00:00Z' AND start_time < '2026-11-20T01:00:00Z'", [user.userId]);
     expect((await apiStats(user)).totals.requests).toBe(exact.totals.requests);
     expect((await exactStats(database, user)).totals.requests).toBe(exact.totals.requests - 4);
+  });
+
+  it('a day, two days and three days not aligned to the hour read quarter hours and hours, and give the numbers every span gives', async () => {
+    const database = getDatabase();
+    const user = await createTestUser(database);
+    await post(user, weekOfRequests().flat());
+    const ranges = [
+      // 15-minute buckets: quarters only, the minutes before 07:00 and after 06:45 from the spans.
+      { from: '2026-11-17T06:52:30.000Z', to: '2026-11-18T06:52:30.000Z', bucket: 15 * 60_000 },
+      // 30-minute buckets: quarters only.
+      { from: '2026-11-16T12:20:00.000Z', to: '2026-11-18T04:20:00.000Z', bucket: 30 * 60_000 },
+      // Hour buckets: hours, the quarters 13:30-14:00 and 13:00-13:15 at the ends, 13:20-13:30 and 13:15-13:20 from the spans.
+      { from: '2026-11-15T13:20:00.000Z', to: '2026-11-18T13:20:00.000Z', bucket: 60 * 60_000 },
+    ];
+    const checkAll = async (what: string) => {
+      for (const range of ranges) {
+        const rolled = await apiStats(user, range);
+        expect(rolled.bucket_ms, what).toBe(range.bucket);
+        expect(rolled.percentile_error).toBeCloseTo(PERCENTILE_ERROR, 9);
+        expectSameNumbers(rolled, await exactStats(database, user, range));
+      }
+    };
+    await checkAll('nothing built');
+    await refreshAllRollups(database);
+    await checkAll('built');
+    const [{ quarters }] = await database.query<{ quarters: number }>('SELECT count(*)::int AS quarters FROM stats_quarters WHERE user_id = $1', [user.userId]);
+    // Minutes 0 and 13 share a quarter, 26 and 39 have one each: 3 per busy hour, and one each for the 4 single requests.
+    expect(quarters).toBe(6 * 4 * 3 + 2 + 2);
+
+    // New requests at the ranges' ends and inside them: their hours are marked and read from the spans.
+    for (const at of ['2026-11-17T06:55:00.000Z', '2026-11-17T07:01:00.000Z', '2026-11-15T13:35:00.000Z', '2026-11-18T13:10:00.000Z', '2026-11-16T23:59:00.000Z']) {
+      await post(user, request(at, { durationMs: 7777, model: 'claude-x' }));
+    }
+    await checkAll('marked');
+    await refreshAllRollups(database);
+    await checkAll('rebuilt');
+
+    // The day's answer comes from the quarters now: spans removed behind the store's back (no mark) still count.
+    const day = ranges[0];
+    const before = await apiStats(user, day);
+    await database.query("DELETE FROM llm_traces WHERE user_id = $1 AND start_time >= '2026-11-17T13:00:00Z' AND start_time < '2026-11-17T13:15:00Z'", [user.userId]);
+    expect((await apiStats(user, day)).totals.requests).toBe(before.totals.requests);
+    expect((await exactStats(database, user, day)).totals.requests).toBe(before.totals.requests - 2); // 13:00 and 13:13
   });
 
   it('every change to the spans shows at once, before the roll-ups are rebuilt and after', async () => {

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { GET as getStats } from '@/app/api/analytics/stats/route';
 import { POST as postTraces } from '@/app/api/analytics/traces/route';
+import { PERCENTILE_ERROR } from '@/lib/trace-store/rollups';
 import type { StatsBucket } from '@/lib/trace-store/stats';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
@@ -58,6 +59,15 @@ const OUTSIDE: RequestSpec[] = [
   { at: '2026-11-21T00:00:00.000Z', durationMs: 9000, model: 'gpt-4o', provider: 'openai', input: 7, output: 7, cost: 1 },
 ];
 
+/**
+ * Ranges over 10 hours (15-minute buckets and longer) read the roll-ups' duration histograms
+ * (rollups.ts): a percentile is within PERCENTILE_ERROR of the exact one, as a ratio of 1 + ms.
+ */
+function expectNear(value: number | null | undefined, exact: number) {
+  expect(value).not.toBeNull();
+  expect(Math.abs((Number(value) + 1) / (exact + 1) - 1)).toBeLessThanOrEqual(PERCENTILE_ERROR + 1e-9);
+}
+
 describeEachDatabase('stats API', (getDatabase) => {
   const stats = async (apiKey: string, query: string) => {
     const response = await call(getStats, { path: `/api/analytics/stats${query ? `?${query}` : ''}`, apiKey });
@@ -79,8 +89,21 @@ describeEachDatabase('stats API', (getDatabase) => {
     expect(body.totals.error_rate).toBeCloseTo(0.2, 10);
     expect(body.totals.cost_usd).toBeCloseTo(0.0245, 10);
     // Durations 500, 1000, 2000, 3000, 4000: median 2000; p95 interpolates 3000 + 0.8 × 1000.
-    expect(body.totals.p50_ms).toBeCloseTo(2000, 6);
-    expect(body.totals.p95_ms).toBeCloseTo(3800, 6);
+    expect(body.percentile_error).toBeCloseTo(PERCENTILE_ERROR, 9);
+    expectNear(body.totals.p50_ms, 2000);
+    expectNear(body.totals.p95_ms, 3800);
+  });
+
+  it('reads every span for ranges up to 10 hours: percentiles exact', async () => {
+    const user = await createTestUser(getDatabase());
+    await seed(user.apiKey, [...REQUESTS, ...OUTSIDE]);
+    const body = await stats(user.apiKey, 'from=2026-11-20T10:00:00Z&to=2026-11-20T12:00:00Z');
+    expect(body.bucket_ms).toBe(60_000);
+    expect(body.percentile_error).toBe(0);
+    // Durations 1000, 2000, 3000, 4000: median 2500; p95 interpolates 3000 + 0.85 × 1000.
+    expect(body.totals).toMatchObject({ requests: 4, errors: 1, p50_ms: 2500 });
+    expect(body.totals.p95_ms).toBeCloseTo(3850, 6);
+    expect(body.series.find((b: StatsBucket) => b.bucket === '2026-11-20T10:05:00.000Z')).toMatchObject({ requests: 1, errors: 1, p50_ms: 2000, p95_ms: 2000 });
   });
 
   it('splits the range into continuous buckets whose sums equal the totals', async () => {
@@ -101,15 +124,17 @@ describeEachDatabase('stats API', (getDatabase) => {
     expect(sum('cost_usd')).toBeCloseTo(body.totals.cost_usd, 10);
 
     const at = (iso: string) => series.find((b) => b.bucket === iso);
-    expect(at('2026-11-20T00:00:00.000Z')).toMatchObject({ requests: 1, errors: 0, p50_ms: 500, input_tokens: 10 });
+    expect(at('2026-11-20T00:00:00.000Z')).toMatchObject({ requests: 1, errors: 0, input_tokens: 10 });
+    expectNear(at('2026-11-20T00:00:00.000Z')?.p50_ms, 500);
     // 10:00 and 10:05 share the 10:00 bucket.
     const tenOClock = at('2026-11-20T10:00:00.000Z');
     expect(tenOClock).toMatchObject({ requests: 2, errors: 1, input_tokens: 3000, output_tokens: 600 });
-    expect(tenOClock?.p50_ms).toBeCloseTo(1500, 6);
-    expect(tenOClock?.p95_ms).toBeCloseTo(1950, 6);
+    expectNear(tenOClock?.p50_ms, 1500);
+    expectNear(tenOClock?.p95_ms, 1950);
     expect(tenOClock?.cost_usd).toBeCloseTo(0.0135, 10);
     // The unpriced request adds no cost to its bucket.
-    expect(at('2026-11-20T10:15:00.000Z')).toMatchObject({ requests: 1, cost_usd: 0, p50_ms: 3000 });
+    expect(at('2026-11-20T10:15:00.000Z')).toMatchObject({ requests: 1, cost_usd: 0 });
+    expectNear(at('2026-11-20T10:15:00.000Z')?.p50_ms, 3000);
     expect(at('2026-11-20T05:00:00.000Z')).toEqual({
       bucket: '2026-11-20T05:00:00.000Z', requests: 0, errors: 0, p50_ms: null, p95_ms: null, cost_usd: 0, input_tokens: 0, output_tokens: 0,
     });
@@ -155,7 +180,8 @@ describeEachDatabase('stats API', (getDatabase) => {
     const to = Date.parse(body.to);
     expect(to).toBeGreaterThanOrEqual(before);
     expect(to - Date.parse(body.from)).toBe(24 * 60 * 60_000);
-    expect(body.totals).toMatchObject({ requests: 1, p50_ms: 700, cost_usd: 0.5 });
+    expect(body.totals).toMatchObject({ requests: 1, cost_usd: 0.5 });
+    expectNear(body.totals.p50_ms, 700);
 
     const year = await stats(user.apiKey, 'from=2025-11-21T00:00:00Z&to=2026-11-21T00:00:00Z');
     expect(year.bucket_ms).toBe(24 * 60 * 60_000);
