@@ -209,7 +209,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     transaction(fn) {
       return db.transaction((dtx) => {
-        const tx = driverClientOf<PGliteTransaction>(dtx);
+        // Drizzle's statements go through the same object: guarded, they too run with the usual planning.
+        const tx = prepared.guard(driverClientOf<PGliteTransaction>(dtx));
         return fn({
           kind: 'pglite',
           db: dtx as unknown as DrizzleDb,

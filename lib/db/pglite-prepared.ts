@@ -44,36 +44,73 @@ function literal(value: unknown): string | undefined {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/** A PGlite transaction as it comes from the client: its own methods, which {@link PglitePreparedStatements.guard} wraps. */
+export interface PgliteTransactionRunner extends PgliteQueryRunner {
+  exec(script: string): Promise<unknown>;
+}
+
 /** The prepared statements of one PGlite session (one per database opened). */
 export class PglitePreparedStatements {
   /** Statement text → its prepared name. */
   readonly #names = new Map<string, string>();
+  /** The transactions whose generic-plan setting is on now, with their unwrapped `query`. */
+  readonly #generic = new WeakMap<object, boolean>();
+  readonly #raw = new WeakMap<object, PgliteQueryRunner['query']>();
+
+  /**
+   * Makes every statement sent through `tx` other than a prepared one (raw SQL, Drizzle's queries)
+   * turn the generic-plan setting back off first, when a prepared statement before it turned it on:
+   * the setting is the prepared statements' alone, and a run of them in one transaction (the span
+   * writer's) sets it once instead of around each.
+   */
+  guard<T extends PgliteTransactionRunner>(tx: T): T {
+    const query = tx.query.bind(tx);
+    const exec = tx.exec.bind(tx);
+    this.#raw.set(tx, query);
+    const auto = async () => {
+      if (!this.#generic.get(tx)) return;
+      this.#generic.set(tx, false);
+      await query('SET LOCAL plan_cache_mode = auto');
+    };
+    tx.query = (async (text: string, params?: unknown[], ...rest: unknown[]) => {
+      await auto();
+      return (query as (...args: unknown[]) => Promise<unknown>)(text, params, ...rest);
+    }) as T['query'];
+    tx.exec = async (script: string) => {
+      await auto();
+      return exec(script);
+    };
+    return tx;
+  }
 
   /**
    * Runs `text` with `params` as a prepared statement, preparing it first if need be. `tx`: the
-   * caller's transaction; without one, the statement gets a transaction of its own, so that no
-   * other caller's statement runs under the generic-plan setting meanwhile.
+   * caller's transaction ({@link guard}ed); without one, the statement gets a transaction of its
+   * own, so that no other caller's statement runs under the generic-plan setting meanwhile.
    */
   async query<T>(client: PgliteClientRunner, tx: PgliteQueryRunner | null, text: string, params: unknown[]) {
     const values = params.map(literal);
     if (values.some((value) => value === undefined)) return (tx ?? client).query<T>(text, params);
-    if (!tx) return client.transaction((own) => this.#execute<T>(own, text, values as string[]));
-    return this.#execute<T>(tx, text, values as string[]);
+    if (!tx) return client.transaction((own) => this.#execute<T>(own, own.query.bind(own), text, values as string[]));
+    return this.#execute<T>(tx, this.#raw.get(tx) ?? tx.query.bind(tx), text, values as string[]);
   }
 
-  /** PREPARE (once), then EXECUTE with the generic plan, the setting held for this statement only (as `withGenericPlan` on Postgres). */
-  async #execute<T>(tx: PgliteQueryRunner, text: string, values: string[]) {
+  /**
+   * PREPARE (once), then EXECUTE with the generic plan (as `withGenericPlan` on Postgres). The setting
+   * is `SET LOCAL`: it ends with the transaction, also when a statement fails and rolls it back.
+   */
+  async #execute<T>(tx: object, query: PgliteQueryRunner['query'], text: string, values: string[]) {
     let name = this.#names.get(text);
     if (name === undefined) {
       const fresh = `llmtrace_prepared_${this.#names.size + 1}`;
-      await tx.query(`PREPARE ${fresh} AS ${text}`);
+      await query(`PREPARE ${fresh} AS ${text}`);
       this.#names.set(text, fresh);
       name = fresh;
     }
-    // SET LOCAL: a statement that fails takes the setting with it when its transaction rolls back.
-    await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
-    const result = await tx.query<T>(values.length > 0 ? `EXECUTE ${name}(${values.join(', ')})` : `EXECUTE ${name}`);
-    await tx.query('SET LOCAL plan_cache_mode = auto');
-    return result;
+    if (!this.#generic.get(tx)) {
+      await query('SET LOCAL plan_cache_mode = force_generic_plan');
+      this.#generic.set(tx, true);
+    }
+    return query<T>(values.length > 0 ? `EXECUTE ${name}(${values.join(', ')})` : `EXECUTE ${name}`);
   }
 }

@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Queryable } from '@/lib/db/client';
+import type { Queryable, QueryOptions } from '@/lib/db/client';
 
 /**
  * Span start times (ISO text with microseconds) between which every span of some traces lies,
@@ -36,11 +36,12 @@ export async function spanTimeBounds(database: Queryable, userId: string, traceI
  * batch's traces. With no such range, bounds that hold no instant ('infinity' to '-infinity'), so
  * a probe bounded by them is planned against no day's partition.
  */
-export async function batchTraceBounds(database: Queryable, keysJson: string): Promise<SpanTimeBounds> {
+export async function batchTraceBounds(database: Queryable, keysJson: string, options?: QueryOptions): Promise<SpanTimeBounds> {
   const [row] = await database.query<{ first: string | null; last: string | null }>(
     `SELECT ${EXACT('min(tr.first_start)')} AS first, ${EXACT('max(tr.last_start)')} AS last
      FROM json_to_recordset($1::json) AS k(user_id uuid, trace_id text) JOIN trace_ranges tr ON tr.user_id = k.user_id AND tr.trace_id = k.trace_id`,
     [keysJson],
+    options,
   );
   return row?.first && row.last ? { from: row.first, to: row.last } : NO_TIME;
 }

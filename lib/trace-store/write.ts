@@ -154,7 +154,7 @@ SELECT pg_advisory_xact_lock(k) FROM (
 ) locks`;
 
 const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
-/** The statements of every batch are planned once per connection. */
+/** The writer's statements are planned once per connection (PGlite: once per session, lib/db/pglite-prepared.ts). */
 const PREPARED = { prepare: true } as const;
 
 /** Keeps one row per key (a statement may not touch a row twice): the final one, else the latest. */
@@ -252,19 +252,19 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     await tx.query(WIDEN_RANGES_SQL, [traces], PREPARED);
     const knownJson = JSON.stringify(known);
     // After the widening: the bounds cover the batch's own spans of those traces too.
-    const { from, to } = known.length > 0 ? await batchTraceBounds(tx, knownJson) : NO_TIME;
+    const { from, to } = known.length > 0 ? await batchTraceBounds(tx, knownJson, PREPARED) : NO_TIME;
     /** Stored spans (not the batch's) that these statements moved or re-flagged: their hours' roll-ups change too. */
     const touched: Array<{ user_id: string; start_time: string }> = [];
     if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known, [from, to])));
     const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchHours(unique), from, to], PREPARED);
-    if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson, from, to])));
+    if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson, from, to], PREPARED)));
     if (usageParents.length > 0) {
       // Start times as exact text: a Date would round off the microseconds and miss the row.
-      const marked = await tx.query<{ user_id: string; start_time: string }>(ROLLUP_WALK_SQL, [JSON.stringify(usageParents), from, to]);
-      if (marked.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(marked), from, to]);
+      const marked = await tx.query<{ user_id: string; start_time: string }>(ROLLUP_WALK_SQL, [JSON.stringify(usageParents), from, to], PREPARED);
+      if (marked.length > 0) await tx.query(MARK_ROLLUPS_SQL, [JSON.stringify(marked), from, to], PREPARED);
       touched.push(...marked);
     }
-    if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)]);
+    if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)], PREPARED);
     if (known.length > 0) await tx.query(MARK_KNOWN_ROOTS_SQL, [knownJson, from, to], PREPARED);
   });
   return unique.length;
@@ -281,7 +281,7 @@ async function moveRespannedRows(
   const keys = rows
     .filter((row) => traces.has(`${row.user_id} ${row.trace_id}`))
     .map(({ user_id, trace_id, span_id, start_time, status }) => ({ user_id, trace_id, span_id, start_time, status }));
-  return tx.query(MOVE_SQL, [JSON.stringify(keys), ...bounds]);
+  return tx.query(MOVE_SQL, [JSON.stringify(keys), ...bounds], PREPARED);
 }
 
 /** A span the database refused, by its index in the rows given, with the database's error. */

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { users } from '@/lib/db/schema';
 import { describeEachDatabase } from '../support/databases';
@@ -48,8 +48,12 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
       // keeps it prepared on this connection too (the first call may have run on another).
       expect(plans!.generic_plans + plans!.custom_plans).toBeGreaterThanOrEqual(kind === 'pglite' ? 4 : 3);
       if (kind === 'pglite') expect(plans!.custom_plans).toBe(0);
-      // The setting is back to auto after each run.
+      // Any other statement of the transaction is planned as usual: raw SQL, and Drizzle's after another prepared run.
       expect((await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode'))[0]?.plan_cache_mode).toBe('auto');
+      await tx.query(marked, values, { prepare: true });
+      const viaDrizzle = (await tx.db.execute(sql`SELECT current_setting('plan_cache_mode') AS m`)) as unknown as { rows?: Array<{ m: string }> } & Array<{ m: string }>;
+      expect((viaDrizzle.rows ?? viaDrizzle)[0]?.m).toBe('auto');
+      expect((await tx.query(marked, values, { prepare: true }))).toMatchObject([expected]);
     });
     // A prepared statement that fails in a transaction rejects with its own error, and the statement stays usable.
     const failing = 'SELECT 1 / $1::int AS q /* prepare-fail-test */';
