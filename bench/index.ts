@@ -169,7 +169,7 @@ async function main() {
       const spans = fmt(queries.traces * 4);
       log(
         `${fmt(queries.traces)} traces × 4 spans (${spans} spans) for one user, each span with a chat's text in its input and output ` +
-          `(English, Russian, Chinese, Japanese, Arabic); seeded in ${fmt(queries.seedSeconds)} s, indexes built in ${fmt(queries.indexSeconds)} s, ${queries.rollup.hours} hourly roll-ups in ${fmt(queries.rollup.seconds)} s. ` +
+          `(English, Russian, Chinese, Japanese, Arabic); seeded in ${fmt(queries.seedSeconds)} s, indexes built in ${fmt(queries.indexSeconds)} s, ${fmt(queries.rollup.quarters)} quarter-hour roll-ups (with their hours) in ${fmt(queries.rollup.seconds)} s. ` +
           '`GET /api/analytics/traces` list query, limit 50, with row previews; three rounds of 30 runs each: p50 and p95 are the medians of the rounds, with the rounds\' p95 range.',
       );
       log();

@@ -18,7 +18,7 @@ import { applyRetention } from '@/lib/trace-store/retention';
 import { END_USER_SORTS, listEndUsers } from '@/lib/trace-store/end-users';
 import { getTraceSpans, listRootSpans, type TraceListFilters } from '@/lib/trace-store/read';
 import { listSessions } from '@/lib/trace-store/sessions';
-import { HOUR_OF, refreshAllRollups } from '@/lib/trace-store/rollups';
+import { QUARTER_OF, refreshAllRollups } from '@/lib/trace-store/rollups';
 import { overviewStats } from '@/lib/trace-store/stats';
 import { analyzeStaleTables } from '@/lib/db/analyze';
 import { sentencePool } from './search-corpus';
@@ -45,7 +45,7 @@ export interface QueryBench {
   seedSeconds: number;
   indexSeconds: number;
   /** The Overview's hourly roll-ups built from the seeded spans, as the server's background task would. */
-  rollup: { hours: number; seconds: number };
+  rollup: { quarters: number; seconds: number };
   /** Retention of the oldest days, after the queries: whole partitions dropped, the boundary day row by row. */
   retention: { partitions: number; spans: number; dropMs: number; rowDeleted: number; totalMs: number; spansLeft: number };
 }
@@ -204,12 +204,12 @@ export async function seed(database: Database, userId: string, traces: number, o
   await database.exec('DROP TABLE bench_sentences');
   if (analyze) await database.exec('VACUUM ANALYZE llm_traces');
   const indexSeconds = (Date.now() - indexStart) / 1000;
-  // The server builds the Overview's hourly roll-ups in the background as spans arrive (rollups.ts); a seed marks every hour at once.
+  // The server builds the Overview's roll-ups in the background as spans arrive (rollups.ts); a seed marks every quarter hour at once.
   const rollupStart = Date.now();
-  await database.exec(`INSERT INTO stats_dirty (user_id, hour) SELECT DISTINCT user_id, ${HOUR_OF('start_time')} FROM llm_traces ON CONFLICT DO NOTHING`);
-  const hours = await refreshAllRollups(database, { onProgress: (n) => n % 240 === 0 && onProgress?.(`rolled up ${n} hours`) });
+  await database.exec(`INSERT INTO stats_dirty (user_id, quarter) SELECT DISTINCT user_id, ${QUARTER_OF('start_time')} FROM llm_traces ON CONFLICT DO NOTHING`);
+  const quarters = await refreshAllRollups(database, { onProgress: (n) => n % 960 === 0 && onProgress?.(`rolled up ${n} quarter hours`) });
   if (analyze) await database.exec('VACUUM ANALYZE stats_hourly, stats_hourly_models, stats_quarters, stats_quarter_models, stats_dirty');
-  return { seedSeconds, indexSeconds, rollup: { hours, seconds: (Date.now() - rollupStart) / 1000 } };
+  return { seedSeconds, indexSeconds, rollup: { quarters, seconds: (Date.now() - rollupStart) / 1000 } };
 }
 
 async function timed(label: string, runs: number, run: () => Promise<number>): Promise<QueryResult> {

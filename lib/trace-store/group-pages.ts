@@ -3,11 +3,11 @@
  * with their sums, in a sort's order, keyset-paginated. Both lists rank keys by a number only
  * their whole history gives, so the numbers are kept, not computed per page: `group_totals`
  * holds each key's sums, with an index per sort, and `group_hourly` the parts they are summed
- * from (migration 0015, built by the roll-up task in rollups.ts from the hours marked in
- * `stats_dirty`). A page reads:
+ * from (migration 0015, built by the roll-up task in rollups.ts from the quarter hours marked in
+ * `stats_dirty`; an hour is marked when any of its quarters is). A page reads:
  * - the totals of keys none of whose hours is marked, walking the sort's index (a page's worth of
  *   entries);
- * - for the keys of marked hours (under steady ingest, the hour in progress and the last one),
+ * - for the keys of marked hours (under steady ingest, the hour in progress: its quarter in progress is marked),
  *   their clean hourly rows plus the marked hours read from the spans;
  * and merges the two. So a page costs about its size plus the marked hours' traces, whatever the
  * history's length, and is never stale: the same numbers a grouping of every trace gives
@@ -80,7 +80,11 @@ interface MarkedHours {
 
 /** The account's marked hours (epoch seconds) and constant bounds for reading them from the spans; null when none is marked. */
 async function markedHours(database: Queryable, userId: string, grouping: Grouping): Promise<MarkedHours | null> {
-  const hours = await database.query<{ epoch: string | number }>('SELECT extract(epoch FROM hour)::bigint AS epoch FROM stats_dirty WHERE user_id = $1', [userId]);
+  // An hour is marked when any of its quarters is (rollups.ts).
+  const hours = await database.query<{ epoch: string | number }>(
+    `SELECT DISTINCT extract(epoch FROM ${HOUR_OF('quarter')})::bigint AS epoch FROM stats_dirty WHERE user_id = $1`,
+    [userId],
+  );
   if (hours.length === 0) return null;
   const epochs = hours.map((hour) => Number(hour.epoch));
   const roots = { from: new Date(Math.min(...epochs) * 1000).toISOString(), to: new Date((Math.max(...epochs) + 3600) * 1000).toISOString() };

@@ -2,7 +2,7 @@ import 'server-only';
 import { type Database, letOthersRun } from '@/lib/db/client';
 import { MAX_STORABLE_MS, MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { DAY_MS, dropPartitionsBefore } from './partitions';
-import { markHoursSql } from './rollups';
+import { markQuartersSql } from './rollups';
 
 export interface RetentionReport {
   /** Spans deleted in all: those of dropped partitions plus those deleted row by row. */
@@ -81,7 +81,7 @@ const ROLLUPS: Aged[] = [
  * account's own retention, else the server's cutoff `$1`; `$2` is now). Once a day, so a scan of
  * those rows.
  */
-const MARK_AGED_GROUP_HOURS_SQL = markHoursSql(`
+const MARK_AGED_GROUP_HOURS_SQL = markQuartersSql(`
   SELECT h.user_id, h.hour AS at FROM (SELECT DISTINCT user_id, hour FROM group_hourly) h
   LEFT JOIN account_settings s ON s.user_id = h.user_id AND s.retention_days IS NOT NULL
   WHERE h.hour + '1 hour'::interval <= CASE WHEN s.user_id IS NULL THEN $1::timestamptz ELSE $2::timestamptz - make_interval(days => s.retention_days) END`);
@@ -121,7 +121,7 @@ async function deleteAgedRows(
        DELETE FROM ${table} t USING (SELECT * FROM doomed LIMIT $2) d
        WHERE ${key.map((column) => `t.${column} = d.${column}`).join(' AND ')}
        RETURNING t.user_id, t.${time} AS at)${
-       marksHours ? `, marked AS (${markHoursSql('SELECT user_id, at FROM gone')})` : ''
+       marksHours ? `, marked AS (${markQuartersSql('SELECT user_id, at FROM gone')})` : ''
      }
      SELECT count(*)::int AS n FROM gone`,
     [before, batchSize, now.toISOString()],

@@ -4,22 +4,26 @@ import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
 import { JOIN_TRACE_RANGE } from './trace-ranges';
 
 /**
- * Hourly roll-ups for the Overview (migration 0014_stats_rollups.sql) and the Sessions and End users pages
- * (0015_group_rollups.sql).
+ * Roll-ups for the Overview (migrations 0014_stats_rollups.sql, 0018_stats_quarters.sql) and the
+ * Sessions and End users pages (0015_group_rollups.sql).
  *
- * `stats_hourly` holds an account's requests, errors and a histogram of its roots' durations per
- * hour; `stats_hourly_models` its usage per hour and model; `group_hourly` each session's and
- * each end user's traces, errors and usage per hour ({@link groupHoursSql}), and `group_totals`
- * their sums, rebuilt with them. Every transaction that changes spans
- * marks the hours it touched in `stats_dirty` ({@link markHoursSql}); {@link refreshRollups} (run in
- * the background by {@link scheduleRollups}) rebuilds marked hours from the spans. The Overview
- * reads clean hours from the roll-ups and marked ones from the spans, in one statement, so what it
- * shows is never stale, only slower while hours are marked.
+ * `stats_quarters` holds an account's requests, errors and a histogram of its roots' durations per
+ * quarter hour, `stats_quarter_models` its usage per quarter hour and model, and `stats_hourly`
+ * and `stats_hourly_models` the same per hour, summed from the quarters; `group_hourly` each
+ * session's and each end user's traces, errors and usage per hour ({@link groupHoursSql}), and
+ * `group_totals` their sums, rebuilt with them. Every transaction that changes spans marks the
+ * quarter hours it touched in `stats_dirty` ({@link markQuartersSql}); {@link refreshRollups} (run
+ * in the background by {@link scheduleRollups}) rebuilds marked quarters from the spans, and their
+ * hours. The Overview reads clean quarters and hours from the roll-ups and marked quarters from the
+ * spans, in one statement, so what it shows is never stale, only slower while quarters are marked;
+ * an hour with a marked quarter is read quarter by quarter.
  *
- * Why a mark is never lost: a writer takes a shared advisory lock on each hour before marking it
- * and holds it until it commits ({@link markHoursSql}); the refresher takes the same hours' locks exclusively (and only if
- * free: it never waits, so no deadlock is possible) before it clears the marks and reads the spans.
- * So the refresher either sees a writer's spans, or leaves (or finds again) that writer's mark.
+ * Why a mark is never lost: a writer takes a shared advisory lock on each quarter before marking it
+ * and holds it until it commits ({@link markQuartersSql}); the refresher takes the same quarters'
+ * locks exclusively (and only if free: it never waits, so no deadlock is possible) before it clears
+ * the marks and reads the spans. So the refresher either sees a writer's spans, or leaves (or finds
+ * again) that writer's mark. (The hour sums and the groups' hourly rows it rebuilds also read the
+ * other quarters of the hour: a writer's spans there that it does not see keep their own mark.)
  */
 
 /** Each duration bin is 4% wider than the one before. */
@@ -39,47 +43,53 @@ export function binMiddle(bin: number): number {
 /** An hour's start, aligned to the epoch (so whatever the session's time zone). */
 export const HOUR_OF = (value: string) => `date_bin('1 hour'::interval, ${value}, timestamptz 'epoch')`;
 
-/**
- * The two-key advisory lock of an hour: class `0x4c54` (the writer's one-key trace locks never
- * collide with it) and the hour's number modulo 512, whatever the account. Two hours 512 apart
- * share a lock, which only makes the refresher skip one now and then; in exchange a transaction
- * holds at most 512 of these locks however many hours it touches (a batch with spans across
- * years would otherwise fill the lock table).
- */
-const HOUR_LOCK_KEY = (hour: string) => `${0x4c54}, ((extract(epoch FROM ${hour})::bigint / 3600) % 512)::int`;
+/** A quarter hour's start, aligned to the epoch: the unit of the marks, and the Overview's 15-minute buckets (a day's range). */
+export const QUARTER_OF = (value: string) => `date_bin('15 minutes'::interval, ${value}, timestamptz 'epoch')`;
+
+/** A quarter hour in milliseconds: the unit of the marks. */
+export const QUARTER_MS = 15 * 60_000;
 
 /**
- * Marks, under each hour's shared lock, the hour of every span of `source`, a query yielding
- * `user_id, at` (a span's start): a statement of its own, or a data-modifying `WITH` item of a
- * larger one. Each lock is taken before its mark (the subquery is evaluated first) and held to the
- * end of the transaction; marking after the spans changed, in the same transaction, is enough.
+ * The two-key advisory lock of a quarter hour: class `0x4c54` (the writer's one-key trace locks
+ * never collide with it) and the quarter's number modulo 512, whatever the account. Two quarters
+ * 512 apart share a lock, which only makes the refresher skip one now and then; in exchange a
+ * transaction holds at most 512 of these locks however many quarters it touches (a batch with
+ * spans across years would otherwise fill the lock table).
  */
-export function markHoursSql(source: string): string {
+const QUARTER_LOCK_KEY = (quarter: string) => `${0x4c54}, ((extract(epoch FROM ${quarter})::bigint / 900) % 512)::int`;
+
+/**
+ * Marks, under each quarter's shared lock, the quarter hour of every span of `source`, a query
+ * yielding `user_id, at` (a span's start): a statement of its own, or a data-modifying `WITH` item
+ * of a larger one. Each lock is taken before its mark (the subquery is evaluated first) and held to
+ * the end of the transaction; marking after the spans changed, in the same transaction, is enough.
+ */
+export function markQuartersSql(source: string): string {
   return `
-INSERT INTO stats_dirty (user_id, hour)
-SELECT l.user_id, l.hour FROM (
-  SELECT h.user_id, h.hour, pg_advisory_xact_lock_shared(${HOUR_LOCK_KEY('h.hour')}) AS locked
-  FROM (SELECT DISTINCT r.user_id, ${HOUR_OF('r.at')} AS hour FROM (${source}) r) h
+INSERT INTO stats_dirty (user_id, quarter)
+SELECT l.user_id, l.quarter FROM (
+  SELECT q.user_id, q.quarter, pg_advisory_xact_lock_shared(${QUARTER_LOCK_KEY('q.quarter')}) AS locked
+  FROM (SELECT DISTINCT r.user_id, ${QUARTER_OF('r.at')} AS quarter FROM (${source}) r) q
   OFFSET 0) l
 ON CONFLICT DO NOTHING`;
 }
 
 /**
- * The writer's marks of its batch's hours, a `WITH` item of the upsert: `$n` is a JSON array of
- * `{user_id, epoch}` (the hours' starts, in epoch seconds), computed from the batch.
+ * The writer's marks of its batch's quarters, a `WITH` item of the upsert: `$n` is a JSON array of
+ * `{user_id, epoch}` (the quarters' starts, in epoch seconds), computed from the batch.
  */
-export const MARK_BATCH_HOURS = (n: number) =>
-  markHoursSql(`SELECT user_id, to_timestamp(epoch) AS at FROM json_to_recordset($${n}::json) AS h(user_id uuid, epoch bigint)`);
+export const MARK_BATCH_QUARTERS = (n: number) =>
+  markQuartersSql(`SELECT user_id, to_timestamp(epoch) AS at FROM json_to_recordset($${n}::json) AS q(user_id uuid, epoch bigint)`);
 
 /** The writer's marks of stored spans its statements moved or re-flagged: `$1` is a JSON array of `{user_id, start_time}`. */
-export const MARK_TOUCHED_SQL = markHoursSql(`SELECT user_id, start_time AS at FROM json_to_recordset($1::json) AS s(user_id uuid, start_time timestamptz)`);
+export const MARK_TOUCHED_SQL = markQuartersSql(`SELECT user_id, start_time AS at FROM json_to_recordset($1::json) AS s(user_id uuid, start_time timestamptz)`);
 
 /**
  * `deleteSql` (a DELETE on `llm_traces` returning at least `user_id` and `start_time`) with the
  * hours of the spans it deletes marked in the same statement; selects `select` of the deleted rows.
  */
 export function deletingSpansSql(deleteSql: string, select: string): string {
-  return `WITH gone AS (${deleteSql}), marked AS (${markHoursSql('SELECT user_id, start_time AS at FROM gone')}) SELECT ${select} FROM gone`;
+  return `WITH gone AS (${deleteSql}), marked AS (${markQuartersSql('SELECT user_id, start_time AS at FROM gone')}) SELECT ${select} FROM gone`;
 }
 
 const ordinals = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(', ');
@@ -133,8 +143,8 @@ export type Grouping = (typeof GROUPINGS)[number];
  * traces' other spans) are constant bounds that let the planner plan only those days' partitions.
  *
  * Because a trace's usage counts in its root's hour, a change to a trace's spans makes that hour
- * stale too: the writer marks the root hours of the traces it adds to (write.ts), and retention
- * the hours it empties.
+ * stale too: the writer marks the roots' quarters of the traces it adds to (write.ts), and
+ * retention a quarter of each hour it empties.
  */
 export function groupHoursSql(grouping: Grouping, windows: string, { roots = '', spans = () => '' }: { roots?: string; spans?: (alias: string) => string } = {}): string {
   return `
@@ -169,17 +179,23 @@ GROUP BY w.user_id, w.lo, g.key`;
 export const ERROR_RATE = (errors: string, traces: string) => `(${errors})::numeric / (${traces})`;
 
 /**
- * The marked hours this refresher may rebuild now: up to `$1`, newest first, whose exclusive lock
- * is free, among the hours that have ended. The hour in progress is left to be read from the
- * spans: under steady ingest it is always marked, and rebuilding it every few seconds would read
- * all of its spans each time (a minute of 3,500 spans/s made the health probe wait on PGlite).
+ * The marked quarter hours this refresher may rebuild now: up to `$1`, newest first, whose
+ * exclusive lock is free, among the quarters that have ended. The quarter in progress is left to be
+ * read from the spans: under steady ingest it is always marked, and rebuilding it every few seconds
+ * would read all of its spans each time (a minute of 3,500 spans/s made the health probe wait on
+ * PGlite).
  */
 const CLAIM_SQL = `
-SELECT d.user_id, extract(epoch FROM d.hour)::bigint AS epoch FROM (
-  SELECT user_id, hour FROM stats_dirty WHERE hour <= now() - '1 hour'::interval ORDER BY hour DESC LIMIT $1) d
-WHERE pg_try_advisory_xact_lock(${HOUR_LOCK_KEY('d.hour')})`;
+SELECT d.user_id, extract(epoch FROM d.quarter)::bigint AS epoch FROM (
+  SELECT user_id, quarter FROM stats_dirty WHERE quarter <= now() - '15 minutes'::interval ORDER BY quarter DESC LIMIT $1) d
+WHERE pg_try_advisory_xact_lock(${QUARTER_LOCK_KEY('d.quarter')})`;
 
-const CLAIMED = `(SELECT c.user_id, to_timestamp(c.epoch) AS lo, to_timestamp(c.epoch) + '1 hour'::interval AS hi
+/** The claimed quarters (`$1`: JSON `{user_id, epoch}`) as windows `w(user_id, lo, hi)`. */
+const CLAIMED = `(SELECT c.user_id, to_timestamp(c.epoch) AS lo, to_timestamp(c.epoch) + '15 minutes'::interval AS hi
+  FROM json_to_recordset($1::json) AS c(user_id uuid, epoch bigint)) w`;
+
+/** The hours of the claimed quarters, each once, as windows `w(user_id, lo, hi)`. */
+const CLAIMED_HOURS = `(SELECT DISTINCT c.user_id, ${HOUR_OF('to_timestamp(c.epoch)')} AS lo, ${HOUR_OF('to_timestamp(c.epoch)')} + '1 hour'::interval AS hi
   FROM json_to_recordset($1::json) AS c(user_id uuid, epoch bigint)) w`;
 
 /**
@@ -209,45 +225,42 @@ FROM (
 ) y GROUP BY ${columns}`;
 }
 
-/** A quarter hour's start, aligned to the epoch: the Overview's 15-minute buckets (a day's range). */
-export const QUARTER_OF = (value: string) => `date_bin('15 minutes'::interval, ${value}, timestamptz 'epoch')`;
-
-const QUARTER_KEYS = ['w.user_id', `${QUARTER_OF('t.start_time')} AS quarter`];
-const CLAIMED_QUARTERS = (q: string) => `${q}.user_id = w.user_id AND ${q}.quarter >= w.lo AND ${q}.quarter < w.hi`;
+const WINDOW_QUARTER = ['w.user_id', 'w.lo AS quarter'];
+const IN_WINDOW = (alias: string, column: string) => `${alias}.user_id = w.user_id AND ${alias}.${column} >= w.lo AND ${alias}.${column} < w.hi`;
 
 /**
- * A claimed hour is rebuilt from its spans into its four quarters, and the hour is summed from
- * them: the two tables never disagree, and the spans are read once.
+ * A claimed quarter is rebuilt from its spans, and each hour it belongs to is summed again from
+ * its four quarters: the two tables never disagree, and the spans are read once.
  */
 const REBUILD_SQL = [
-  `DELETE FROM stats_dirty d USING ${CLAIMED} WHERE d.user_id = w.user_id AND d.hour = w.lo`,
-  `DELETE FROM stats_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
-  `DELETE FROM stats_hourly_models h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
-  `DELETE FROM stats_quarters q USING ${CLAIMED} WHERE ${CLAIMED_QUARTERS('q')}`,
-  `DELETE FROM stats_quarter_models q USING ${CLAIMED} WHERE ${CLAIMED_QUARTERS('q')}`,
+  `DELETE FROM stats_dirty d USING ${CLAIMED} WHERE d.user_id = w.user_id AND d.quarter = w.lo`,
+  `DELETE FROM stats_quarters q USING ${CLAIMED} WHERE q.user_id = w.user_id AND q.quarter = w.lo`,
+  `DELETE FROM stats_quarter_models q USING ${CLAIMED} WHERE q.user_id = w.user_id AND q.quarter = w.lo`,
   `INSERT INTO stats_quarters (user_id, quarter, requests, errors, duration_bins, duration_counts)
    SELECT b.user_id, b.quarter, sum(b.requests)::int, sum(b.errors)::int,
      coalesce(array_agg(b.bin ORDER BY b.bin) FILTER (WHERE b.bin IS NOT NULL), '{}'),
      coalesce(array_agg(b.requests ORDER BY b.bin) FILTER (WHERE b.bin IS NOT NULL), '{}')
-   FROM (${rootBinsSql(CLAIMED, QUARTER_KEYS)}) b
+   FROM (${rootBinsSql(CLAIMED, WINDOW_QUARTER)}) b
    GROUP BY b.user_id, b.quarter`,
   `INSERT INTO stats_quarter_models (user_id, quarter, model_name, model_provider, requests, cost_usd, input_tokens, output_tokens, tokens, unpriced_requests)
-   ${usageByModelSql(CLAIMED, QUARTER_KEYS)}`,
+   ${usageByModelSql(CLAIMED, WINDOW_QUARTER)}`,
+  `DELETE FROM stats_hourly h USING ${CLAIMED_HOURS} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
+  `DELETE FROM stats_hourly_models h USING ${CLAIMED_HOURS} WHERE h.user_id = w.user_id AND h.hour = w.lo`,
   `INSERT INTO stats_hourly (user_id, hour, requests, errors, duration_bins, duration_counts)
-   ${mergedHistogramsSql(['user_id', 'hour'], histogramRowsSql('q', ['q.user_id', 'w.lo'], `${CLAIMED} JOIN stats_quarters q ON ${CLAIMED_QUARTERS('q')}`))}`,
+   ${mergedHistogramsSql(['user_id', 'hour'], histogramRowsSql('q', ['q.user_id', 'w.lo'], `${CLAIMED_HOURS} JOIN stats_quarters q ON ${IN_WINDOW('q', 'quarter')}`))}`,
   `INSERT INTO stats_hourly_models (user_id, hour, model_name, model_provider, requests, cost_usd, input_tokens, output_tokens, tokens, unpriced_requests)
    SELECT q.user_id, w.lo, q.model_name, q.model_provider, sum(q.requests)::int, sum(q.cost_usd), sum(q.input_tokens)::bigint,
      sum(q.output_tokens)::bigint, sum(q.tokens)::bigint, sum(q.unpriced_requests)::int
-   FROM ${CLAIMED} JOIN stats_quarter_models q ON ${CLAIMED_QUARTERS('q')}
+   FROM ${CLAIMED_HOURS} JOIN stats_quarter_models q ON ${IN_WINDOW('q', 'quarter')}
    GROUP BY q.user_id, w.lo, q.model_name, q.model_provider`,
 ];
 
-/** The claimed hours' `group_hourly` rows, replaced: each statement returns the keys whose rows it changed. */
+/** The `group_hourly` rows of the claimed quarters' hours, replaced: each statement returns the keys whose rows it changed. */
 const REBUILD_GROUPS_SQL = [
-  `DELETE FROM group_hourly h USING ${CLAIMED} WHERE h.user_id = w.user_id AND h.hour = w.lo RETURNING h.user_id, h.grouping, h.key`,
+  `DELETE FROM group_hourly h USING ${CLAIMED_HOURS} WHERE h.user_id = w.user_id AND h.hour = w.lo RETURNING h.user_id, h.grouping, h.key`,
   ...GROUPINGS.map(
     (grouping) => `INSERT INTO group_hourly (user_id, hour, grouping, key, traces, errors, tokens, cost_usd, first_seen, last_seen, end_user_id, end_user_seen)
-   ${groupHoursSql(grouping, CLAIMED)}
+   ${groupHoursSql(grouping, CLAIMED_HOURS)}
    RETURNING user_id, grouping, key`,
   ),
 ];
@@ -272,16 +285,16 @@ const RESUM_GROUPS_SQL = [
 const REFRESHER_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${0x4c55}, 0) AS locked`;
 
 /**
- * Rebuilds up to `maxHours` marked hours that have ended (newest first) from the spans, with the
- * totals of the sessions and end users whose hourly rows changed, in one transaction; hours a writer is marking
- * right now are left for the next call, and so is everything while another refresher runs.
- * Returns how many hours were rebuilt.
+ * Rebuilds up to `maxQuarters` marked quarter hours that have ended (newest first) from the spans,
+ * the hours they belong to, and the totals of the sessions and end users whose hourly rows changed,
+ * in one transaction; quarters a writer is marking right now are left for the next call, and so is
+ * everything while another refresher runs. Returns how many quarters were rebuilt.
  */
-export async function refreshRollups(database: Database, { maxHours = 24 }: { maxHours?: number } = {}): Promise<number> {
+export async function refreshRollups(database: Database, { maxQuarters = 96 }: { maxQuarters?: number } = {}): Promise<number> {
   return database.transaction(async (tx: Queryable) => {
     const [lock] = await tx.query<{ locked: boolean }>(REFRESHER_LOCK_SQL);
     if (!lock?.locked) return 0;
-    const claimed = await tx.query<{ user_id: string; epoch: string | number }>(CLAIM_SQL, [maxHours]);
+    const claimed = await tx.query<{ user_id: string; epoch: string | number }>(CLAIM_SQL, [maxQuarters]);
     if (claimed.length === 0) return 0;
     const json = JSON.stringify(claimed.map((c) => ({ user_id: c.user_id, epoch: Number(c.epoch) })));
     for (const sql of REBUILD_SQL) await tx.query(sql, [json]);
@@ -294,28 +307,31 @@ export async function refreshRollups(database: Database, { maxHours = 24 }: { ma
   });
 }
 
-/** Rebuilds every marked hour (a bulk import's, say) in transactions of `maxHours`; `onProgress` gets the running total. */
-export async function refreshAllRollups(database: Database, { maxHours = 24, onProgress }: { maxHours?: number; onProgress?: (hours: number) => void } = {}): Promise<number> {
+/** Rebuilds every marked quarter (a bulk import's, say) in transactions of `maxQuarters`; `onProgress` gets the running total. */
+export async function refreshAllRollups(
+  database: Database,
+  { maxQuarters = 96, onProgress }: { maxQuarters?: number; onProgress?: (quarters: number) => void } = {},
+): Promise<number> {
   let total = 0;
   for (;;) {
-    const rebuilt = await refreshRollups(database, { maxHours });
+    const rebuilt = await refreshRollups(database, { maxQuarters });
     total += rebuilt;
     if (rebuilt > 0) onProgress?.(total);
-    if (rebuilt < maxHours) return total;
+    if (rebuilt < maxQuarters) return total;
     await letOthersRun();
   }
 }
 
-/** Hours the background task rebuilds per transaction (about 50 ms each at 1M spans). */
-const BACKGROUND_HOURS_PER_TRANSACTION = 4;
+/** Quarters the background task rebuilds per transaction (four hours' worth; about 50 ms an hour at 1M spans). */
+const BACKGROUND_QUARTERS_PER_TRANSACTION = 16;
 
-/** How often each process rebuilds marked hours (`STATS_ROLLUP_EVERY_MS`). */
+/** How often each process rebuilds marked quarters (`STATS_ROLLUP_EVERY_MS`). */
 export const DEFAULT_ROLLUP_EVERY_MS = 10_000;
 
 /**
- * Rebuilds marked hours every `everyMs` in the background; several processes share the work (each
- * skips the hours another is rebuilding). The timer never keeps the process alive; a failure is
- * logged and tried again at the next tick. Returns a function that stops it.
+ * Rebuilds marked quarters every `everyMs` in the background; several processes share the work
+ * (each skips the quarters another is rebuilding). The timer never keeps the process alive; a
+ * failure is logged and tried again at the next tick. Returns a function that stops it.
  */
 export function scheduleRollups(getDatabase: () => Promise<Database>, { everyMs = rollupEveryMs() }: { everyMs?: number } = {}): () => void {
   let running = false;
@@ -325,9 +341,9 @@ export function scheduleRollups(getDatabase: () => Promise<Database>, { everyMs 
     try {
       // A few hours per transaction: on PGlite (one connection) a transaction holds every other
       // request back, and after an upgrade or a bulk import there are hundreds of hours to build.
-      await refreshAllRollups(await getDatabase(), { maxHours: BACKGROUND_HOURS_PER_TRANSACTION });
+      await refreshAllRollups(await getDatabase(), { maxQuarters: BACKGROUND_QUARTERS_PER_TRANSACTION });
     } catch (error) {
-      console.warn('[llmtrace] stats roll-ups: rebuilding marked hours failed (tried again shortly):', error);
+      console.warn('[llmtrace] stats roll-ups: rebuilding marked quarter hours failed (tried again shortly):', error);
     } finally {
       running = false;
     }

@@ -163,36 +163,38 @@ function usageParts(usageRows: Row[]): Pick<StatsRows, 'usageTotals' | 'usageBuc
 
 /*
  * The roll-up reader's parameters: $1 the account, [$4, $5) the range, $6 the bucket size, [$7, $8)
- * the whole quarter hours inside the range and [$2, $3) the whole hours inside those. Whole hours are
- * read from the hourly roll-ups, the whole quarters before and after them from the quarter-hour ones
- * (rollups.ts), and from the spans: the minutes before the first whole quarter and after the last,
- * and every hour marked dirty (changed since its roll-ups were built). Each statement decides which
- * time is which itself, so it never counts a minute twice or not at all, whatever the refresher does
+ * the whole quarter hours inside the range and [$2, $3) the whole hours inside those (empty for
+ * buckets shorter than an hour). Read from the spans: the minutes before the first whole quarter
+ * and after the last, and every quarter marked dirty (changed since its roll-ups were built). From
+ * the hourly roll-ups: the whole hours none of whose quarters is marked. From the quarter-hour ones
+ * (rollups.ts): every other whole quarter that is not marked. Each statement decides which time is
+ * which itself, so it never counts a minute twice or not at all, whatever the refresher does
  * meanwhile.
  */
-const DIRTY_HOURS = `dirty AS MATERIALIZED (SELECT hour FROM stats_dirty WHERE user_id = $1 AND hour > $7::timestamptz - '1 hour'::interval AND hour < $8::timestamptz)`;
+const DIRTY_QUARTERS = `dirty AS MATERIALIZED (SELECT quarter FROM stats_dirty WHERE user_id = $1 AND quarter >= $7::timestamptz AND quarter < $8::timestamptz)`;
 const SPAN_WINDOWS = `(
   SELECT $1::uuid AS user_id, x.lo, x.hi FROM (
-    SELECT greatest(hour, $7::timestamptz) AS lo, least(hour + '1 hour'::interval, $8::timestamptz) AS hi FROM dirty
+    SELECT quarter AS lo, quarter + '15 minutes'::interval AS hi FROM dirty
     UNION ALL SELECT $4::timestamptz, $7::timestamptz WHERE $4::timestamptz < $7::timestamptz
     UNION ALL SELECT $8::timestamptz, $5::timestamptz WHERE $8::timestamptz < $5::timestamptz) x) w`;
 /** The range as constants: the planner plans only its days' partitions. */
 const WITHIN_RANGE = ` AND t.start_time >= $4::timestamptz AND t.start_time < $5::timestamptz`;
 const BUCKET_OF = (value: string) => `date_bin($6::interval, ${value}, timestamptz 'epoch')`;
-/** A whole hour of the range whose roll-ups are current. */
-const CLEAN_HOUR = (h: string) =>
-  `${h}.user_id = $1 AND ${h}.hour >= $2::timestamptz AND ${h}.hour < $3::timestamptz AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = ${h}.hour)`;
-/** A whole quarter of the range outside its whole hours, whose hour's roll-ups are current. */
+/** A quarter of the hour starting at `hour` is marked. */
+const HOUR_MARKED = (hour: string) => `EXISTS (SELECT 1 FROM dirty d WHERE d.quarter >= ${hour} AND d.quarter < ${hour} + '1 hour'::interval)`;
+/** A whole hour of the range whose roll-ups are current: none of its quarters is marked. */
+const CLEAN_HOUR = (h: string) => `${h}.user_id = $1 AND ${h}.hour >= $2::timestamptz AND ${h}.hour < $3::timestamptz AND NOT ${HOUR_MARKED(`${h}.hour`)}`;
+/** A whole quarter of the range, not marked, outside the clean whole hours. */
 const CLEAN_QUARTER = (q: string) =>
-  `${q}.user_id = $1 AND ((${q}.quarter >= $7::timestamptz AND ${q}.quarter < $2::timestamptz) OR (${q}.quarter >= $3::timestamptz AND ${q}.quarter < $8::timestamptz))
-   AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.hour = ${HOUR_OF(`${q}.quarter`)})`;
+  `${q}.user_id = $1 AND ${q}.quarter >= $7::timestamptz AND ${q}.quarter < $8::timestamptz AND NOT EXISTS (SELECT 1 FROM dirty d WHERE d.quarter = ${q}.quarter)
+   AND (${q}.quarter < $2::timestamptz OR ${q}.quarter >= $3::timestamptz OR ${HOUR_MARKED(HOUR_OF(`${q}.quarter`))})`;
 
 /**
  * Per bucket: requests, errors and the histogram of the finished roots' durations (`bins`, and
  * `counts` alongside); roots still running count as requests only.
  */
 const ROLLED_REQUESTS_SQL = `
-WITH ${DIRTY_HOURS}
+WITH ${DIRTY_QUARTERS}
 ${mergedHistogramsSql(
   ['bucket'],
   `SELECT bucket, bin, requests, errors, CASE WHEN bin IS NULL THEN 0 ELSE requests END
@@ -203,7 +205,7 @@ ${mergedHistogramsSql(
 
 /** Usage per bucket (grouping 3), per model (4, in the breakdown's order) and in all (7). */
 const ROLLED_USAGE_SQL = `
-WITH ${DIRTY_HOURS},
+WITH ${DIRTY_QUARTERS},
 parts AS (
   ${usageByModelSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}
   UNION ALL

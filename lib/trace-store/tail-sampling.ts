@@ -5,7 +5,7 @@ import type { Database } from '@/lib/db/client';
 import type { SamplingSettings } from '@/lib/privacy/settings';
 import { accountPrivacy } from '@/lib/privacy/store';
 import type { SpanRow } from './columns';
-import { markHoursSql } from './rollups';
+import { markQuartersSql } from './rollups';
 import { upsertSpansIsolating, type RefusedSpan } from './write';
 
 /**
@@ -150,7 +150,7 @@ gone AS (
   DELETE FROM llm_traces t USING verdict v WHERE t.user_id = v.user_id AND t.trace_id = v.trace_id
   RETURNING t.user_id, t.trace_id, t.start_time
 ),
-marked AS (${markHoursSql('SELECT user_id, start_time AS at FROM late UNION ALL SELECT user_id, start_time FROM gone')}),
+marked AS (${markQuartersSql('SELECT user_id, start_time AS at FROM late UNION ALL SELECT user_id, start_time FROM gone')}),
 tombs AS (
   INSERT INTO sampled_out_traces (user_id, trace_id) SELECT user_id, trace_id FROM verdict ON CONFLICT DO NOTHING
 ),

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, LISTED_ROOT, type SpanRow } from './columns';
-import { deletingSpansSql, MARK_BATCH_HOURS, MARK_TOUCHED_SQL, markHoursSql } from './rollups';
+import { deletingSpansSql, MARK_BATCH_QUARTERS, MARK_TOUCHED_SQL, markQuartersSql, QUARTER_MS } from './rollups';
 import { batchTraceBounds, forgetRanges, IN_JOINED_RANGE, JOIN_TRACE_RANGE, NO_TIME, WIDEN_RANGES_SQL } from './trace-ranges';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -70,8 +70,8 @@ written AS (
   WHERE NOT (llm_traces.status IN (${FINAL_SQL}) AND EXCLUDED.status IN (${OPEN_SQL}))
   RETURNING user_id, trace_id, parent_trace_id, usage_rollup OR ${HAS_USAGE('llm_traces')} AS reports_usage
 )
--- The Overview's roll-ups of the batch's hours are stale from now on (rollups.ts).
-, marked AS (${MARK_BATCH_HOURS(3)})
+-- The Overview's roll-ups of the batch's quarter hours are stale from now on (rollups.ts).
+, marked AS (${MARK_BATCH_QUARTERS(3)})
 SELECT DISTINCT w.user_id, w.trace_id, w.parent_trace_id AS span_id FROM written w
 JOIN known kn ON kn.user_id = w.user_id AND kn.trace_id = w.trace_id
 WHERE w.parent_trace_id IS NOT NULL AND w.reports_usage`;
@@ -137,7 +137,7 @@ WHERE t.user_id = k.user_id AND t.trace_id = k.trace_id AND t.span_id = k.span_i
  * (rollups.ts), which a late span of the trace changes even when it starts in another hour. One probe of the root index per trace,
  * in the days of its range. (A new trace's roots are in the batch, whose hours are marked anyway.)
  */
-const MARK_KNOWN_ROOTS_SQL = markHoursSql(`
+const MARK_KNOWN_ROOTS_SQL = markQuartersSql(`
   SELECT r.user_id, r.start_time AS at FROM ${TRACES_PARAM(1)} ${JOIN_TRACE_RANGE('k.trace_id', 'k.user_id')}
   CROSS JOIN LATERAL (
     SELECT r.user_id, r.start_time FROM llm_traces r
@@ -212,16 +212,14 @@ function relateWithinBatch(rows: SpanRow[]): RelatedRow[] {
   return related;
 }
 
-const HOUR_MS = 3_600_000;
-
-/** The batch's distinct (account, hour) pairs as JSON `{user_id, epoch}` (epoch seconds of the hour): usually one. */
-function batchHours(rows: SpanRow[]): string {
-  const hours = new Map<string, { user_id: string; epoch: number }>();
+/** The batch's distinct (account, quarter hour) pairs as JSON `{user_id, epoch}` (epoch seconds of the quarter): usually one. */
+function batchQuarters(rows: SpanRow[]): string {
+  const quarters = new Map<string, { user_id: string; epoch: number }>();
   for (const row of rows) {
-    const epoch = (Math.floor(new Date(row.start_time as Date | string).getTime() / HOUR_MS) * HOUR_MS) / 1000;
-    hours.set(`${row.user_id} ${epoch}`, { user_id: row.user_id, epoch });
+    const epoch = (Math.floor(new Date(row.start_time as Date | string).getTime() / QUARTER_MS) * QUARTER_MS) / 1000;
+    quarters.set(`${row.user_id} ${epoch}`, { user_id: row.user_id, epoch });
   }
-  return JSON.stringify([...hours.values()]);
+  return JSON.stringify([...quarters.values()]);
 }
 
 /**
@@ -256,7 +254,7 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     /** Stored spans (not the batch's) that these statements moved or re-flagged: their hours' roll-ups change too. */
     const touched: Array<{ user_id: string; start_time: string }> = [];
     if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known, [from, to])));
-    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchHours(unique), from, to], PREPARED);
+    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchQuarters(unique), from, to], PREPARED);
     if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson, from, to], PREPARED)));
     if (usageParents.length > 0) {
       // Start times as exact text: a Date would round off the microseconds and miss the row.

@@ -241,20 +241,41 @@ describeEachDatabase('stats roll-ups', (getDatabase, kind) => {
     expect(n).toBe(0);
   });
 
-  it('leaves the hour in progress to be read from the spans, and rebuilds it once it has ended', async () => {
+  it('leaves the quarter hour in progress to be read from the spans, and rebuilds it once it has ended', async () => {
     const database = getDatabase();
     const user = await createTestUser(database);
     const now = Date.now();
-    const thisHour = Math.floor(now / 3_600_000) * 3_600_000;
-    await post(user, [...request(new Date(thisHour + 1000).toISOString()), ...request(new Date(thisHour - 3_600_000 + 1000).toISOString())].flat());
-    // The hour that ended is rebuilt; the one in progress stays marked.
-    expect(await refreshAllRollups(database)).toBe(1);
-    const marked = await database.query<{ hour: Date }>('SELECT hour FROM stats_dirty WHERE user_id = $1', [user.userId]);
-    expect(marked.map((row) => new Date(row.hour).getTime())).toEqual([thisHour]);
+    const QUARTER = 15 * 60_000;
+    const thisQuarter = Math.floor(now / QUARTER) * QUARTER;
+    const at = (ms: number) => new Date(ms + 1000).toISOString();
+    await post(user, [...request(at(thisQuarter)), ...request(at(thisQuarter - QUARTER)), ...request(at(thisQuarter - 4 * QUARTER))].flat());
+    // The quarters that ended are rebuilt; the one in progress stays marked.
+    expect(await refreshAllRollups(database)).toBe(2);
+    const marked = await database.query<{ quarter: Date }>('SELECT quarter FROM stats_dirty WHERE user_id = $1', [user.userId]);
+    expect(marked.map((row) => new Date(row.quarter).getTime())).toEqual([thisQuarter]);
     const range = { from: new Date(now - 7 * 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() };
     const rolled = await apiStats(user, range);
-    expect(rolled.totals.requests).toBe(2);
+    expect(rolled.totals.requests).toBe(3);
     expectSameNumbers(rolled, await exactStats(database, user, range));
+  });
+
+  it('reads an hour with a marked quarter quarter by quarter: its clean quarters from the roll-ups, the marked one from the spans', async () => {
+    const database = getDatabase();
+    const user = await createTestUser(database);
+    await post(user, [...request('2026-11-17T10:05:00.000Z'), ...request('2026-11-17T10:35:00.000Z', { durationMs: 3000 })].flat());
+    await refreshAllRollups(database);
+    // A late request in the hour's last quarter: that quarter is marked, the hour's roll-up is stale.
+    await post(user, request('2026-11-17T10:50:00.000Z', { durationMs: 9000, model: 'claude-x' }));
+    const exact = await exactStats(database, user);
+    expect(exact.totals.requests).toBe(3);
+    expectSameNumbers(await apiStats(user), exact);
+    // The clean quarters come from the roll-ups: spans removed behind the store's back (no mark) still count.
+    await database.query("DELETE FROM llm_traces WHERE user_id = $1 AND start_time >= '2026-11-17T10:00:00Z' AND start_time < '2026-11-17T10:15:00Z'", [user.userId]);
+    expect((await apiStats(user)).totals.requests).toBe(3);
+    // Once rebuilt, the hour is read whole from the hourly roll-up again (which the deletion left alone).
+    expect(await refreshAllRollups(database)).toBe(1);
+    expect((await apiStats(user)).totals.requests).toBe(3);
+    expect((await exactStats(database, user)).totals.requests).toBe(2);
   });
 
   it('writers and refreshers racing never lose or double an hour', async () => {
@@ -263,7 +284,7 @@ describeEachDatabase('stats roll-ups', (getDatabase, kind) => {
     let writing = true;
     const refresher = (async () => {
       let rebuilt = 0;
-      while (writing) rebuilt += await refreshRollups(database, { maxHours: 3 });
+      while (writing) rebuilt += await refreshRollups(database, { maxQuarters: 3 });
       return rebuilt;
     })();
     // 6 writers, 10 batches each, all into the same few hours; spans of one trace spread over batches.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { migrate } from '@/lib/db/migrate';
+import { createDatabase } from '@/lib/db/client';
+import { loadMigrations, migrate } from '@/lib/db/migrate';
 import { describeEachDatabase } from '../support/databases';
 
 describeEachDatabase('migrations', (getDatabase) => {
@@ -56,5 +57,33 @@ describe('pglite data directory', () => {
     mkdirSync(path.join(dir, 'pglite'), { recursive: true });
     writeFileSync(path.join(dir, 'pglite', '.llmtrace.lock'), String(process.ppid));
     await expect(createDatabase({ dataDir: dir })).rejects.toThrow(/in use by process/);
+  });
+});
+
+describe('migration 0018 (quarter-hour roll-ups)', () => {
+  it('turns each marked or rolled-up hour into its four quarter marks, and does so again harmlessly', async () => {
+    const database = await createDatabase({ dataDir: 'memory://', migrate: false });
+    try {
+      const all = loadMigrations();
+      const at = all.findIndex((m) => m.name.startsWith('0018_'));
+      expect(at).toBeGreaterThan(0);
+      await migrate(database, all.slice(0, at));
+      const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('q@example.test', 'x') RETURNING id");
+      // One hour marked, another rolled up (and clean), as an install before 0018 has them.
+      await database.query("INSERT INTO stats_dirty (user_id, hour) VALUES ($1, '2026-11-17T10:00:00Z')", [user!.id]);
+      await database.query(
+        "INSERT INTO stats_hourly (user_id, hour, requests, errors, duration_bins, duration_counts) VALUES ($1, '2026-11-17T08:00:00Z', 1, 0, '{10}', '{1}')",
+        [user!.id],
+      );
+      await migrate(database);
+      const quarters = async () =>
+        (await database.query<{ quarter: Date }>('SELECT quarter FROM stats_dirty WHERE user_id = $1 ORDER BY quarter', [user!.id])).map((r) => new Date(r.quarter).toISOString());
+      const expected = ['08:00', '08:15', '08:30', '08:45', '10:00', '10:15', '10:30', '10:45'].map((t) => `2026-11-17T${t}:00.000Z`);
+      expect(await quarters()).toEqual(expected);
+      await database.exec(all[at]!.sql);
+      expect(await quarters()).toEqual(expected);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -4,10 +4,10 @@
 -- span of the day: 414 ms p95 at 10M spans. These tables hold the same sums per quarter hour:
 --   stats_quarters         requests, errors and the roots' duration histogram, per quarter hour;
 --   stats_quarter_models   the usage that counts per quarter hour and model.
--- They are built with the hourly tables, from the same marks (stats_dirty, per hour): the rebuild of
--- an hour writes its four quarters from the spans and sums the hour from them. The Overview reads
--- whole hours from stats_hourly, the whole quarters at the range's ends from these, and only the
--- minutes before the first whole quarter and after the last one (and hours still marked) from the spans.
+-- The background task rebuilds a marked quarter from the spans and sums its hour again from the
+-- hour's quarters. The Overview reads whole clean hours from stats_hourly, other whole quarters from
+-- these, and only the minutes before the first whole quarter and after the last one (and quarters
+-- still marked) from the spans.
 CREATE TABLE IF NOT EXISTS stats_quarters (
   user_id uuid NOT NULL,
   quarter timestamptz NOT NULL,
@@ -32,9 +32,23 @@ CREATE TABLE IF NOT EXISTS stats_quarter_models (
 );
 CREATE INDEX IF NOT EXISTS stats_quarter_models_user_quarter_idx ON stats_quarter_models (user_id, quarter);
 
--- Every hour rolled up so far is built again, its quarters with it, by the background task. Until
--- then the Overview reads those hours from the spans, as it does for any marked hour.
-INSERT INTO stats_dirty (user_id, hour)
-SELECT user_id, hour FROM stats_hourly
-UNION SELECT user_id, hour FROM stats_hourly_models
+-- Marks become quarter hours: a writer marks the quarters its spans start in, and the background
+-- task rebuilds a quarter once it has ended (not an hour once the hour has ended), so under steady
+-- ingest the Overview reads at most the quarter in progress from the spans, not the hour.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'stats_dirty' AND column_name = 'hour') THEN
+    ALTER TABLE stats_dirty RENAME COLUMN hour TO quarter;
+  END IF;
+END $$;
+
+-- Every hour marked or rolled up so far is built again, quarter by quarter, by the background
+-- task. Until then the Overview reads those quarters from the spans, as it does for any mark.
+INSERT INTO stats_dirty (user_id, quarter)
+SELECT h.user_id, h.hour + make_interval(mins => 15 * n)
+FROM (
+  SELECT user_id, date_bin('1 hour'::interval, quarter, timestamptz 'epoch') AS hour FROM stats_dirty
+  UNION SELECT user_id, hour FROM stats_hourly
+  UNION SELECT user_id, hour FROM stats_hourly_models
+) h CROSS JOIN generate_series(0, 3) AS n
 ON CONFLICT DO NOTHING;
