@@ -162,16 +162,24 @@ it('shows the Overview KPIs and charts for the seeded requests', async () => {
   await page.locator('[data-testid="chart-requests"] .recharts-bar-rectangle').last().hover();
   await page.locator('[data-testid="chart-requests"] .recharts-tooltip-wrapper').getByText('Requests').waitFor();
   await screenshot(page, 'overview');
-  // A day is read from the spans: exact percentiles.
-  await expect(page.getByTestId('kpi-p50-value').textContent()).resolves.not.toMatch(/≈/);
+  // A day is read from the quarter-hour roll-ups: the percentiles say they are within 2%.
+  await expect(page.getByTestId('kpi-p50-value').textContent()).resolves.toMatch(/^≈ /);
+  await expect(page.getByTestId('kpi-p50').textContent()).resolves.toContain('±2%');
 
-  // The range lives in the URL.
+  // The range lives in the URL. The last hour is read from the spans: exact percentiles.
+  await page.getByTestId('range-1h').click();
+  await page.waitForURL(/[?&]range=1h/);
+  await expect(page.getByTestId('overview').getAttribute('data-range')).resolves.toBe('1h');
+  await page.locator('[data-testid="chart-requests"] svg.recharts-surface').first().waitFor();
+  expect(Number(await page.getByTestId('kpi-requests').getAttribute('data-value'))).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => page.getByTestId('kpi-p50-value').textContent(), { timeout: 10_000 }).not.toMatch(/≈/);
+
   await page.getByTestId('range-7d').click();
   await page.waitForURL(/[?&]range=7d/);
   await expect(page.getByTestId('overview').getAttribute('data-range')).resolves.toBe('7d');
   await page.locator('[data-testid="chart-requests"] svg.recharts-surface').first().waitFor();
-  // A week is read from the hourly roll-ups: the percentiles say they are within 2%.
-  await expect(page.getByTestId('kpi-p50-value').textContent()).resolves.toMatch(/^≈ /);
+  // A week is read from the hourly roll-ups too.
+  await expect.poll(() => page.getByTestId('kpi-p50-value').textContent(), { timeout: 10_000 }).toMatch(/^≈ /);
   await expect(page.getByTestId('kpi-p50').textContent()).resolves.toContain('±2%');
   await screenshot(page, 'overview-7d');
   await page.close();
