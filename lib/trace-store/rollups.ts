@@ -201,13 +201,15 @@ const CLAIMED_HOURS = `(SELECT DISTINCT c.user_id, ${HOUR_OF('to_timestamp(c.epo
 /**
  * The rows of roll-ups (`stats_hourly` or `stats_quarters`, as `alias` in `from`, filtered by
  * `where`) as `…keys, bin, requests, errors, n`: one row per roll-up with its requests and errors
- * (bin null), one per bin of its histogram with its finished roots (`n`).
+ * (bin null), one per bin of its histogram with its finished roots (`n`). Each roll-up is read
+ * once.
  */
 export function histogramRowsSql(alias: string, keys: readonly string[], from: string, where = 'true'): string {
   return `
-SELECT ${keys.join(', ')}, NULL::smallint, ${alias}.requests, ${alias}.errors, 0 FROM ${from} WHERE ${where}
-UNION ALL
-SELECT ${keys.join(', ')}, u.bin, 0, 0, u.n FROM ${from} CROSS JOIN LATERAL unnest(${alias}.duration_bins, ${alias}.duration_counts) AS u(bin, n) WHERE ${where}`;
+SELECT ${keys.join(', ')}, u.bin, u.requests, u.errors, u.n FROM ${from} CROSS JOIN LATERAL (
+  SELECT NULL::smallint AS bin, ${alias}.requests, ${alias}.errors, 0 AS n
+  UNION ALL SELECT b.bin, 0, 0, b.n FROM unnest(${alias}.duration_bins, ${alias}.duration_counts) AS b(bin, n)) u
+WHERE ${where}`;
 }
 
 /**
