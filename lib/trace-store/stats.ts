@@ -2,7 +2,7 @@ import 'server-only';
 import type { Database } from '@/lib/db/client';
 import { parsePgTimestamp } from '@/lib/db/timestamps';
 import { LISTED_ROOT } from './columns';
-import { binMiddle, histogramRowsSql, HOUR_OF, mergedHistogramsSql, PERCENTILE_ERROR, rootBinsSql, usageByModelSql } from './rollups';
+import { binMiddle, HOUR_OF, PERCENTILE_ERROR, rootBinsSql, usageByModelSql } from './rollups';
 import { samplingSummary, type SamplingSummary } from './tail-sampling';
 
 const MINUTE = 60_000;
@@ -198,18 +198,23 @@ const CLEAN_QUARTERS = (table: string, q: string) =>
 const CLEAN_QUARTER = (q: string) => `NOT EXISTS (SELECT 1 FROM dirty d WHERE d.quarter = ${q}.quarter)`;
 
 /**
- * Per bucket: requests, errors and the histogram of the finished roots' durations (`bins`, and
- * `counts` alongside); roots still running count as requests only.
+ * Requests, errors and the histogram of the finished roots' durations (`bins`, and `counts`
+ * alongside, as array text) of each part of the range: one row per clean hour, one per clean
+ * quarter, one per bucket for the spans read; roots still running count as requests only. The
+ * caller merges them per bucket: at 10M spans an hour's histogram has about 110 bins, and merging a
+ * month's hours bin by bin in SQL (unnest, group, aggregate) took 56 ms, in JavaScript 13.
  */
 const ROLLED_REQUESTS_SQL = `
 WITH ${DIRTY_QUARTERS}
-${mergedHistogramsSql(
-  ['bucket'],
-  `SELECT bucket, bin, requests, errors, CASE WHEN bin IS NULL THEN 0 ELSE requests END
-   FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}) s
-   UNION ALL ${histogramRowsSql('h', [BUCKET_OF('h.hour')], 'stats_hourly h', CLEAN_HOUR('h'))}
-   UNION ALL ${histogramRowsSql('q', [BUCKET_OF('q.quarter')], CLEAN_QUARTERS('stats_quarters', 'q'), CLEAN_QUARTER('q'))}`,
-)}`;
+SELECT bucket, requests, errors, bins::text AS bins, counts::text AS counts FROM (
+  SELECT bucket, sum(requests)::int AS requests, sum(errors)::int AS errors,
+    array_agg(bin ORDER BY bin) FILTER (WHERE bin IS NOT NULL) AS bins, array_agg(requests ORDER BY bin) FILTER (WHERE bin IS NOT NULL) AS counts
+  FROM (${rootBinsSql(SPAN_WINDOWS, [`${BUCKET_OF('t.start_time')} AS bucket`], WITHIN_RANGE)}) s GROUP BY bucket
+  UNION ALL
+  SELECT ${BUCKET_OF('h.hour')}, h.requests, h.errors, h.duration_bins, h.duration_counts FROM stats_hourly h WHERE ${CLEAN_HOUR('h')}
+  UNION ALL
+  SELECT ${BUCKET_OF('q.quarter')}, q.requests, q.errors, q.duration_bins, q.duration_counts FROM ${CLEAN_QUARTERS('stats_quarters', 'q')} WHERE ${CLEAN_QUARTER('q')}
+) parts`;
 
 /** Usage per bucket (grouping 3), per model (4, in the breakdown's order) and in all (7). */
 const ROLLED_USAGE_SQL = `
@@ -228,28 +233,60 @@ SELECT GROUPING(bucket, model_name, model_provider) AS grouping, bucket, model_n
 FROM parts GROUP BY GROUPING SETS ((bucket), (model_name, model_provider), ())
 ORDER BY requests DESC, sum(cost_usd) DESC NULLS LAST, model_name NULLS LAST, model_provider NULLS LAST`;
 
-/** A duration histogram: bin → finished roots. */
-type Histogram = Map<number, number>;
+/** A duration histogram: finished roots by bin (bins are small non-negative integers; a hole is none). */
+type Histogram = number[];
 
 /**
  * The `p` quantile of a histogram, interpolated between neighbouring ranks as `percentile_cont`
  * does, each rank read as its bin's middle; null when empty.
  */
 export function histogramPercentile(histogram: Histogram, p: number): number | null {
-  const bins = [...histogram.entries()].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
-  const total = bins.reduce((sum, [, n]) => sum + n, 0);
+  let total = 0;
+  for (const n of histogram) total += n ?? 0;
   if (total === 0) return null;
   const valueAt = (rank: number) => {
     let seen = 0;
-    for (const [bin, n] of bins) {
+    let last = 0;
+    for (let bin = 0; bin < histogram.length; bin++) {
+      const n = histogram[bin] ?? 0;
+      if (n === 0) continue;
       seen += n;
+      last = bin;
       if (rank < seen) return binMiddle(bin);
     }
-    return binMiddle(bins[bins.length - 1][0]);
+    return binMiddle(last);
   };
   const rank = p * (total - 1);
   const low = valueAt(Math.floor(rank));
   return low + (valueAt(Math.ceil(rank)) - low) * (rank - Math.floor(rank));
+}
+
+/**
+ * Adds a roll-up's histogram, its bins and counts as array text (`{3,7,9}`, `{2,1,5}`; null or
+ * `{}` when empty), into each of `into`: read digit by digit, since a month has about 80,000 bins
+ * to add at 10M spans.
+ */
+function addHistogramText(bins: unknown, counts: unknown, ...into: Histogram[]): void {
+  if (typeof bins !== 'string' || typeof counts !== 'string' || bins.length <= 2) return;
+  let j = 1;
+  let bin = 0;
+  for (let i = 1; i < bins.length; i++) {
+    const c = bins.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      bin = bin * 10 + c - 48;
+      continue;
+    }
+    // A comma or the closing brace ends a bin: read its count.
+    let n = 0;
+    for (; j < counts.length; j++) {
+      const d = counts.charCodeAt(j);
+      if (d < 48 || d > 57) break;
+      n = n * 10 + d - 48;
+    }
+    j++;
+    for (const histogram of into) histogram[bin] = (histogram[bin] ?? 0) + n;
+    bin = 0;
+  }
 }
 
 const bucketStart = (value: unknown) => (value instanceof Date ? value : parsePgTimestamp(String(value))).getTime();
@@ -272,26 +309,24 @@ async function readRollups(database: Database, userId: string, from: Date, to: D
   const params = [userId, iso(hoursFrom), iso(hoursTo), from.toISOString(), to.toISOString(), `${bucketMs / 1000} seconds`, iso(quartersFrom), iso(quartersTo)];
   // Planned once per connection (a generic plan, its partitions pruned when it runs): planning the
   // month's partitions on every call cost as much as running it.
-  const [binRows, usageRows] = await Promise.all([
+  const [partRows, usageRows] = await Promise.all([
     database.query<Row>(ROLLED_REQUESTS_SQL, params, { generic: true }),
     database.query<Row>(ROLLED_USAGE_SQL, params, { generic: true }),
   ]);
 
-  const all: Histogram = new Map();
-  let requests = 0;
-  let errors = 0;
-  const perBucket = binRows.map((row) => {
-    const histogram: Histogram = new Map();
-    const bins = row.bins as number[];
-    const counts = row.counts as number[];
-    bins.forEach((bin, i) => {
-      histogram.set(Number(bin), Number(counts[i]));
-      all.set(Number(bin), (all.get(Number(bin)) ?? 0) + Number(counts[i]));
-    });
-    requests += toNumber(row.requests);
-    errors += toNumber(row.errors);
-    return { bucket: row.bucket, requests: toNumber(row.requests), errors: toNumber(row.errors), histogram };
-  });
+  const all: Histogram = [];
+  const buckets = new Map<number, { bucket: unknown; requests: number; errors: number; histogram: Histogram }>();
+  for (const row of partRows) {
+    const start = bucketStart(row.bucket);
+    let bucket = buckets.get(start);
+    if (!bucket) buckets.set(start, (bucket = { bucket: row.bucket, requests: 0, errors: 0, histogram: [] }));
+    bucket.requests += toNumber(row.requests);
+    bucket.errors += toNumber(row.errors);
+    addHistogramText(row.bins, row.counts, bucket.histogram, all);
+  }
+  const perBucket = [...buckets.values()];
+  const requests = perBucket.reduce((sum, bucket) => sum + bucket.requests, 0);
+  const errors = perBucket.reduce((sum, bucket) => sum + bucket.errors, 0);
   const percentiles = (histogram: Histogram) => ({ p50_ms: histogramPercentile(histogram, 0.5), p95_ms: histogramPercentile(histogram, 0.95) });
   const requestBuckets = perBucket.map(({ histogram, ...bucket }) => ({ ...bucket, ...percentiles(histogram) }));
   return { requestTotals: { requests, errors, ...percentiles(all) }, requestBuckets, ...usageParts(usageRows), percentileError: PERCENTILE_ERROR };
