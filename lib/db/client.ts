@@ -45,6 +45,21 @@ export interface QueryOptions {
   generic?: boolean;
 }
 
+export interface TransactionOptions {
+  /**
+   * Work that can wait (a span batch, a roll-up rebuild), on embedded PGlite, which runs each
+   * statement on the server's own thread: the transaction starts once no other statement has been
+   * in flight for a whole turn of the event loop (waiting at most {@link BACKGROUND_WAIT_MS}), and
+   * the event loop turns before each of its statements, so that a page's queries go first and a
+   * health probe or a request's parsing is served between them. A Postgres server runs statements
+   * in its own processes: ignored there.
+   */
+  background?: boolean;
+}
+
+/** The longest a background transaction waits for the foreground's statements to finish (PGlite). */
+export const BACKGROUND_WAIT_MS = 250;
+
 /** Raw SQL on one connection. */
 export interface SqlRunner {
   /**
@@ -86,7 +101,7 @@ export interface Database extends Queryable {
    *   return user;
    * });
    */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * When (epoch ms) a raw statement (`query`, `exec`, in a transaction or not) last came back
    * from the database; 0 before the first. A recent answer is proof enough that the database
@@ -116,6 +131,47 @@ function answerClock() {
         at = Date.now();
         return value;
       }),
+  };
+}
+
+/**
+ * Counts the foreground statements (queries and transactions not marked background) in flight on
+ * PGlite, so that background work can wait for a quiet moment ({@link TransactionOptions}).
+ * Drizzle's own statements outside a transaction are not counted.
+ */
+function foregroundGauge() {
+  let inFlight = 0;
+  let waiters: Array<() => void> = [];
+  return {
+    track<T>(statement: () => Promise<T>): Promise<T> {
+      inFlight++;
+      return statement().finally(() => {
+        if (--inFlight > 0) return;
+        const drained = waiters;
+        waiters = [];
+        for (const wake of drained) wake();
+      });
+    },
+    /** Resolves once nothing has been in flight for a whole turn of the event loop, or after `maxMs`. */
+    async idle(maxMs: number): Promise<void> {
+      const deadline = Date.now() + maxMs;
+      for (;;) {
+        if (inFlight > 0) {
+          const left = deadline - Date.now();
+          if (left <= 0) return;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, left);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        // A request that arrived meanwhile gets its turn to start its statements.
+        await letOthersRun();
+        if (inFlight === 0 || Date.now() >= deadline) return;
+      }
+    },
   };
 }
 
@@ -197,30 +253,40 @@ async function openPglite(dataDir: string): Promise<Database> {
   const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
   const { answeredAt, timed } = answerClock();
   const prepared = new PglitePreparedStatements();
+  const foreground = foregroundGauge();
   return {
     kind: 'pglite',
     db,
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      return (await timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params))).rows;
+      return (await foreground.track(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)))).rows;
     },
     async exec(script: string) {
-      await timed(client.exec(script));
+      await foreground.track(() => timed(client.exec(script)));
     },
-    transaction(fn) {
-      return db.transaction((dtx) => {
-        // Drizzle's statements go through the same object: guarded, they too run with the usual planning.
-        const tx = prepared.guard(driverClientOf<PGliteTransaction>(dtx));
-        return fn({
-          kind: 'pglite',
-          db: dtx as unknown as DrizzleDb,
-          query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) =>
-            (await timed(options?.prepare ? prepared.query<T>(client, tx, text, params) : tx.query<T>(text, params))).rows,
-          exec: async (script: string) => {
-            await timed(tx.exec(script));
-          },
+    async transaction(fn, options) {
+      const background = !!options?.background;
+      if (background) await foreground.idle(BACKGROUND_WAIT_MS);
+      // Background statements wait for a turn of the event loop first (TransactionOptions).
+      const turn = background ? letOthersRun : async () => {};
+      const run = () =>
+        db.transaction((dtx) => {
+          // Drizzle's statements go through the same object: guarded, they too run with the usual planning.
+          const tx = prepared.guard(driverClientOf<PGliteTransaction>(dtx));
+          return fn({
+            kind: 'pglite',
+            db: dtx as unknown as DrizzleDb,
+            query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) => {
+              await turn();
+              return (await timed(options?.prepare ? prepared.query<T>(client, tx, text, params) : tx.query<T>(text, params))).rows;
+            },
+            exec: async (script: string) => {
+              await turn();
+              await timed(tx.exec(script));
+            },
+          });
         });
-      });
+      return background ? run() : foreground.track(run);
     },
     async close() {
       if (!client.closed) await client.close();

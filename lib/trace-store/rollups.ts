@@ -286,6 +286,9 @@ const RESUM_GROUPS_SQL = [
  */
 const REFRESHER_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${0x4c55}, 0) AS locked`;
 
+/** On PGlite, after the pages' statements, with the event loop turning between its own (lib/db/client.ts). */
+const BACKGROUND = { background: true } as const;
+
 /**
  * Rebuilds up to `maxQuarters` marked quarter hours that have ended (newest first) from the spans,
  * the hours they belong to, and the totals of the sessions and end users whose hourly rows changed,
@@ -306,7 +309,7 @@ export async function refreshRollups(database: Database, { maxQuarters = 96 }: {
     }
     if (keys.size > 0) for (const sql of RESUM_GROUPS_SQL) await tx.query(sql, [JSON.stringify([...keys.values()])]);
     return claimed.length;
-  });
+  }, BACKGROUND);
 }
 
 /** Rebuilds every marked quarter (a bulk import's, say) in transactions of `maxQuarters`; `onProgress` gets the running total. */

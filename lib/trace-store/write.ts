@@ -223,21 +223,49 @@ function batchQuarters(rows: SpanRow[]): string {
 }
 
 /**
+ * Rows per upsert statement on embedded PGlite. Its statements run on the server's own thread,
+ * which answers nothing else meanwhile: a 1,000-span batch in one statement held it for a tenth of
+ * a second or more. In parts, with a turn of the event loop before each (a background transaction,
+ * lib/db/client.ts), pages and health probes are served between them. A Postgres server takes the
+ * batch in one statement.
+ */
+export const PGLITE_UPSERT_ROWS = 100;
+
+/** A background transaction on PGlite (lib/db/client.ts); ignored on Postgres. */
+const BACKGROUND = { background: true } as const;
+
+/** One upsert statement's rows as its parameters: the rows as JSON, and their quarter hours. */
+interface UpsertPart {
+  json: string;
+  quarters: string;
+}
+
+function upsertParts(database: Database, rows: RelatedRow[]): UpsertPart[] {
+  const size = database.kind === 'pglite' ? PGLITE_UPSERT_ROWS : rows.length;
+  const parts: UpsertPart[] = [];
+  for (let start = 0; start < rows.length; start += size) {
+    const part = rows.slice(start, start + size);
+    try {
+      // A NUL or a lone surrogate anywhere in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
+      parts.push({ json: toStorableJson(part), quarters: batchQuarters(part) });
+    } catch (error) {
+      throw new RowsNotSerializableError(error);
+    }
+  }
+  return parts;
+}
+
+/**
  * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction. For
- * spans of new traces (the common case) that is one statement after the lock and the check; spans
- * of traces already stored also move a span re-sent with another start time, adopt orphans whose
- * parent arrived and mark the roll-ups above them.
+ * spans of new traces (the common case) that is one statement after the lock and the check (on
+ * PGlite, one per {@link PGLITE_UPSERT_ROWS} rows); spans of traces already stored also move a
+ * span re-sent with another start time, adopt orphans whose parent arrived and mark the roll-ups
+ * above them. The flags the batch settles alone are settled on the whole batch, parts or not.
  */
 export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const unique = relateWithinBatch(dedupe(rows));
-  let json: string;
-  try {
-    // A NUL or a lone surrogate anywhere in a span (say in a tool's output) becomes U+FFFD instead of failing the batch.
-    json = toStorableJson(unique);
-  } catch (error) {
-    throw new RowsNotSerializableError(error);
-  }
+  const parts = upsertParts(database, unique);
   // The other statements need only the keys: parsing the whole batch (inputs, outputs) again would cost more than they do.
   const traces = JSON.stringify(unique.map(({ user_id, trace_id, start_time }) => ({ user_id, trace_id, start_time })));
   await database.transaction(async (tx) => {
@@ -254,7 +282,8 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     /** Stored spans (not the batch's) that these statements moved or re-flagged: their hours' roll-ups change too. */
     const touched: Array<{ user_id: string; start_time: string }> = [];
     if (known.length > 0) touched.push(...(await moveRespannedRows(tx, unique, known, [from, to])));
-    const usageParents = await tx.query(UPSERT_SQL, [json, knownJson, batchQuarters(unique), from, to], PREPARED);
+    const usageParents: Array<Record<string, unknown>> = [];
+    for (const part of parts) usageParents.push(...(await tx.query(UPSERT_SQL, [part.json, knownJson, part.quarters, from, to], PREPARED)));
     if (known.length > 0) touched.push(...(await tx.query<{ user_id: string; start_time: string }>(ADOPT_ORPHANS_SQL, [knownJson, from, to], PREPARED)));
     if (usageParents.length > 0) {
       // Start times as exact text: a Date would round off the microseconds and miss the row.
@@ -264,7 +293,7 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     }
     if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)], PREPARED);
     if (known.length > 0) await tx.query(MARK_KNOWN_ROOTS_SQL, [knownJson, from, to], PREPARED);
-  });
+  }, BACKGROUND);
   return unique.length;
 }
 

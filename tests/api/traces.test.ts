@@ -54,6 +54,78 @@ describeEachDatabase('trace API', (getDatabase) => {
     expect(byMessage.traces.map((s: { span_id: string }) => s.span_id).sort()).toEqual(Object.values(trace.spanIds).sort());
   });
 
+  it('stores a batch bigger than a write part (PGlite upserts 100 spans a statement) as it stores the same spans posted one by one', async () => {
+    // Two traces of 146 spans (a root, 20 agents with 6 model calls each, 5 spans whose parent
+    // never comes), children first, so parents and their children fall in different parts. The
+    // first trace is known (its root stored) before the batch comes, the second is new.
+    const at = (ms: number) => new Date(Date.parse('2026-11-20T10:00:00.000Z') + ms).toISOString();
+    const makeTrace = () => {
+      const traceId = hexId(16);
+      const root = hexId(8);
+      const spans: Array<Record<string, unknown>> = [];
+      for (let a = 0; a < 20; a++) {
+        const agent = hexId(8);
+        for (let c = 0; c < 6; c++) {
+          spans.push({
+            trace_id: traceId, span_id: hexId(8), parent_trace_id: agent, span_name: 'llm.call', operation_type: 'llm_call', start_time: at(a * 100 + c), end_time: at(a * 100 + c + 50),
+            model_name: 'gpt-4o-mini', model_provider: 'openai', input_tokens: 100 + c, output_tokens: 10,
+          });
+        }
+        spans.push({ trace_id: traceId, span_id: agent, parent_trace_id: root, span_name: 'agent', operation_type: 'agent', start_time: at(a * 100), end_time: at(a * 100 + 90) });
+      }
+      for (let o = 0; o < 5; o++) spans.push({ trace_id: traceId, span_id: hexId(8), parent_trace_id: hexId(8), span_name: 'tool.search', operation_type: 'tool_call', start_time: at(5000 + o), end_time: at(5010 + o) });
+      const rootSpan = { trace_id: traceId, span_id: root, span_name: 'agent.run', operation_type: 'agent', start_time: at(0), end_time: at(6000) };
+      return { root, rootSpan, spans: [...spans, rootSpan] };
+    };
+    const [known, fresh] = [makeTrace(), makeTrace()];
+    const spans = [...known.spans, ...fresh.spans];
+
+    const whole = await createTestUser(getDatabase(), 'whole');
+    const single = await createTestUser(getDatabase(), 'single');
+    expect((await post(whole.apiKey, { traces: [known.rootSpan] })).status).toBe(200);
+    expect(await (await post(whole.apiKey, { traces: spans })).json()).toEqual({ accepted: spans.length, rejected: [] });
+    for (const span of spans) expect((await post(single.apiKey, { traces: [span] })).status).toBe(200);
+
+    const flags = (userId: string) =>
+      getDatabase().query<{ span_id: string; orphan: boolean; usage_rollup: boolean }>(
+        'SELECT span_id, orphan, usage_rollup FROM llm_traces WHERE user_id = $1 ORDER BY span_id',
+        [userId],
+      );
+    const [bigBatch, oneByOne] = [await flags(whole.userId), await flags(single.userId)];
+    expect(bigBatch).toHaveLength(spans.length);
+    expect(bigBatch).toEqual(oneByOne);
+    expect(bigBatch.filter((row) => row.orphan)).toHaveLength(10);
+    expect(bigBatch.filter((row) => row.usage_rollup)).toHaveLength(42);
+    // The list shows each root and its five orphans, and a trace's tokens count each model call once: 20 × (100…105 in + 6 × 10 out).
+    const roots = async (apiKey: string) =>
+      ((await get(apiKey, 'limit=50')).traces as Array<{ span_id: string; trace_total_tokens: number | null }>)
+        .map(({ span_id, trace_total_tokens }) => ({ span_id, trace_total_tokens }))
+        .sort((a, b) => a.span_id.localeCompare(b.span_id));
+    const listed = await roots(whole.apiKey);
+    expect(listed).toHaveLength(12);
+    for (const { root } of [known, fresh]) expect(listed.find((row) => row.span_id === root)?.trace_total_tokens).toBe(20 * (615 + 60));
+    expect(listed).toEqual(await roots(single.apiKey));
+  });
+
+  it('lets the event loop turn while it stores a 500-span batch (embedded PGlite runs each statement on this thread)', async () => {
+    const user = await createTestUser(getDatabase());
+    const spans = Array.from({ length: 125 }, () => threeLevelTrace().spans).flat();
+    // A server answers other requests (a health probe, a page) only when the event loop turns.
+    let turns = 0;
+    let writing = true;
+    const spin = () => {
+      if (!writing) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const response = await post(user.apiKey, { traces: spans });
+    writing = false;
+    expect(await response.json()).toEqual({ accepted: 500, rejected: [] });
+    // At least once before each of its statements: five upsert parts on PGlite.
+    expect(turns).toBeGreaterThanOrEqual(5);
+  });
+
   it('adds nothing when the same batch is posted again, and completes a running span in place', async () => {
     const user = await createTestUser(getDatabase());
     const trace = threeLevelTrace();

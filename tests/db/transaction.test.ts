@@ -72,6 +72,39 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
     expect(seen).toEqual(Array(8).fill('auto'));
   });
 
+  if (kind === 'pglite') {
+    it('starts a background transaction after a page\'s chain of queries, not between them, and turns the event loop before each of its statements', async () => {
+      const database = getDatabase();
+      const order: string[] = [];
+      // A page's queries run one after the other: each starts when the one before has answered.
+      const page = (async () => {
+        for (let i = 0; i < 3; i++) {
+          await database.query('SELECT pg_sleep(0.02)');
+          order.push(`page ${i}`);
+        }
+      })();
+      let turns = 0;
+      let counting = true;
+      const spin = () => {
+        if (!counting) return;
+        turns++;
+        setImmediate(spin);
+      };
+      const batch = database.transaction(
+        async (tx) => {
+          order.push('batch');
+          setImmediate(spin);
+          for (let i = 0; i < 4; i++) await tx.query('SELECT 1');
+          counting = false;
+        },
+        { background: true },
+      );
+      await Promise.all([page, batch]);
+      expect(order).toEqual(['page 0', 'page 1', 'page 2', 'batch']);
+      expect(turns).toBeGreaterThanOrEqual(4);
+    });
+  }
+
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
     const email = `tx.commit.${Date.now()}@example.test`;
     const id = await getDatabase().transaction(async (tx) => {
