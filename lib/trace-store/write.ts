@@ -293,7 +293,9 @@ export async function upsertSpans(database: Database, rows: SpanRow[]): Promise<
     }
     if (touched.length > 0) await tx.query(MARK_TOUCHED_SQL, [JSON.stringify(touched)], PREPARED);
     if (known.length > 0) await tx.query(MARK_KNOWN_ROOTS_SQL, [knownJson, from, to], PREPARED);
-  }, BACKGROUND);
+    // A batch of one part (the chat's own spans, a small exporter) is over in a few milliseconds:
+    // waiting for a quiet moment and turning the event loop would cost its caller more than it saves.
+  }, parts.length > 1 ? BACKGROUND : undefined);
   return unique.length;
 }
 
