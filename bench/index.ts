@@ -300,7 +300,7 @@ async function main() {
     log(
       'Resident memory (VmRSS) summed over every process `npm start` runs, on PGlite with a fresh data directory: 5 samples 2 s apart once ' +
         `start-up has settled, then one every 2 s through ${fmt(f.loadSeconds)} s of load (4 clients posting 500-span batches as fast as they are taken, ` +
-        'retrying 503s after their Retry-After; a trace-list read every second; a health probe every 100 ms).',
+        'retrying 503s after their Retry-After; a trace-list read every second and a health probe every 100 ms, timed from a thread of their own so that the load generator\'s busy event loop is not counted).',
     );
     log();
     log('| | resident memory | |');
