@@ -32,18 +32,22 @@ export async function signIn(page: Page, email = inject('ownerEmail'), password 
 /**
  * Chooses `value` in the select `testId` of a page whose URL follows its filters, until the URL
  * matches `url`: until React has hydrated the page (slow on a busy machine), choosing an option
- * changes nothing, so it chooses again (through another option, so each try is a change).
+ * changes nothing, so it chooses again (through another option, so each try is a change). Each
+ * try waits longer for the navigation (2 s, 4 s, 6 s…): a try that chose again while the server
+ * was still rendering the last one would start that navigation over.
  */
 export async function chooseFilter(page: Page, testId: string, value: string, url: RegExp): Promise<void> {
+  let tries = 0;
   await expect
     .poll(
       async () => {
+        tries++;
         await page.getByTestId(testId).selectOption('');
         await page.getByTestId(testId).selectOption(value);
-        await page.waitForURL(url, { timeout: 2_000 }).catch(() => {});
+        await page.waitForURL(url, { timeout: 2_000 * tries }).catch(() => {});
         return page.url();
       },
-      { timeout: 30_000 },
+      { timeout: 45_000 },
     )
     .toMatch(url);
 }
