@@ -141,15 +141,15 @@ function answerClock() {
  */
 function foregroundGauge() {
   let inFlight = 0;
-  let waiters: Array<() => void> = [];
+  /** Background work waiting for the in-flight statements to finish (each removes itself on its timeout). */
+  const waiters = new Set<() => void>();
   return {
     track<T>(statement: () => Promise<T>): Promise<T> {
       inFlight++;
-      return statement().finally(() => {
+      // Through an async function: a statement that throws at once is counted out too.
+      return (async () => statement())().finally(() => {
         if (--inFlight > 0) return;
-        const drained = waiters;
-        waiters = [];
-        for (const wake of drained) wake();
+        for (const wake of [...waiters]) wake();
       });
     },
     /** Resolves once nothing has been in flight for a whole turn of the event loop, or after `maxMs`. */
@@ -160,11 +160,13 @@ function foregroundGauge() {
           const left = deadline - Date.now();
           if (left <= 0) return;
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, left);
-            waiters.push(() => {
+            const wake = () => {
               clearTimeout(timer);
+              waiters.delete(wake);
               resolve();
-            });
+            };
+            const timer = setTimeout(wake, left);
+            waiters.add(wake);
           });
         }
         // A request that arrived meanwhile gets its turn to start its statements.
