@@ -4,6 +4,7 @@ import { GET as exportTrace } from '@/app/api/analytics/traces/[traceId]/export/
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
+import { countEventLoopTurns } from '../support/event-loop';
 import { hexId, threeLevelTrace } from '../support/spans';
 
 describeEachDatabase('trace API', (getDatabase) => {
@@ -110,20 +111,12 @@ describeEachDatabase('trace API', (getDatabase) => {
   it('lets the event loop turn while it stores a 500-span batch (embedded PGlite runs each statement on this thread)', async () => {
     const user = await createTestUser(getDatabase());
     const spans = Array.from({ length: 125 }, () => threeLevelTrace().spans).flat();
-    // A server answers other requests (a health probe, a page) only when the event loop turns.
-    let turns = 0;
-    let writing = true;
-    const spin = () => {
-      if (!writing) return;
-      turns++;
-      setImmediate(spin);
-    };
-    setImmediate(spin);
+    const turns = countEventLoopTurns();
     const response = await post(user.apiKey, { traces: spans });
-    writing = false;
+    const turned = turns.stop();
     expect(await response.json()).toEqual({ accepted: 500, rejected: [] });
     // At least once before each of its statements: five upsert parts on PGlite.
-    expect(turns).toBeGreaterThanOrEqual(5);
+    expect(turned).toBeGreaterThanOrEqual(5);
   });
 
   it('adds nothing when the same batch is posted again, and completes a running span in place', async () => {

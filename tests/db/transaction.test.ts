@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { users } from '@/lib/db/schema';
 import { describeEachDatabase } from '../support/databases';
+import { countEventLoopTurns } from '../support/event-loop';
 
 describeEachDatabase('database.transaction', (getDatabase, kind) => {
   if (kind === 'postgres') {
@@ -83,25 +84,18 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
           order.push(`page ${i}`);
         }
       })();
-      let turns = 0;
-      let counting = true;
-      const spin = () => {
-        if (!counting) return;
-        turns++;
-        setImmediate(spin);
-      };
       const batch = database.transaction(
         async (tx) => {
           order.push('batch');
-          setImmediate(spin);
+          const turns = countEventLoopTurns();
           for (let i = 0; i < 4; i++) await tx.query('SELECT 1');
-          counting = false;
+          return turns.stop();
         },
         { background: true },
       );
-      await Promise.all([page, batch]);
+      const [, turned] = await Promise.all([page, batch]);
       expect(order).toEqual(['page 0', 'page 1', 'page 2', 'batch']);
-      expect(turns).toBeGreaterThanOrEqual(4);
+      expect(turned).toBeGreaterThanOrEqual(4);
     });
   }
 
