@@ -1,5 +1,6 @@
 import 'server-only';
-import { type Database, letOthersRun } from './client';
+import { letOthersRun } from './background';
+import type { Database } from './client';
 
 /**
  * Planner statistics on embedded PGlite.

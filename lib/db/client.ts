@@ -12,6 +12,7 @@ import * as schema from './schema';
 import { migrate } from './migrate';
 import { PglitePreparedStatements } from './pglite-prepared';
 import { parsePgTimestamp } from './timestamps';
+import { BACKGROUND_WAIT_MS, foregroundGauge, letOthersFinish } from './background';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -49,16 +50,16 @@ export interface TransactionOptions {
   /**
    * Work that can wait (a span batch, a roll-up rebuild), on embedded PGlite, which runs each
    * statement on the server's own thread: the transaction starts once no other statement has been
-   * in flight for a whole turn of the event loop (waiting at most {@link BACKGROUND_WAIT_MS}), and
-   * before each of its statements the event loop turns until it is quiet (at most 20 ms), so that a
-   * page's queries go first and a health probe or a request's parsing is served between them. A Postgres server runs statements
-   * in its own processes: ignored there.
+   * in flight for a whole turn of the event loop (at most 250 ms), and before each of its
+   * statements the event loop turns until it is quiet (at most 20 ms; lib/db/background.ts), so
+   * that a page's queries go first and a health probe or a request's parsing is served between
+   * them. A Postgres server runs statements in its own processes: ignored there.
    */
   background?: boolean;
 }
 
-/** The longest a background transaction waits for the foreground's statements to finish (PGlite). */
-export const BACKGROUND_WAIT_MS = 250;
+/** {@link TransactionOptions} of background work. */
+export const BACKGROUND: TransactionOptions = { background: true };
 
 /** Raw SQL on one connection. */
 export interface SqlRunner {
@@ -111,35 +112,6 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/**
- * Resolves after the event loop has had a turn (timers, sockets). Embedded PGlite runs its
- * statements on this thread, and a chain of them never yields by itself: long database work (a
- * big span batch, a maintenance job) calls this between statements so that requests waiting on
- * other work, such as `/api/health`, are answered meanwhile.
- */
-export function letOthersRun(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** The longest a background statement lets other work run before it ({@link letOthersFinish}). */
-const BACKGROUND_TURN_MS = 20;
-
-/**
- * Turns the event loop until a turn finds nothing else to do (it comes back within 0.2 ms), or for
- * at most `maxMs`: a request takes several turns to be answered (reading it, routing, rendering,
- * writing), and one turn before each background statement would let it take one step per
- * statement.
- */
-async function letOthersFinish(maxMs = BACKGROUND_TURN_MS): Promise<void> {
-  const started = performance.now();
-  for (;;) {
-    const before = performance.now();
-    await letOthersRun();
-    const now = performance.now();
-    if (now - before < 0.2 || now - started >= maxMs) return;
-  }
-}
-
 /** Records when each statement came back (`Database.answeredAt`). */
 function answerClock() {
   let at = 0;
@@ -150,49 +122,6 @@ function answerClock() {
         at = Date.now();
         return value;
       }),
-  };
-}
-
-/**
- * Counts the foreground statements (queries and transactions not marked background) in flight on
- * PGlite, so that background work can wait for a quiet moment ({@link TransactionOptions}).
- * Drizzle's own statements outside a transaction are not counted.
- */
-function foregroundGauge() {
-  let inFlight = 0;
-  /** Background work waiting for the in-flight statements to finish (each removes itself on its timeout). */
-  const waiters = new Set<() => void>();
-  return {
-    track<T>(statement: () => Promise<T>): Promise<T> {
-      inFlight++;
-      // Through an async function: a statement that throws at once is counted out too.
-      return (async () => statement())().finally(() => {
-        if (--inFlight > 0) return;
-        for (const wake of [...waiters]) wake();
-      });
-    },
-    /** Resolves once nothing has been in flight for a whole turn of the event loop, or after `maxMs`. */
-    async idle(maxMs: number): Promise<void> {
-      const deadline = Date.now() + maxMs;
-      for (;;) {
-        if (inFlight > 0) {
-          const left = deadline - Date.now();
-          if (left <= 0) return;
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              clearTimeout(timer);
-              waiters.delete(wake);
-              resolve();
-            };
-            const timer = setTimeout(wake, left);
-            waiters.add(wake);
-          });
-        }
-        // A request that arrived meanwhile gets its turn to start its statements.
-        await letOthersRun();
-        if (inFlight === 0 || Date.now() >= deadline) return;
-      }
-    },
   };
 }
 
@@ -288,7 +217,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     async transaction(fn, options) {
       const background = !!options?.background;
       if (background) await foreground.idle(BACKGROUND_WAIT_MS);
-      // Background statements wait for a turn of the event loop first (TransactionOptions).
+      // Background statements let the event loop turn until it is quiet first (TransactionOptions).
       const turn = background ? letOthersFinish : async () => {};
       const run = () =>
         db.transaction((dtx) => {

@@ -1,5 +1,6 @@
 import 'server-only';
-import { type Database, letOthersRun } from '@/lib/db/client';
+import { letOthersRun } from '@/lib/db/background';
+import type { Database } from '@/lib/db/client';
 import { MAX_STORABLE_MS, MIN_STORABLE_MS } from '@/lib/db/timestamps';
 import { DAY_MS, dropPartitionsBefore } from './partitions';
 import { markQuartersSql } from './rollups';

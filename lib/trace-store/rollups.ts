@@ -1,5 +1,6 @@
 import 'server-only';
-import { type Database, letOthersRun, type Queryable } from '@/lib/db/client';
+import { letOthersRun } from '@/lib/db/background';
+import { BACKGROUND, type Database, type Queryable } from '@/lib/db/client';
 import { COUNTS_USAGE, LISTED_ROOT, SPAN_TOKENS } from './columns';
 import { JOIN_TRACE_RANGE } from './trace-ranges';
 
@@ -204,7 +205,7 @@ const CLAIMED_HOURS = `(SELECT DISTINCT c.user_id, ${HOUR_OF('to_timestamp(c.epo
  * (bin null), one per bin of its histogram with its finished roots (`n`). Each roll-up is read
  * once.
  */
-export function histogramRowsSql(alias: string, keys: readonly string[], from: string, where = 'true'): string {
+function histogramRowsSql(alias: string, keys: readonly string[], from: string, where = 'true'): string {
   return `
 SELECT ${keys.join(', ')}, u.bin, u.requests, u.errors, u.n FROM ${from} CROSS JOIN LATERAL (
   SELECT NULL::smallint AS bin, ${alias}.requests, ${alias}.errors, 0 AS n
@@ -216,7 +217,7 @@ WHERE ${where}`;
  * `rows` (`…keys, bin, requests, errors, n`, as {@link histogramRowsSql} gives) summed per `keys`:
  * `…keys, requests, errors, bins, counts`, the histogram merged bin by bin, its bins in order.
  */
-export function mergedHistogramsSql(keys: readonly string[], rows: string): string {
+function mergedHistogramsSql(keys: readonly string[], rows: string): string {
   const columns = keys.join(', ');
   return `
 SELECT ${columns}, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors,
@@ -286,9 +287,6 @@ const RESUM_GROUPS_SQL = [
  */
 const REFRESHER_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${0x4c55}, 0) AS locked`;
 
-/** On PGlite, after the pages' statements, with the event loop turning between its own (lib/db/client.ts). */
-const BACKGROUND = { background: true } as const;
-
 /**
  * Rebuilds up to `maxQuarters` marked quarter hours that have ended (newest first) from the spans,
  * the hours they belong to, and the totals of the sessions and end users whose hourly rows changed,
@@ -309,6 +307,7 @@ export async function refreshRollups(database: Database, { maxQuarters = 96 }: {
     }
     if (keys.size > 0) for (const sql of RESUM_GROUPS_SQL) await tx.query(sql, [JSON.stringify([...keys.values()])]);
     return claimed.length;
+    // On PGlite, after the pages' statements, with the event loop turning between its own.
   }, BACKGROUND);
 }
 

@@ -1,6 +1,6 @@
 import 'server-only';
 import { FINAL_STATUSES, OPEN_STATUSES, spanKey } from '@llmtrace/sdk/span';
-import type { Database, Queryable } from '@/lib/db/client';
+import { BACKGROUND, type Database, type Queryable } from '@/lib/db/client';
 import { isDataError, RowsNotSerializableError } from '@/lib/db/errors';
 import { toStorableJson } from '@/lib/text/sanitize';
 import { COLUMN_TYPES, COLUMNS, EXACT_START_TIME, HAS_USAGE, KEY_COLUMNS, LISTED_ROOT, type SpanRow } from './columns';
@@ -230,9 +230,6 @@ function batchQuarters(rows: SpanRow[]): string {
  * batch in one statement.
  */
 export const PGLITE_UPSERT_ROWS = 100;
-
-/** A background transaction on PGlite (lib/db/client.ts); ignored on Postgres. */
-const BACKGROUND = { background: true } as const;
 
 /** One upsert statement's rows as its parameters: the rows as JSON, and their quarter hours. */
 interface UpsertPart {

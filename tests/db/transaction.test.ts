@@ -99,6 +99,29 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
     });
   }
 
+  if (kind === 'pglite') {
+    it('lets a request that takes several turns of the event loop finish before a background transaction\'s next statement', async () => {
+      const order: string[] = [];
+      await getDatabase().transaction(
+        async (tx) => {
+          await tx.query('SELECT 1');
+          order.push('statement 1');
+          // A request arriving now: reading it, routing, rendering and writing take a turn each, a millisecond of work.
+          const request = (turnsLeft: number) => {
+            for (const until = performance.now() + 1; performance.now() < until; );
+            if (turnsLeft === 0) order.push('request answered');
+            else setImmediate(() => request(turnsLeft - 1));
+          };
+          request(6);
+          await tx.query('SELECT 1');
+          order.push('statement 2');
+        },
+        { background: true },
+      );
+      expect(order).toEqual(['statement 1', 'request answered', 'statement 2']);
+    });
+  }
+
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
     const email = `tx.commit.${Date.now()}@example.test`;
     const id = await getDatabase().transaction(async (tx) => {
