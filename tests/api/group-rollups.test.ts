@@ -193,6 +193,10 @@ describeEachDatabase('end user roll-ups', (getDatabase) => {
     await database.query("UPDATE group_totals SET traces = traces + 1000 WHERE user_id = $1 AND grouping = 'end_user_id' AND key = 'bo'", [user.userId]);
     const [top] = await pages(user, 'traces', 'desc');
     expect(top).toMatchObject({ end_user_id: 'bo', traces: exact.get('bo')!.traces + 1000 });
+    // A key with a marked hour is its kept totals brought up to date (that hour's rows taken out and read again from the spans), not every hour of it summed again.
+    await post(user, request('2026-11-12T05:30:00.000Z', 'bo'));
+    const [touched] = await pages(user, 'traces', 'desc');
+    expect(touched).toMatchObject({ end_user_id: 'bo', traces: exact.get('bo')!.traces + 1001, last_seen: '2026-11-12T05:30:00.000Z' });
     await database.query("UPDATE group_totals SET last_seen = '2030-01-01' WHERE user_id = $1 AND grouping = 'session_id' AND key = $2", [user.userId, sessions[3]!.session_id]);
     expect((await sessionPages(user))[0]).toMatchObject({ session_id: sessions[3]!.session_id, last_seen: '2030-01-01T00:00:00.000Z' });
   });

@@ -87,3 +87,45 @@ describe('migration 0018 (quarter-hour roll-ups)', () => {
     }
   });
 });
+
+describe('migration 0019 (kept totals merged, not summed again)', () => {
+  it('fills each kept total\'s end user time and priced hours from its hourly rows, and does so again harmlessly', async () => {
+    const database = await createDatabase({ dataDir: 'memory://', migrate: false });
+    try {
+      const all = loadMigrations();
+      const at = all.findIndex((m) => m.name.startsWith('0019_'));
+      expect(at).toBeGreaterThan(0);
+      await migrate(database, all.slice(0, at));
+      const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('g@example.test', 'x') RETURNING id");
+      // Session s-1: two hours, one priced, the later one naming an end user; s-2: one unpriced hour, no end user.
+      await database.query(
+        `INSERT INTO group_hourly (user_id, grouping, key, hour, traces, errors, tokens, cost_usd, first_seen, last_seen, end_user_id, end_user_seen) VALUES
+           ($1, 'session_id', 's-1', '2026-11-17T08:00:00Z', 2, 0, 100, 0.5, '2026-11-17T08:01:00Z', '2026-11-17T08:50:00Z', 'ana', '2026-11-17T08:50:00Z'),
+           ($1, 'session_id', 's-1', '2026-11-17T09:00:00Z', 1, 1, 50, NULL, '2026-11-17T09:10:00Z', '2026-11-17T09:10:00Z', 'bo', '2026-11-17T09:10:00Z'),
+           ($1, 'session_id', 's-2', '2026-11-17T09:00:00Z', 1, 0, 10, NULL, '2026-11-17T09:20:00Z', '2026-11-17T09:20:00Z', NULL, NULL)`,
+        [user!.id],
+      );
+      await database.query(
+        `INSERT INTO group_totals (user_id, grouping, key, traces, errors, error_rate, tokens, cost_usd, first_seen, last_seen, end_user_id, tie) VALUES
+           ($1, 'session_id', 's-1', 3, 1, 0.33, 150, 0.5, '2026-11-17T08:01:00Z', '2026-11-17T09:10:00Z', 'bo', md5('s-1')::uuid),
+           ($1, 'session_id', 's-2', 1, 0, 0, 10, NULL, '2026-11-17T09:20:00Z', '2026-11-17T09:20:00Z', NULL, md5('s-2')::uuid)`,
+        [user!.id],
+      );
+      await migrate(database);
+      const totals = async () =>
+        (await database.query<{ key: string; end_user_seen: Date | null; priced_hours: number }>(
+          'SELECT key, end_user_seen, priced_hours FROM group_totals WHERE user_id = $1 ORDER BY key',
+          [user!.id],
+        )).map((r) => ({ key: r.key, end_user_seen: r.end_user_seen && new Date(r.end_user_seen).toISOString(), priced_hours: Number(r.priced_hours) }));
+      const expected = [
+        { key: 's-1', end_user_seen: '2026-11-17T09:10:00.000Z', priced_hours: 1 },
+        { key: 's-2', end_user_seen: null, priced_hours: 0 },
+      ];
+      expect(await totals()).toEqual(expected);
+      await database.exec(all[at]!.sql);
+      expect(await totals()).toEqual(expected);
+    } finally {
+      await database.close();
+    }
+  });
+});
