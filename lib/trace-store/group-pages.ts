@@ -119,7 +119,7 @@ export async function readGroupPage(
   const rows = await database.transaction(async (tx: Queryable) => {
     if (database.kind === 'postgres') await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const marked = await markedHours(tx, userId, grouping);
-    const params: unknown[] = [userId, grouping, JSON.stringify(marked?.epochs ?? [])];
+    const params: unknown[] = [userId, grouping];
     const sortKey = SORT_KEYS[sort];
     const direction = order === 'desc' ? 'DESC' : 'ASC';
     let after: (t: string) => string = () => 'true';
@@ -136,18 +136,26 @@ export async function readGroupPage(
       const [from, to] = [params.length - 1, params.length];
       return (alias: string) => ` AND ${alias}.start_time >= $${from}::timestamptz AND ${alias}.start_time ${end} $${to}::timestamptz`;
     };
-    const live = marked
-      ? groupHoursSql(grouping, `(SELECT $1::uuid AS user_id, hour AS lo, hour + '1 hour'::interval AS hi FROM dirty) w`, {
-          roots: constant(marked.roots, '<')('r'),
-          spans: constant(marked.spans, '<='),
-        })
-      : `SELECT NULL::uuid AS user_id, NULL::timestamptz AS hour, NULL::text AS grouping, NULL::text AS key, 0 AS traces, 0 AS errors, 0::bigint AS tokens, NULL::numeric AS cost_usd, NULL::timestamptz AS first_seen,
-           NULL::timestamptz AS last_seen, NULL::text AS end_user_id, NULL::timestamptz AS end_user_seen WHERE false`;
     const columns = (t: string) => SUMS.map((column) => `${t}.${column}`).join(', ');
     // The marked hours' rows are read hour by hour and the totals key by key (lateral joins, OFFSET
     // 0): the planner, which cannot know how few marked hours and keys there are, would rather hash every row.
+    const page = (t: string, limit: string) => `ORDER BY ${sortKey.key(t)} ${direction}, ${t}.tie ${direction} LIMIT ${limit}`;
+    if (!marked) {
+      // Nothing marked: the page is the kept totals, a walk over the sort's index.
+      return tx.query<Record<string, unknown>>(
+        `SELECT ${columns('t')}, ${sortKey.position('t')} AS position FROM group_totals t
+         WHERE t.user_id = $1 AND t.grouping = $2 AND ${after('t')} ${page('t', limitParam)}`,
+        params,
+      );
+    }
+    params.push(JSON.stringify(marked.epochs));
+    const hoursParam = `$${params.length}`;
+    const live = groupHoursSql(grouping, `(SELECT $1::uuid AS user_id, hour AS lo, hour + '1 hour'::interval AS hi FROM dirty) w`, {
+      roots: constant(marked.roots, '<')('r'),
+      spans: constant(marked.spans, '<='),
+    });
     return tx.query<Record<string, unknown>>(
-      `WITH dirty AS MATERIALIZED (SELECT to_timestamp(x::bigint) AS hour FROM json_array_elements_text($3::json) AS x),
+      `WITH dirty AS MATERIALIZED (SELECT to_timestamp(x::bigint) AS hour FROM json_array_elements_text(${hoursParam}::json) AS x),
        live AS MATERIALIZED (${live}),
        recounted AS MATERIALIZED (${mergedTotalsSql(
          'SELECT * FROM live',
@@ -157,10 +165,10 @@ export async function readGroupPage(
        kept AS (
          SELECT ${columns('t')} FROM group_totals t
          WHERE t.user_id = $1 AND t.grouping = $2 AND ${after('t')}
-         ORDER BY ${sortKey.key('t')} ${direction}, t.tie ${direction} LIMIT ${limitParam} + (SELECT count(*) FROM recounted))
+         ${page('t', `${limitParam} + (SELECT count(*) FROM recounted)`)})
        SELECT ${columns('p')}, ${sortKey.position('p')} AS position FROM (
          SELECT ${columns('k')} FROM kept k WHERE NOT EXISTS (SELECT 1 FROM recounted x WHERE x.key = k.key) UNION ALL SELECT ${columns('r')} FROM recounted r WHERE r.traces > 0 AND ${after('r')}) p
-       ORDER BY ${sortKey.key('p')} ${direction}, p.tie ${direction} LIMIT ${limitParam}`,
+       ${page('p', limitParam)}`,
       params,
     );
   });
