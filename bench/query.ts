@@ -318,6 +318,11 @@ export async function measureQueries(
   for (const sort of END_USER_SORTS) {
     other.push(await timed(`End users page by ${sort}`, runs, async () => (await listEndUsers(database, { userId, sort, order: 'desc', limit: 50 })).users.length));
   }
+  // Under steady ingest the quarter hour in progress is always marked: its hour is read from the spans.
+  await database.query(`INSERT INTO stats_dirty (user_id, quarter) SELECT $1, ${QUARTER_OF('max(start_time)')} FROM llm_traces WHERE user_id = $1 ON CONFLICT DO NOTHING`, [userId]);
+  other.push(await timed('Sessions page, newest hour marked (steady ingest)', runs, async () => (await listSessions(database, { userId, limit: 50 })).sessions.length));
+  other.push(await timed('End users page by last_seen, newest hour marked', runs, async () => (await listEndUsers(database, { userId, sort: 'last_seen', order: 'desc', limit: 50 })).users.length));
+  await database.query('DELETE FROM stats_dirty WHERE user_id = $1', [userId]);
   const [{ trace_id: traceId }] = await database.query<{ trace_id: string }>('SELECT md5($1) AS trace_id', [`t${Math.floor(traces / 2)}`]);
   other.push(await timed('one trace’s spans (trace view)', runs, async () => (await getTraceSpans(database, { userId, traceId })).length));
   const search: QueryResult[] = [];
