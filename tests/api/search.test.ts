@@ -223,13 +223,15 @@ describeEachDatabase('trace search (q) and list rows', (getDatabase) => {
     // Enough traces for every step of the search (roots one by one, a window, the whole index).
     const user = await createTestUser(getDatabase());
     const all = Array.from({ length: 420 }, (_, i) => {
-      const words = ['alpha', i % 4 === 0 ? 'bravo' : '', i % 40 === 0 ? 'charlie' : '', i === 17 || i === 300 ? 'delta' : ''].filter(Boolean).join(' ');
+      // Order numbers: the index is asked for the word with digits alone, the whole text checked after (300 has the word, not the text).
+      const order = i === 17 ? 'order #4411' : i === 150 ? 'order #44110' : i === 300 ? 'order 4411 #' : '';
+      const words = ['alpha', i % 4 === 0 ? 'bravo' : '', i % 40 === 0 ? 'charlie' : '', i === 17 || i === 300 ? 'delta' : '', order].filter(Boolean).join(' ');
       // The word is in a child's output; every fifth trace puts it in the root's input instead.
       return i % 5 === 0 ? trace(next(), { input: chat(`${words} root`) }) : trace(next(), { input: chat('hello') }, [{ output: answer(`child ${words}`) }]);
     });
     for (let i = 0; i < all.length; i += 100) await post(user.apiKey, all.slice(i, i + 100).flatMap((t) => t.spans));
     const newestFirst = [...all].reverse();
-    for (const [word, every] of [['alpha', () => true], ['bravo', (i: number) => i % 4 === 0], ['charlie', (i: number) => i % 40 === 0], ['delta', (i: number) => i === 17 || i === 300]] as const) {
+    for (const [word, every] of [['alpha', () => true], ['bravo', (i: number) => i % 4 === 0], ['charlie', (i: number) => i % 40 === 0], ['delta', (i: number) => i === 17 || i === 300], ['order #4411', (i: number) => i === 17 || i === 150]] as const) {
       const expected = newestFirst.filter((t) => every(all.indexOf(t))).map((t) => t.traceId);
       const seen: string[] = [];
       let cursor: string | null = null;
