@@ -208,7 +208,7 @@ export async function seed(database: Database, userId: string, traces: number, o
   const rollupStart = Date.now();
   await database.exec(`INSERT INTO stats_dirty (user_id, quarter) SELECT DISTINCT user_id, ${QUARTER_OF('start_time')} FROM llm_traces ON CONFLICT DO NOTHING`);
   const quarters = await refreshAllRollups(database, { onProgress: (n) => n % 960 === 0 && onProgress?.(`rolled up ${n} quarter hours`) });
-  if (analyze) await database.exec('VACUUM ANALYZE stats_hourly, stats_hourly_models, stats_quarters, stats_quarter_models, stats_dirty');
+  if (analyze) await database.exec('VACUUM ANALYZE stats_hourly, stats_hourly_models, stats_quarters, stats_quarter_models, stats_dirty, group_hourly, group_totals');
   return { seedSeconds, indexSeconds, rollup: { quarters, seconds: (Date.now() - rollupStart) / 1000 } };
 }
 
