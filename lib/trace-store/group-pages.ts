@@ -137,8 +137,6 @@ export async function readGroupPage(
       return (alias: string) => ` AND ${alias}.start_time >= $${from}::timestamptz AND ${alias}.start_time ${end} $${to}::timestamptz`;
     };
     const columns = (t: string) => SUMS.map((column) => `${t}.${column}`).join(', ');
-    // The marked hours' rows are read hour by hour and the totals key by key (lateral joins, OFFSET
-    // 0): the planner, which cannot know how few marked hours and keys there are, would rather hash every row.
     const page = (t: string, limit: string) => `ORDER BY ${sortKey.key(t)} ${direction}, ${t}.tie ${direction} LIMIT ${limit}`;
     if (!marked) {
       // Nothing marked: the page is the kept totals, a walk over the sort's index.
@@ -154,6 +152,8 @@ export async function readGroupPage(
       roots: constant(marked.roots, '<')('r'),
       spans: constant(marked.spans, '<='),
     });
+    // The marked hours' rows are read hour by hour and the totals key by key (lateral joins, OFFSET
+    // 0): the planner, which cannot know how few marked hours and keys there are, would rather hash every row.
     return tx.query<Record<string, unknown>>(
       `WITH dirty AS MATERIALIZED (SELECT to_timestamp(x::bigint) AS hour FROM json_array_elements_text(${hoursParam}::json) AS x),
        live AS MATERIALIZED (${live}),

@@ -177,11 +177,15 @@ GROUP BY w.user_id, w.lo, g.key`;
 }
 
 /** A key's error rate from its sums: the one expression the totals and the pages' recomputed rows share. */
-export const ERROR_RATE = (errors: string, traces: string) => `(${errors})::numeric / (${traces})`;
+export const ERROR_RATE = (errors: string, traces: string) => `(${errors})::numeric / nullif(${traces}, 0)`;
 
-/** The sums of `group_hourly`-shaped rows per key (`priced`: how many rows have a price). */
+/**
+ * The sums of `group_hourly`-shaped rows, grouped by `user_id, grouping, key`: what a key's kept
+ * totals are (`priced`: how many rows have a price; `end_user_id`: the latest row's that names one).
+ */
 const HOUR_SUMS = `user_id, grouping, key, sum(traces) AS traces, sum(errors) AS errors, sum(tokens) AS tokens, sum(cost_usd) AS cost_usd,
-  count(cost_usd) AS priced, min(first_seen) AS first_seen, max(last_seen) AS last_seen, max(end_user_seen) AS end_user_seen`;
+  count(cost_usd) AS priced, min(first_seen) AS first_seen, max(last_seen) AS last_seen, max(end_user_seen) AS end_user_seen,
+  (array_agg(end_user_id ORDER BY end_user_seen DESC) FILTER (WHERE end_user_id IS NOT NULL))[1] AS end_user_id`;
 
 /**
  * Kept totals brought up to date for some hours: for each key with rows in `fresh` (the hours'
@@ -203,7 +207,7 @@ export function mergedTotalsSql(fresh: string, stale: string, merged: (h: string
   const others = `FROM group_hourly h WHERE h.user_id = k.user_id AND h.grouping = k.grouping AND h.key = k.key AND NOT (${merged('h')})`;
   return `
 SELECT k.user_id, k.grouping, k.key, c.traces + coalesce(k.l_traces, 0) AS traces, c.errors + coalesce(k.l_errors, 0) AS errors,
-  (c.errors + coalesce(k.l_errors, 0))::numeric / nullif(c.traces + coalesce(k.l_traces, 0), 0) AS error_rate,
+  ${ERROR_RATE('c.errors + coalesce(k.l_errors, 0)', 'c.traces + coalesce(k.l_traces, 0)')} AS error_rate,
   c.tokens + coalesce(k.l_tokens, 0) AS tokens,
   CASE WHEN c.priced > 0 THEN t.cost_usd - coalesce(k.o_cost, 0) + coalesce(k.l_cost, 0) ELSE k.l_cost END AS cost_usd,
   c.priced + coalesce(k.l_priced, 0) AS priced_hours, x.first_seen, x.last_seen,
@@ -215,9 +219,7 @@ FROM (
     l.last_seen AS l_last, l.end_user_id AS l_end_user, l.end_user_seen AS l_end_user_seen,
     o.traces AS o_traces, o.errors AS o_errors, o.tokens AS o_tokens, o.cost_usd AS o_cost, o.priced AS o_priced, o.first_seen AS o_first,
     o.last_seen AS o_last, o.end_user_seen AS o_end_user_seen
-  FROM (
-    SELECT ${HOUR_SUMS}, (array_agg(end_user_id ORDER BY end_user_seen DESC) FILTER (WHERE end_user_id IS NOT NULL))[1] AS end_user_id
-    FROM (${fresh}) f GROUP BY user_id, grouping, key) l
+  FROM (SELECT ${HOUR_SUMS} FROM (${fresh}) f GROUP BY user_id, grouping, key) l
   FULL JOIN (SELECT ${HOUR_SUMS} FROM (${stale}) s GROUP BY user_id, grouping, key) o
     ON o.user_id = l.user_id AND o.grouping = l.grouping AND o.key = l.key
 ) k
@@ -337,12 +339,13 @@ const RESUM_GROUPS_SQL = [
   `DELETE FROM group_totals t USING json_to_recordset($1::json) AS e(user_id uuid, grouping text, key text)
    WHERE t.user_id = e.user_id AND t.grouping = e.grouping AND t.key = e.key`,
   `INSERT INTO group_totals (user_id, grouping, key, traces, errors, error_rate, tokens, cost_usd, priced_hours, first_seen, last_seen, end_user_id, end_user_seen, tie)
-   SELECT h.user_id, h.grouping, h.key, sum(h.traces), sum(h.errors), ${ERROR_RATE('sum(h.errors)', 'sum(h.traces)')},
-     sum(h.tokens), sum(h.cost_usd), count(h.cost_usd), min(h.first_seen), max(h.last_seen),
-     (array_agg(h.end_user_id ORDER BY h.end_user_seen DESC) FILTER (WHERE h.end_user_id IS NOT NULL))[1], max(h.end_user_seen), md5(h.key)::uuid
-   FROM (SELECT DISTINCT user_id, grouping, key FROM json_to_recordset($1::json) AS e(user_id uuid, grouping text, key text)) e
-   JOIN group_hourly h ON h.user_id = e.user_id AND h.grouping = e.grouping AND h.key = e.key
-   GROUP BY h.user_id, h.grouping, h.key`,
+   SELECT s.user_id, s.grouping, s.key, s.traces, s.errors, ${ERROR_RATE('s.errors', 's.traces')}, s.tokens, s.cost_usd, s.priced,
+     s.first_seen, s.last_seen, s.end_user_id, s.end_user_seen, md5(s.key)::uuid
+   FROM (
+     SELECT ${HOUR_SUMS} FROM (
+       SELECT h.* FROM (SELECT DISTINCT user_id, grouping, key FROM json_to_recordset($1::json) AS e(user_id uuid, grouping text, key text)) e
+       JOIN group_hourly h ON h.user_id = e.user_id AND h.grouping = e.grouping AND h.key = e.key) h
+     GROUP BY user_id, grouping, key) s`,
 ];
 
 /**

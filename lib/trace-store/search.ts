@@ -83,14 +83,12 @@ export function searchTerms(q: string): SearchTerms {
   const json = `%${escapeLike(jsonEscaped(q))}%`;
   const chars = [...new Set(q.match(CJK_CHARACTER) ?? [])];
   const hex = /^[0-9a-f-]+$/i.test(q) ? q.replace(/-/g, '').toLowerCase() : '';
+  const word = narrowestWord(q);
   return {
     patterns: json === raw ? [raw] : [raw, json],
     cjk: chars.length > 0 ? chars.map((c) => `'${c}'`).join(' & ') : null,
     idPrefix: hex.length >= 8 && hex.length <= 32 ? hex : null,
-    narrowest: (() => {
-      const word = narrowestWord(q);
-      return word ? `%${escapeLike(word)}%` : null;
-    })(),
+    narrowest: word ? `%${escapeLike(word)}%` : null,
   };
 }
 

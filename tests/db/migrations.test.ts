@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDatabase } from '@/lib/db/client';
+import { createDatabase, type Database } from '@/lib/db/client';
 import { loadMigrations, migrate } from '@/lib/db/migrate';
 import { describeEachDatabase } from '../support/databases';
 
@@ -60,14 +60,26 @@ describe('pglite data directory', () => {
   });
 });
 
+/**
+ * Runs `body` on an in-memory database migrated up to (not including) the migration named
+ * `prefix…`, with that migration's SQL to run again; closes the database after.
+ */
+async function beforeMigration(prefix: string, body: (database: Database, again: string) => Promise<void>): Promise<void> {
+  const database = await createDatabase({ dataDir: 'memory://', migrate: false });
+  try {
+    const all = loadMigrations();
+    const at = all.findIndex((m) => m.name.startsWith(prefix));
+    expect(at).toBeGreaterThan(0);
+    await migrate(database, all.slice(0, at));
+    await body(database, all[at]!.sql);
+  } finally {
+    await database.close();
+  }
+}
+
 describe('migration 0018 (quarter-hour roll-ups)', () => {
   it('turns each marked or rolled-up hour into its four quarter marks, and does so again harmlessly', async () => {
-    const database = await createDatabase({ dataDir: 'memory://', migrate: false });
-    try {
-      const all = loadMigrations();
-      const at = all.findIndex((m) => m.name.startsWith('0018_'));
-      expect(at).toBeGreaterThan(0);
-      await migrate(database, all.slice(0, at));
+    await beforeMigration('0018_', async (database, again) => {
       const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('q@example.test', 'x') RETURNING id");
       // One hour marked, another rolled up (and clean), as an install before 0018 has them.
       await database.query("INSERT INTO stats_dirty (user_id, hour) VALUES ($1, '2026-11-17T10:00:00Z')", [user!.id]);
@@ -80,22 +92,15 @@ describe('migration 0018 (quarter-hour roll-ups)', () => {
         (await database.query<{ quarter: Date }>('SELECT quarter FROM stats_dirty WHERE user_id = $1 ORDER BY quarter', [user!.id])).map((r) => new Date(r.quarter).toISOString());
       const expected = ['08:00', '08:15', '08:30', '08:45', '10:00', '10:15', '10:30', '10:45'].map((t) => `2026-11-17T${t}:00.000Z`);
       expect(await quarters()).toEqual(expected);
-      await database.exec(all[at]!.sql);
+      await database.exec(again);
       expect(await quarters()).toEqual(expected);
-    } finally {
-      await database.close();
-    }
+    });
   });
 });
 
 describe('migration 0019 (kept totals merged, not summed again)', () => {
   it('fills each kept total\'s end user time and priced hours from its hourly rows, and does so again harmlessly', async () => {
-    const database = await createDatabase({ dataDir: 'memory://', migrate: false });
-    try {
-      const all = loadMigrations();
-      const at = all.findIndex((m) => m.name.startsWith('0019_'));
-      expect(at).toBeGreaterThan(0);
-      await migrate(database, all.slice(0, at));
+    await beforeMigration('0019_', async (database, again) => {
       const [user] = await database.query<{ id: string }>("INSERT INTO users (email, password_hash) VALUES ('g@example.test', 'x') RETURNING id");
       // Session s-1: two hours, one priced, the later one naming an end user; s-2: one unpriced hour, no end user.
       await database.query(
@@ -122,10 +127,8 @@ describe('migration 0019 (kept totals merged, not summed again)', () => {
         { key: 's-2', end_user_seen: null, priced_hours: 0 },
       ];
       expect(await totals()).toEqual(expected);
-      await database.exec(all[at]!.sql);
+      await database.exec(again);
       expect(await totals()).toEqual(expected);
-    } finally {
-      await database.close();
-    }
+    });
   });
 });
