@@ -274,11 +274,11 @@ async function main() {
     log();
     log('An agent run nested up to 12 levels, model calls with a small chat input each. Server: the route handlers in-process, median of 5 (slowest in brackets).');
     log();
-    log('| database | trace view outline | every span without data (`include_data=false`) | one span, whole | search in the trace |');
-    log('|---|---:|---:|---:|---:|');
+    log('| database | trace view outline, whole | the outline in parts (`?encoding=gzip-parts`, zipped) | every span without data (`include_data=false`) | one span, whole | search in the trace |');
+    log('|---|---:|---:|---:|---:|---:|');
     for (const r of bigTrace.server) {
       const cell = (f: { p50Ms: number; maxMs: number; bytes: number }) => `${fmt(f.p50Ms)} ms (${fmt(f.maxMs)}), ${kb(f.bytes)}`;
-      log(`| ${r.database} | ${cell(r.outline)} | ${cell(r.light)} | ${cell(r.span)} | ${cell(r.find)} |`);
+      log(`| ${r.database} | ${cell(r.outline)} | ${cell(r.parts)} | ${cell(r.light)} | ${cell(r.span)} | ${cell(r.find)} |`);
     }
     log();
     if (bigTrace.browser) {

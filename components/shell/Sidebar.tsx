@@ -1,8 +1,8 @@
 'use client';
 
-import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { apiFetch } from '@/lib/client/api';
+import { IntentLink } from './IntentLink';
 import { Logo } from './Logo';
 
 const NAV = [
@@ -28,15 +28,15 @@ export function Sidebar({ email }: { email: string }) {
   return (
     <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col border-r border-slate-200 bg-white" data-testid="sidebar">
       <div className="px-4 py-4">
-        <Link href="/analytics">
+        <IntentLink href="/analytics">
           <Logo />
-        </Link>
+        </IntentLink>
       </div>
       <nav className="flex-1 space-y-0.5 px-2">
         {NAV.map((item) => {
           const active = item.exact ? pathname === item.href : pathname === item.href || pathname.startsWith(`${item.href}/`);
           return (
-            <Link
+            <IntentLink
               key={item.href}
               href={item.href}
               className={`flex items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm ${active ? 'bg-indigo-50 font-medium text-indigo-700' : 'text-slate-600 hover:bg-slate-50 hover:text-slate-900'}`}
@@ -45,7 +45,7 @@ export function Sidebar({ email }: { email: string }) {
                 <path d={item.icon} />
               </svg>
               {item.label}
-            </Link>
+            </IntentLink>
           );
         })}
       </nav>

@@ -1,6 +1,7 @@
 import 'server-only';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { GZIP_FRAMES_TYPE } from '@/lib/client/gzip-frames';
 
 const gzip = promisify(zlib.gzip);
 
@@ -19,4 +20,30 @@ export async function gzipFileResponse(text: string, headers: Record<string, str
   return new Response(new Uint8Array(encoded), {
     headers: { ...headers, 'content-type': 'application/gzip', 'content-length': String(encoded.length), 'cache-control': 'no-store, no-transform' },
   });
+}
+
+/**
+ * Texts as a stream of gzip files, each compressed at level 1 as soon as it is given and preceded
+ * by its length in bytes (4 bytes, big-endian): `application/vnd.llmtrace.gzip-frames`, read by
+ * `readGzipFrames` (`lib/client/gzip-frames.ts`). A client unzips and uses each text while the
+ * next is still being made. `parts` are called in turn; a null text is skipped.
+ */
+export function gzipFramesResponse(parts: ReadonlyArray<() => Promise<string | null>>, headers: Record<string, string> = {}): Response {
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (next < parts.length) {
+        const text = await parts[next++]!();
+        if (text === null) continue;
+        const encoded = await gzip(Buffer.from(text), { level: 1 });
+        const frame = new Uint8Array(4 + encoded.length);
+        new DataView(frame.buffer).setUint32(0, encoded.length);
+        frame.set(encoded, 4);
+        controller.enqueue(frame);
+        return;
+      }
+      controller.close();
+    },
+  });
+  return new Response(body, { headers: { ...headers, 'content-type': GZIP_FRAMES_TYPE, 'cache-control': 'no-store, no-transform' } });
 }

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { expect, it } from 'vitest';
 import { GET as getOutline } from '@/app/api/analytics/traces/[traceId]/outline/route';
 import { GET as findInTrace } from '@/app/api/analytics/traces/[traceId]/search/route';
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
-import { decodeOutline, type TraceOutline } from '@/lib/trace-view/outline';
+import { GZIP_FRAMES_TYPE, readGzipFrames } from '@/lib/client/gzip-frames';
+import { OUTLINE_PARTS, spanIdCuts } from '@/lib/trace-store/outline';
+import { decodeOutline, mergeOutlines, type TraceOutline } from '@/lib/trace-view/outline';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { makeBigTrace, makeChatTrace } from '@/tests/support/trace-fixtures';
 import { call, createTestUser } from '../support/api';
@@ -78,6 +81,63 @@ describeEachDatabase('GET /api/analytics/traces/{trace_id}/outline and /search',
     const missing = await call(getOutline, { path: `/api/analytics/traces/${'f'.repeat(32)}/outline?encoding=gzip`, apiKey: user.apiKey, params: { traceId: 'f'.repeat(32) } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('with ?encoding=gzip-parts, is the outline in parts cut by span id, which merge into the whole', async () => {
+    const user = await createTestUser(getDatabase());
+    const spans = strip(makeBigTrace(1000, { seed: 13, start: Date.now() - 60_000, withRunning: true }));
+    const traceId = spans[0]!.trace_id;
+    // Span ids as OpenTelemetry makes them: random hex of one length.
+    const ids = new Map(spans.map((span) => [span.span_id, randomBytes(8).toString('hex')]));
+    for (const span of spans) {
+      span.span_id = ids.get(span.span_id)!;
+      if (span.parent_trace_id) span.parent_trace_id = ids.get(span.parent_trace_id) ?? span.parent_trace_id;
+    }
+    expect((await call(postTraces, { path: '/api/analytics/traces', apiKey: user.apiKey, body: { traces: spans } })).status).toBe(200);
+    const readParts = async (id: string, key = user.apiKey) => {
+      const response = await call(getOutline, { path: `/api/analytics/traces/${id}/outline?encoding=gzip-parts`, apiKey: key, params: { traceId: id } });
+      if (response.status !== 200) return { response, parts: [] as TraceOutline[] };
+      const parts: TraceOutline[] = [];
+      await readGzipFrames(response.body!, (text) => parts.push(JSON.parse(text) as TraceOutline));
+      return { response, parts };
+    };
+
+    const { response, parts } = await readParts(traceId);
+    expect(response.headers.get('content-type')).toBe(GZIP_FRAMES_TYPE);
+    expect(response.headers.get('cache-control')).toContain('no-transform');
+    expect(parts).toHaveLength(OUTLINE_PARTS);
+    // Each part a range of span ids, of about a quarter of them, counting from one base.
+    const sorted = (xs: string[]) => [...xs].sort();
+    for (let p = 1; p < parts.length; p++) expect(sorted(parts[p - 1]!.span_id).at(-1)! < sorted(parts[p]!.span_id)[0]!).toBe(true);
+    for (const part of parts) {
+      expect(part.span_id.length).toBeGreaterThan(1000 / OUTLINE_PARTS / 2);
+      expect(part.base_us).toBe(parts[0]!.base_us);
+    }
+    const whole = decodeOutline((await (await outline(user.apiKey, traceId)).json()) as TraceOutline);
+    const merged = decodeOutline(mergeOutlines(parts));
+    expect(merged.map((span) => span.span_id)).toEqual(whole.map((span) => span.span_id));
+    expect(merged.map(({ ...span }) => span)).toEqual(whole.map(({ ...span }) => span));
+    expect(merged.filter((span) => span.model_name !== null).length).toBeGreaterThan(0);
+
+    // A trace of one span: one part.
+    const lone = { ...spans[0]!, trace_id: randomBytes(16).toString('hex'), parent_trace_id: null };
+    expect(await (await call(postTraces, { path: '/api/analytics/traces', apiKey: user.apiKey, body: { traces: [lone] } })).json()).toMatchObject({ accepted: 1 });
+    const single = await readParts(lone.trace_id);
+    expect(single.parts.map((part) => part.span_id)).toEqual([[lone.span_id]]);
+    // The cuts: even ranges of hex ids of one length; none for other ids (the API takes hex only, a direct write may not).
+    expect(spanIdCuts('00', 'ff', 4)).toEqual(['3f', '7f', 'bf']);
+    expect(spanIdCuts('ef68a72500000000', 'ef68a725000003e7', 4)).toEqual(['ef68a725000000f9', 'ef68a725000001f3', 'ef68a725000002ed']);
+    expect(spanIdCuts('a1', 'a2', 4)).toEqual([]);
+    expect(spanIdCuts('a1', 'a3', 4)).toEqual(['a2']);
+    expect(spanIdCuts('step-1', 'step-9', 4)).toEqual([]);
+    expect(spanIdCuts('0a', 'ff0', 4)).toEqual([]);
+
+    // Missing, or another user's: a JSON 404, as without parts.
+    const other = await createTestUser(getDatabase());
+    for (const missing of [await readParts('f'.repeat(32)), await readParts(traceId, other.apiKey)]) {
+      expect(missing.response.status).toBe(404);
+      expect(missing.response.headers.get('content-type')).toContain('application/json');
+    }
   });
 
   it('finds the spans whose input or output holds a text, and is scoped to its user', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findLocalMatches, matchPositionFrom, mergeMatches } from '@/lib/trace-view/find';
-import { decodeOutline, encodeOutline, OUTLINE_ERROR_LENGTH } from '@/lib/trace-view/outline';
+import { decodeOutline, encodeOutline, mergeOutlines, OUTLINE_ERROR_LENGTH } from '@/lib/trace-view/outline';
 import { buildTraceTree, traceTotals } from '@/lib/trace-view/tree';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { makeBigTrace, makeChatTrace } from '@/tests/support/trace-fixtures';
@@ -118,5 +118,41 @@ describe('find in trace', () => {
     expect(matchPositionFrom(tree, matches, tree.preorder[3]!.id)).toBe(1);
     expect(matchPositionFrom(tree, matches, tree.preorder[5]!.id)).toBe(0);
     expect(matchPositionFrom(tree, [], null)).toBe(-1);
+  });
+});
+
+describe('merging outline parts', () => {
+  const parts = (spans: ApiSpan[], cut: number) => {
+    const traceId = spans[0]!.trace_id;
+    const whole = encodeOutline(traceId, spans);
+    const first = encodeOutline(traceId, spans.slice(0, cut));
+    const second = encodeOutline(traceId, spans.slice(cut));
+    return { whole, first, second };
+  };
+
+  it('gives the spans of the whole outline, parts counting from different bases included', () => {
+    const spans = makeBigTrace(300, { seed: 31, withRunning: true });
+    const { whole, first, second } = parts(spans, 120);
+    expect(second.base_us).not.toBe(first.base_us);
+    const merged = decodeOutline(JSON.parse(JSON.stringify(mergeOutlines([first, second]))));
+    expect(merged.map(({ ...span }) => span)).toEqual(decodeOutline(whole).map(({ ...span }) => span));
+    expect(merged.some((span) => span.model_name !== null) && merged.some((span) => span.model_name === null)).toBe(true);
+    // A part with no extras at all (its has_extra is null) keeps the others' aligned.
+    const tools = spans.filter((span) => span.model_name === null && span.input_tokens === null && span.error_message === null && span.cost_usd === null && span.time_to_first_token_ms === null);
+    const rest = spans.filter((span) => !tools.includes(span));
+    const noExtra = encodeOutline(spans[0]!.trace_id, tools);
+    expect(noExtra.has_extra).toBeNull();
+    const mixed = decodeOutline(mergeOutlines([noExtra, encodeOutline(spans[0]!.trace_id, rest)]));
+    expect(mixed.map(({ ...span }) => span)).toEqual(decodeOutline(whole).map(({ ...span }) => span));
+  });
+
+  it('drops the extras of a part whose flags and entries disagree, and no other part’s', () => {
+    const spans = makeChatTrace({ failed: true });
+    const { first, second } = parts(spans, 2);
+    const broken = { ...first, extra: (first.extra ?? []).slice(1) };
+    const merged = decodeOutline(mergeOutlines([broken, second]));
+    const fromSecond = decodeOutline(second);
+    for (const span of fromSecond) expect(merged.find((m) => m.span_id === span.span_id)?.model_name).toBe(span.model_name);
+    for (const id of first.span_id) expect(merged.find((m) => m.span_id === id)?.model_name).toBeNull();
   });
 });

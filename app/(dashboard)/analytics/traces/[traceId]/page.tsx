@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { ShareTraceButton } from '@/components/share/ShareTraceButton';
 import { TraceDetailClient } from '@/components/trace-detail/TraceDetailClient';
 import { countTraceSpans, getRootSpan, getTraceSpans } from '@/lib/trace-store/read';
@@ -58,13 +58,13 @@ export default async function TracePage({ params, searchParams }: { params: Prom
     <main className="flex h-screen min-h-[40rem] flex-col" data-testid="trace-page" data-trace-id={traceId}>
       <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 bg-white px-6 py-3">
         <nav aria-label="Breadcrumb" className="flex min-w-0 items-center gap-1.5 text-sm">
-          <Link
+          <IntentLink
             href={highlight ? `/analytics/traces?${new URLSearchParams({ q: highlight })}` : '/analytics/traces'}
             className="font-medium text-slate-500 hover:text-indigo-700"
             data-testid="breadcrumb-traces"
           >
             Traces
-          </Link>
+          </IntentLink>
           <span className="text-slate-300" aria-hidden>
             /
           </span>
@@ -75,14 +75,14 @@ export default async function TracePage({ params, searchParams }: { params: Prom
         </nav>
         <div className="flex items-center gap-3">
           {root?.conversation_id && (
-            <Link
+            <IntentLink
               href={`/analytics/traces?conversation_id=${root.conversation_id}`}
               className="text-xs font-medium text-indigo-600 hover:text-indigo-800"
               data-testid="conversation-traces-link"
               title={root.message_id ? `Message ${root.message_id}` : undefined}
             >
               Other traces in this conversation →
-            </Link>
+            </IntentLink>
           )}
           <ShareTraceButton traceId={traceId} />
         </div>

@@ -1,8 +1,8 @@
-import { gzipFileResponse } from '@/lib/http/compress';
+import { gzipFileResponse, gzipFramesResponse } from '@/lib/http/compress';
 import { ApiError } from '@/lib/http/errors';
 import { authenticated, otherMethods } from '@/lib/http/route';
 import { parseTraceId } from '@/lib/trace-store/api-query';
-import { getTraceOutlineJson } from '@/lib/trace-store/outline';
+import { getTraceOutlineJson, getTraceOutlineParts } from '@/lib/trace-store/outline';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,11 +14,23 @@ export const dynamic = 'force-dynamic';
  * `?encoding=gzip`: the same JSON as a gzip file (`application/gzip`, compressed fast, at level 1),
  * which the trace page unzips itself: Next.js's own compression of a big outline (gzip level 6,
  * which a route cannot opt into a faster setting of) was a few hundred ms on the page's critical path.
+ *
+ * `?encoding=gzip-parts`: the outline in parts, each a whole outline of some of the spans (cut by
+ * span id), as a stream of gzip files each preceded by its length (`gzipFramesResponse`). The
+ * trace page unzips and parses each part while the server reads the next, and merges them
+ * (`mergeOutlines`).
  */
 export const GET = authenticated<{ traceId: string }>(async ({ database, principal, params, request }) => {
-  const outline = await getTraceOutlineJson(database, { userId: principal.userId, traceId: parseTraceId(params.traceId) });
+  const trace = { userId: principal.userId, traceId: parseTraceId(params.traceId) };
+  const encoding = new URL(request.url).searchParams.get('encoding');
+  if (encoding === 'gzip-parts') {
+    const parts = await getTraceOutlineParts(database, trace);
+    if (!parts) throw new ApiError('not_found', 'No trace with that id.');
+    return gzipFramesResponse(parts);
+  }
+  const outline = await getTraceOutlineJson(database, trace);
   if (!outline) throw new ApiError('not_found', 'No trace with that id.');
-  if (new URL(request.url).searchParams.get('encoding') === 'gzip') return gzipFileResponse(outline);
+  if (encoding === 'gzip') return gzipFileResponse(outline);
   return new Response(outline, { headers: { 'content-type': 'application/json' } });
 });
 
