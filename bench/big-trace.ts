@@ -194,7 +194,7 @@ export async function benchBigTraceBrowser({ spans = 100_000 }: { spans?: number
   const email = 'bench-owner@example.test';
   const password = 'bench-browser-password';
   // Through `npm start` itself, so with its Node flags (package.json): started as `node
-  // scripts/start.mjs`, the server ran without them and opened the trace 0.1-0.4 s sooner.
+  // scripts/start.mjs`, the server ran without them and opened the trace 0.1-0.5 s sooner.
   const server = await startAppServer(
     { DATA_DIR: dataDir, ADMIN_EMAIL: email, ADMIN_PASSWORD: password, DEFAULT_PROVIDER: 'demo', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '' },
     { viaNpm: true },
