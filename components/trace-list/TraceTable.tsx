@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import type { TraceListRow } from '@/lib/trace-store/read';
 import { formatCost, formatCount, formatDuration, truncate } from '@/lib/format';
 import { CompareBar, CompareCheckbox } from './CompareSelect';
@@ -71,13 +71,13 @@ export function TraceTable({ traces, nowMs, filters = {} }: { traces: ListedTrac
                 </td>
                 <td className={`${td} max-w-[26rem]`}>
                   {/* The link stretches over the whole row (after:inset-0), so any cell opens the trace. */}
-                  <Link
+                  <IntentLink
                     href={href}
                     className="block truncate font-medium text-slate-900 after:absolute after:inset-0 after:content-[''] group-hover:text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-500"
                     title={trace.span_name}
                   >
                     {trace.span_name}
-                  </Link>
+                  </IntentLink>
                   <div className="mt-0.5 flex items-center gap-2 text-xs text-slate-500">
                     {trace.service_name && (
                       <span className="truncate rounded bg-slate-100 px-1.5 py-px text-slate-600" title={trace.service_name}>
@@ -91,27 +91,27 @@ export function TraceTable({ traces, nowMs, filters = {} }: { traces: ListedTrac
                   {(trace.session_id || trace.end_user_id || trace.tags.length > 0) && (
                     <div className="mt-1 flex flex-wrap items-center gap-1">
                       {trace.session_id && (
-                        <Link
+                        <IntentLink
                           href={filterBy({ session_id: trace.session_id })}
                           className={`${chip} bg-violet-50 text-violet-700 ring-violet-300`}
                           title={`Session ${trace.session_id}: show its traces`}
                           data-testid="trace-session"
                         >
                           <span className="text-violet-400">session</span> {truncate(trace.session_id, 24)}
-                        </Link>
+                        </IntentLink>
                       )}
                       {trace.end_user_id && (
-                        <Link
+                        <IntentLink
                           href={filterBy({ end_user_id: trace.end_user_id })}
                           className={`${chip} bg-sky-50 text-sky-700 ring-sky-300`}
                           title={`End user ${trace.end_user_id}: show their traces`}
                           data-testid="trace-end-user"
                         >
                           <span className="text-sky-400">user</span> {truncate(trace.end_user_id, 24)}
-                        </Link>
+                        </IntentLink>
                       )}
                       {trace.tags.map((tag) => (
-                        <Link
+                        <IntentLink
                           key={tag}
                           href={filterBy({ tag: [...new Set([...(filters.tag ?? []), tag])] })}
                           className={`${chip} bg-amber-50 text-amber-800 ring-amber-300`}
@@ -119,7 +119,7 @@ export function TraceTable({ traces, nowMs, filters = {} }: { traces: ListedTrac
                           data-testid="trace-tag"
                         >
                           #{truncate(tag, 24)}
-                        </Link>
+                        </IntentLink>
                       ))}
                     </div>
                   )}

@@ -130,6 +130,27 @@ it('lists the seeded traces, newest first, with status, model, tokens and cost',
   await screenshot(page, 'traces-list');
 });
 
+it('prefetches a trace when its row is pointed at, not every trace and page a load shows', async () => {
+  // Each prefetch is a render on the server: a list load prefetched every row's trace and every sidebar page.
+  const prefetched: string[] = [];
+  const onRequest = (request: { url(): string; headers(): Record<string, string> }) => {
+    if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
+  };
+  page.on('request', onRequest);
+  try {
+    await page.goto(`${inject('baseUrl')}/analytics/traces`);
+    await rowFor(traceIds.completed).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(prefetched).toEqual([]);
+    await rowFor(traceIds.completed).hover();
+    await expect.poll(() => prefetched, { timeout: 15_000 }).toContain(`/analytics/traces/${traceIds.completed}`);
+    await page.getByTestId('sidebar').getByRole('link', { name: 'Sessions' }).hover();
+    await expect.poll(() => prefetched, { timeout: 15_000 }).toContain('/analytics/sessions');
+  } finally {
+    page.off('request', onRequest);
+  }
+});
+
 it('narrows the list with the status filter, kept in the URL', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/traces`);
   await chooseFilter(page, 'filter-status', 'failed', /status=failed/);
