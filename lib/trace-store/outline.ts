@@ -127,8 +127,9 @@ export function spanIdCuts(lowest: string, highest: string, parts: number): stri
  * gives null when its range holds no span).
  *
  * The ranges cut the trace's span ids evenly ({@link spanIdCuts}), so that each part is a range of
- * the span key's index: no part scans another's spans. Measured in-process on PGlite at 100k spans,
- * four parts read in about the time of the whole (see `bench/big-trace.ts`).
+ * the span key's index: no part scans another's spans. At 100k spans, in-process
+ * (`bench/big-trace.ts`), the eight parts took 529 ms on PGlite, zipping included, against 442 ms
+ * for the whole outline unzipped; on Postgres 426 against 705 ms.
  */
 export async function getTraceOutlineParts(
   database: Database,
