@@ -18,7 +18,7 @@ import { HighlightProvider } from './Highlight';
  */
 async function fetchOutline(traceId: string): Promise<TraceOutline> {
   const parts = typeof DecompressionStream === 'function';
-  const response = await fetch(traceOutlineUrl(traceId, { encoding: parts ? 'gzip-parts' : undefined }), { credentials: 'same-origin' });
+  const response = await fetch(traceOutlineUrl(traceId, { parts }), { credentials: 'same-origin' });
   if (!response.ok) {
     const error = ((await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiRequestError(response.status, error?.code ?? 'error', error?.message ?? `Request failed with status ${response.status}.`);

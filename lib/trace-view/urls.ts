@@ -1,8 +1,7 @@
 /**
  * A trace's outline (`lib/trace-view/outline.ts`): what the trace page of a big trace loads.
- * `encoding`: `gzip`, as a gzip file that the page unzips itself; `gzip-parts`, in parts, each a
- * gzip file (see the route).
+ * `parts`: in parts, each a gzip file the page unzips itself (`?encoding=gzip-parts`, see the route).
  */
-export function traceOutlineUrl(traceId: string, { encoding }: { encoding?: 'gzip' | 'gzip-parts' } = {}): string {
-  return `/api/analytics/traces/${traceId}/outline${encoding ? `?encoding=${encoding}` : ''}`;
+export function traceOutlineUrl(traceId: string, { parts = false }: { parts?: boolean } = {}): string {
+  return `/api/analytics/traces/${traceId}/outline${parts ? '?encoding=gzip-parts' : ''}`;
 }
