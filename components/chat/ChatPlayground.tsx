@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { formatCost, formatCount, formatDuration } from '@/lib/format';
@@ -62,9 +62,9 @@ function ToolCard({ tool }: { tool: ToolEvent }) {
 
 function ViewTraceLink({ traceId }: { traceId: string }) {
   return (
-    <Link href={`/analytics/traces/${traceId}`} className="inline-flex items-center gap-1 font-medium text-indigo-600 hover:text-indigo-800" data-testid="view-trace-link">
+    <IntentLink href={`/analytics/traces/${traceId}`} className="inline-flex items-center gap-1 font-medium text-indigo-600 hover:text-indigo-800" data-testid="view-trace-link">
       View trace →
-    </Link>
+    </IntentLink>
   );
 }
 

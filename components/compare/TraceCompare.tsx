@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { StatusBadge } from '@/components/trace-detail/StatusBadge';
 import { OpIcon } from '@/components/trace-detail/TraceIcons';
@@ -46,9 +46,9 @@ function TraceCard({ side, node, traceId }: { side: 'A' | 'B'; node: TraceNode |
       <div className="flex items-center gap-2">
         <span className={`rounded px-1.5 py-0.5 font-mono text-[11px] font-semibold ${side === 'A' ? 'bg-rose-100 text-rose-800' : 'bg-emerald-100 text-emerald-800'}`}>{side}</span>
         {node && <OpIcon op={node.span.operation_type} />}
-        <Link href={`/analytics/traces/${traceId}`} className="min-w-0 truncate font-mono text-sm font-semibold text-slate-900 hover:text-indigo-700" title={node?.span.span_name}>
+        <IntentLink href={`/analytics/traces/${traceId}`} className="min-w-0 truncate font-mono text-sm font-semibold text-slate-900 hover:text-indigo-700" title={node?.span.span_name}>
           {node?.span.span_name || '(unnamed span)'}
-        </Link>
+        </IntentLink>
         {node && <StatusBadge status={node.span.status} />}
       </div>
       <div className="mt-1 truncate font-mono text-[11px] text-slate-400">{traceId}</div>

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { endUserTracesHref } from '@/components/sessions/links';
 import { TimeCell } from '@/components/trace-list/TimeCell';
 import { formatCost, formatCount, formatPercent, truncate } from '@/lib/format';
@@ -19,7 +19,7 @@ function SortHeader({ column, label, current, align = 'right' }: { column: EndUs
       aria-sort={active ? (current.order === 'desc' ? 'descending' : 'ascending') : 'none'}
       data-sorted={active ? current.order : undefined}
     >
-      <Link
+      <IntentLink
         href={usersHref(nextSort(current, column))}
         className={`inline-flex items-center gap-1 hover:text-indigo-700 ${active ? 'text-indigo-700' : ''}`}
         data-testid={`sort-${column}`}
@@ -29,7 +29,7 @@ function SortHeader({ column, label, current, align = 'right' }: { column: EndUs
         <span aria-hidden className="w-2.5 text-center">
           {arrow}
         </span>
-      </Link>
+      </IntentLink>
     </th>
   );
 }
@@ -57,14 +57,14 @@ export function EndUserTable({ users, sort, nowMs }: { users: EndUserSummary[]; 
             <tr key={user.end_user_id} className="group relative hover:bg-indigo-50/40" data-testid="end-user-row" data-end-user-id={user.end_user_id}>
               <td className={`${td} max-w-[22rem]`}>
                 {/* The link stretches over the whole row (after:inset-0): any cell opens the end user's traces. */}
-                <Link
+                <IntentLink
                   href={endUserTracesHref(user.end_user_id)}
                   className="block truncate font-medium text-slate-900 after:absolute after:inset-0 after:content-[''] group-hover:text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-500"
                   title={`Traces of ${user.end_user_id}`}
                   data-testid="end-user-traces-link"
                 >
                   {truncate(user.end_user_id, 60)}
-                </Link>
+                </IntentLink>
               </td>
               <td className={num} data-testid="end-user-traces">
                 {formatCount(user.traces)}

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { RANGE_LABEL, RANGES, type RangeKey } from './range';
 
 /** Shown when the range holds no requests: how to get some traces in. */
@@ -21,19 +21,19 @@ export function OverviewEmptyState({ range }: { range: RangeKey }) {
       </pre>
       <p className="mx-auto mt-2 max-w-lg text-xs text-slate-500">
         Use the API key printed when the server first started, or create one in{' '}
-        <Link href="/settings" className="font-medium text-indigo-600 hover:text-indigo-700">
+        <IntentLink href="/settings" className="font-medium text-indigo-600 hover:text-indigo-700">
           Settings
-        </Link>
+        </IntentLink>
         .
       </p>
       <div className="mt-5 flex flex-wrap items-center justify-center gap-2">
-        <Link href="/chat" className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700" data-testid="overview-empty-chat">
+        <IntentLink href="/chat" className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700" data-testid="overview-empty-chat">
           Open the playground
-        </Link>
+        </IntentLink>
         {wider.map((r) => (
-          <Link key={r} href={`/analytics?range=${r}`} className="rounded-md border border-slate-200 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
+          <IntentLink key={r} href={`/analytics?range=${r}`} className="rounded-md border border-slate-200 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
             Show {RANGE_LABEL[r]}
-          </Link>
+          </IntentLink>
         ))}
       </div>
     </div>

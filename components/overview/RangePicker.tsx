@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { RANGES, type RangeKey } from './range';
 
 const LABELS: Record<RangeKey, string> = { '1h': '1h', '24h': '24h', '7d': '7d', '30d': '30d' };
@@ -10,7 +10,7 @@ export function RangePicker({ value }: { value: RangeKey }) {
       {RANGES.map((range) => {
         const active = range === value;
         return (
-          <Link
+          <IntentLink
             key={range}
             href={`/analytics?range=${range}`}
             aria-current={active ? 'page' : undefined}
@@ -20,7 +20,7 @@ export function RangePicker({ value }: { value: RangeKey }) {
             }`}
           >
             {LABELS[range]}
-          </Link>
+          </IntentLink>
         );
       })}
     </nav>

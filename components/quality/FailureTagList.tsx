@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { formatCount, formatDateTime, formatRelative } from '@/lib/format';
 
 export interface TagCount {
@@ -46,7 +46,7 @@ export function FailureTagList({ tags, selected }: { tags: TagCount[]; selected:
               <span className="truncate text-xs text-slate-500" title={`Last seen ${formatDateTime(tag.last_seen)}`}>
                 {formatRelative(tag.last_seen)}
               </span>
-              <Link
+              <IntentLink
                 href={`/analytics/quality?tag=${encodeURIComponent(tag.tag)}`}
                 scroll={false}
                 data-testid="view-examples"
@@ -56,7 +56,7 @@ export function FailureTagList({ tags, selected }: { tags: TagCount[]; selected:
                 }`}
               >
                 View examples
-              </Link>
+              </IntentLink>
             </li>
           );
         })}

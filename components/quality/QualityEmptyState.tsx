@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 
 /** No evaluation carries a failure tag yet: how to evaluate answers. */
 export function QualityEmptyState() {
@@ -15,9 +15,9 @@ export function QualityEmptyState() {
             <div className="text-xs font-semibold uppercase tracking-wide text-slate-500">In the playground</div>
             <p className="mt-1 text-sm text-slate-600">
               Ask something in the{' '}
-              <Link href="/chat" className="font-medium text-indigo-600 hover:text-indigo-700">
+              <IntentLink href="/chat" className="font-medium text-indigo-600 hover:text-indigo-700">
                 playground
-              </Link>
+              </IntentLink>
               , give the answer a thumbs down and pick failure tags such as <span className="font-mono text-xs">hallucination</span>.
             </p>
           </div>

@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { useEffect, useRef, useState } from 'react';
 import { TraceView } from '@/components/trace-detail/TraceView';
 import { apiFetch } from '@/lib/client/api';
@@ -102,13 +102,13 @@ export function TraceModal({ message, onClose }: { message: TraceModalMessage; o
           </div>
           <div className="flex shrink-0 items-center gap-2">
             {traceId && (
-              <Link
+              <IntentLink
                 href={`/analytics/traces/${traceId}`}
                 className="rounded-md border border-slate-200 px-2.5 py-1 text-xs font-medium text-slate-700 hover:border-indigo-300 hover:text-indigo-700"
                 data-testid="trace-modal-full-page"
               >
                 Open full page
-              </Link>
+              </IntentLink>
             )}
             <button
               ref={closeRef}

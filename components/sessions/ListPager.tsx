@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 
 const buttonClass =
   'inline-flex h-8 items-center gap-1.5 rounded-md border border-slate-200 bg-white px-3 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 hover:text-slate-900';
@@ -27,14 +27,14 @@ export function ListPager({
       </span>
       <div className="flex items-center gap-2">
         {onLaterPage && (
-          <Link href={href(null)} className={buttonClass} data-testid="first-page">
+          <IntentLink href={href(null)} className={buttonClass} data-testid="first-page">
             « First page
-          </Link>
+          </IntentLink>
         )}
         {nextCursor && (
-          <Link href={href(nextCursor)} className={buttonClass} data-testid="next-page">
+          <IntentLink href={href(nextCursor)} className={buttonClass} data-testid="next-page">
             Next page »
-          </Link>
+          </IntentLink>
         )}
       </div>
     </nav>
@@ -51,9 +51,9 @@ export function QueryProblems({ problems, resetHref, what }: { problems: string[
           <li key={problem}>{problem}</li>
         ))}
       </ul>
-      <Link href={resetHref} className="mt-3 inline-block font-medium text-amber-900 underline hover:text-amber-700">
+      <IntentLink href={resetHref} className="mt-3 inline-block font-medium text-amber-900 underline hover:text-amber-700">
         Start over
-      </Link>
+      </IntentLink>
     </div>
   );
 }

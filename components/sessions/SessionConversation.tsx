@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { ListStatusBadge } from '@/components/trace-list/ListStatusBadge';
 import { TimeCell } from '@/components/trace-list/TimeCell';
 import { formatCost, formatCount, formatDuration, truncate } from '@/lib/format';
@@ -48,14 +48,14 @@ export function SessionConversation({ traces, nowMs }: { traces: TraceListRow[];
                 <span title="Duration">{formatDuration(trace.duration_ms)}</span>
                 <span title="Tokens, each model call once">{trace.trace_total_tokens === null ? '—' : `${formatCount(trace.trace_total_tokens)} tokens`}</span>
                 <span title="Cost">{trace.trace_total_tokens === null && trace.trace_cost_usd === null ? '—' : formatCost(trace.trace_cost_usd)}</span>
-                <Link
+                <IntentLink
                   href={traceHref(trace.trace_id)}
                   className="font-sans font-medium text-indigo-600 hover:text-indigo-800"
                   data-testid="turn-trace-link"
                   title={`Trace ${trace.trace_id}`}
                 >
                   Open trace →
-                </Link>
+                </IntentLink>
               </span>
             </div>
             <div className="flex justify-end">

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import type { ReactNode } from 'react';
 import { formatCost, formatCount, formatDateTime, formatDuration, formatPercent, truncate } from '@/lib/format';
 import type { SessionSummary } from '@/lib/trace-store/sessions';
@@ -33,9 +33,9 @@ export function SessionOverview({ session }: { session: SessionSummary }) {
         label="End user"
         value={
           session.end_user_id ? (
-            <Link href={endUserTracesHref(session.end_user_id)} className="text-indigo-700 hover:text-indigo-900" title={`Traces of ${session.end_user_id}`}>
+            <IntentLink href={endUserTracesHref(session.end_user_id)} className="text-indigo-700 hover:text-indigo-900" title={`Traces of ${session.end_user_id}`}>
               {truncate(session.end_user_id, 40)}
-            </Link>
+            </IntentLink>
           ) : (
             <span className="text-slate-400">—</span>
           )

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { TimeCell } from '@/components/trace-list/TimeCell';
 import { formatCost, formatCount, truncate } from '@/lib/format';
 import type { SessionSummary } from '@/lib/trace-store/sessions';
@@ -33,25 +33,25 @@ export function SessionTable({ sessions, nowMs }: { sessions: SessionSummary[]; 
             <tr key={session.session_id} className="group relative hover:bg-indigo-50/40" data-testid="session-row" data-session-id={session.session_id}>
               <td className={`${td} max-w-[20rem]`}>
                 {/* The link stretches over the whole row (after:inset-0), so any cell opens the session. */}
-                <Link
+                <IntentLink
                   href={sessionHref(session.session_id)}
                   className="block truncate font-mono text-xs font-medium text-slate-900 after:absolute after:inset-0 after:content-[''] group-hover:text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-500"
                   title={session.session_id}
                   data-testid="session-link"
                 >
                   {truncate(session.session_id, 60)}
-                </Link>
+                </IntentLink>
               </td>
               <td className={`${td} max-w-[14rem]`}>
                 {session.end_user_id ? (
                   // Above the row's stretched link, so it opens the end user's traces instead.
-                  <Link
+                  <IntentLink
                     href={endUserTracesHref(session.end_user_id)}
                     className="relative z-10 block truncate text-xs text-slate-700 hover:text-indigo-700 hover:underline"
                     title={`Traces of ${session.end_user_id}`}
                   >
                     {truncate(session.end_user_id, 40)}
-                  </Link>
+                  </IntentLink>
                 ) : (
                   <span className="text-slate-400">—</span>
                 )}

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 
 /** No sessions yet: how traces get a session. */
 export function SessionsEmptyState() {
@@ -14,9 +14,9 @@ export function SessionsEmptyState() {
         <li className="rounded-lg bg-slate-50 px-4 py-3">
           <span className="font-medium text-slate-900">Chat API:</span> every conversation is a session. Continue one by sending its{' '}
           <code className="font-mono text-xs">conversationId</code>, or chat in the{' '}
-          <Link href="/chat" className="font-medium text-indigo-600 hover:text-indigo-800">
+          <IntentLink href="/chat" className="font-medium text-indigo-600 hover:text-indigo-800">
             playground
-          </Link>
+          </IntentLink>
           .
         </li>
         <li className="rounded-lg bg-slate-50 px-4 py-3">

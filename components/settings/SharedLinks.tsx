@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { useState, useSyncExternalStore } from 'react';
 import { apiFetch } from '@/lib/client/api';
 import { formatDateTime } from '@/lib/format';
@@ -82,9 +82,9 @@ export function SharedLinks({ initialShares }: { initialShares: SharedLinkRow[] 
                         trace deleted
                       </span>
                     ) : (
-                      <Link href={`/analytics/traces/${share.trace_id}`} className="block truncate font-medium text-slate-900 hover:text-indigo-700" title={share.trace_name}>
+                      <IntentLink href={`/analytics/traces/${share.trace_id}`} className="block truncate font-medium text-slate-900 hover:text-indigo-700" title={share.trace_name}>
                         {share.trace_name}
-                      </Link>
+                      </IntentLink>
                     )}
                     <div className="font-mono text-[11px] text-slate-400">{share.trace_id.slice(0, 12)}…</div>
                   </td>

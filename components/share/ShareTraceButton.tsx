@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { useState } from 'react';
 import { CopyButton } from '@/components/trace-detail/CopyButton';
 import { apiFetch } from '@/lib/client/api';
@@ -59,9 +59,9 @@ export function ShareTraceButton({ traceId }: { traceId: string }) {
           <p className="font-medium text-slate-900">Share this trace</p>
           <p className="mt-1 text-xs text-slate-500">
             Anyone with the link can see this one trace, read-only, without signing in. Nothing else of your account is visible. Revoke a link in{' '}
-            <Link href="/settings" className="font-medium text-indigo-600 hover:text-indigo-800">
+            <IntentLink href="/settings" className="font-medium text-indigo-600 hover:text-indigo-800">
               Settings
-            </Link>
+            </IntentLink>
             .
           </p>
           {created ? (

@@ -1,6 +1,6 @@
 'use client';
 
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { useSyncExternalStore } from 'react';
 
 /**
@@ -94,13 +94,13 @@ export function CompareBar() {
         )}
       </span>
       {b && (
-        <Link
+        <IntentLink
           href={`/analytics/compare?a=${a!.traceId}&b=${b.traceId}`}
           className="inline-flex h-8 shrink-0 items-center rounded-md bg-indigo-600 px-3 font-medium text-white shadow-sm hover:bg-indigo-500"
           data-testid="compare-selected"
         >
           Compare
-        </Link>
+        </IntentLink>
       )}
       <button type="button" onClick={() => write(NONE)} className="shrink-0 text-xs font-medium text-slate-500 hover:text-slate-800" data-testid="compare-clear">
         Clear

@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 
 /** No traces at all (or none matching the filters). */
 export function TracesEmptyState({ filtered }: { filtered: boolean }) {
@@ -7,9 +7,9 @@ export function TracesEmptyState({ filtered }: { filtered: boolean }) {
       <div className="rounded-xl border border-dashed border-slate-300 bg-white px-8 py-12 text-center" data-testid="traces-empty" data-filtered="true">
         <h2 className="text-sm font-semibold text-slate-900">No traces match these filters</h2>
         <p className="mt-1 text-sm text-slate-500">Widen the time range or remove a filter.</p>
-        <Link href="/analytics/traces" className="mt-4 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-800">
+        <IntentLink href="/analytics/traces" className="mt-4 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-800">
           Clear filters
-        </Link>
+        </IntentLink>
       </div>
     );
   }
@@ -27,16 +27,16 @@ export function TracesEmptyState({ filtered }: { filtered: boolean }) {
       <ol className="mx-auto mt-6 max-w-xl space-y-3 text-sm text-slate-700">
         <li className="rounded-lg bg-slate-50 px-4 py-3">
           <span className="font-medium text-slate-900">Chat in the playground.</span>{' '}
-          <Link href="/chat" className="font-medium text-indigo-600 hover:text-indigo-800">
+          <IntentLink href="/chat" className="font-medium text-indigo-600 hover:text-indigo-800">
             Open the playground →
-          </Link>{' '}
+          </IntentLink>{' '}
           (the demo model works offline).
         </li>
         <li className="rounded-lg bg-slate-50 px-4 py-3">
           <span className="font-medium text-slate-900">Generate demo traffic</span> with an API key from{' '}
-          <Link href="/settings" className="font-medium text-indigo-600 hover:text-indigo-800">
+          <IntentLink href="/settings" className="font-medium text-indigo-600 hover:text-indigo-800">
             Settings
-          </Link>
+          </IntentLink>
           :
           <pre className="mt-2 overflow-x-auto rounded-md bg-slate-900 px-3 py-2 font-mono text-xs text-slate-100">npm run demo -- --key lt_…</pre>
         </li>

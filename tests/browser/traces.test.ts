@@ -151,6 +151,31 @@ it('prefetches a trace when its row is pointed at, not every trace and page a lo
   }
 });
 
+it('prefetches nothing on loading the other pages with links', async () => {
+  // Every in-app link is an IntentLink: the overview, sessions, quality and compare pages (and their
+  // empty states) prefetched each link they showed.
+  const prefetched: string[] = [];
+  const onRequest = (request: { url(): string; headers(): Record<string, string> }) => {
+    if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
+  };
+  // The pointer stays where the test before left it, on a sidebar link: move it off every link.
+  const viewport = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.mouse.move(viewport.width - 2, viewport.height - 2);
+  page.on('request', onRequest);
+  try {
+    for (const path of ['/', '/analytics/sessions', '/analytics/quality', '/analytics/compare']) {
+      await page.goto(`${inject('baseUrl')}${path}`);
+      await page.waitForLoadState('networkidle');
+      const links = (await page.evaluate(
+        `[...document.querySelectorAll('a[href^="/"]')].filter((a) => !a.closest('[data-testid="sidebar"]')).length`,
+      )) as number;
+      expect({ path, prefetched, links: links > 0 }).toEqual({ path, prefetched: [], links: true });
+    }
+  } finally {
+    page.off('request', onRequest);
+  }
+});
+
 it('narrows the list with the status filter, kept in the URL', async () => {
   await page.goto(`${inject('baseUrl')}/analytics/traces`);
   await chooseFilter(page, 'filter-status', 'failed', /status=failed/);

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { TraceCompare, type ComparedTrace } from '@/components/compare/TraceCompare';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { formatCount } from '@/lib/format';
@@ -104,9 +104,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                 <li key={problem}>{problem}</li>
               ))}
             </ul>
-            <Link href="/analytics/traces" className="mt-3 inline-block font-medium text-amber-900 underline hover:text-amber-700">
+            <IntentLink href="/analytics/traces" className="mt-3 inline-block font-medium text-amber-900 underline hover:text-amber-700">
               Pick two traces on the trace list
-            </Link>
+            </IntentLink>
           </div>
         ) : (
           <TraceCompare key={`${a.trace.traceId}/${b.trace.traceId}`} a={a.trace} b={b.trace} />

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { JudgmentsTable } from '@/components/analytics/JudgmentsTable';
 import { FailureTagList } from '@/components/quality/FailureTagList';
 import { QualityEmptyState } from '@/components/quality/QualityEmptyState';
@@ -44,9 +44,9 @@ export default async function QualityIssuesPage({ searchParams }: { searchParams
         {invalidTag !== null && (
           <div className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-800" role="alert">
             “{invalidTag}” is not a valid failure tag.{' '}
-            <Link href="/analytics/quality" className="font-medium underline">
+            <IntentLink href="/analytics/quality" className="font-medium underline">
               Clear
-            </Link>
+            </IntentLink>
           </div>
         )}
         {selected && <JudgmentsTable key={selected.tag} tag={selected.tag} initialMessages={selected.messages} initialCursor={selected.nextCursor} />}

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { ListPager, QueryProblems } from '@/components/sessions/ListPager';
 import { SessionTable } from '@/components/sessions/SessionTable';
@@ -51,9 +51,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
           onLaterPage ? (
             <div className="rounded-xl border border-dashed border-slate-300 bg-white px-8 py-10 text-center text-sm text-slate-500">
               No more sessions.{' '}
-              <Link href="/analytics/sessions" className="font-medium text-indigo-600 hover:text-indigo-800">
+              <IntentLink href="/analytics/sessions" className="font-medium text-indigo-600 hover:text-indigo-800">
                 Back to the first page
-              </Link>
+              </IntentLink>
             </div>
           ) : (
             <SessionsEmptyState />

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { PageHeader } from '@/components/shell/PageHeader';
 import { TraceFilters } from '@/components/trace-list/TraceFilters';
 import { TraceTable, type ListedTrace } from '@/components/trace-list/TraceTable';
@@ -95,17 +95,17 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
                 <li key={problem}>{problem}</li>
               ))}
             </ul>
-            <Link href="/analytics/traces" className="mt-3 inline-block font-medium text-amber-900 underline hover:text-amber-700">
+            <IntentLink href="/analytics/traces" className="mt-3 inline-block font-medium text-amber-900 underline hover:text-amber-700">
               Reset filters
-            </Link>
+            </IntentLink>
           </div>
         ) : traces.length === 0 ? (
           onLaterPage ? (
             <div className="rounded-xl border border-dashed border-slate-300 bg-white px-8 py-10 text-center text-sm text-slate-500">
               No more traces.{' '}
-              <Link href={`/analytics/traces${filterQuery(values)}`} className="font-medium text-indigo-600 hover:text-indigo-800">
+              <IntentLink href={`/analytics/traces${filterQuery(values)}`} className="font-medium text-indigo-600 hover:text-indigo-800">
                 Back to the first page
-              </Link>
+              </IntentLink>
             </div>
           ) : (
             <TracesEmptyState filtered={filtered} />
@@ -119,14 +119,14 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
               </span>
               <div className="flex items-center gap-2">
                 {onLaterPage && (
-                  <Link href={`/analytics/traces${filterQuery(values)}`} className={buttonClass} data-testid="first-page">
+                  <IntentLink href={`/analytics/traces${filterQuery(values)}`} className={buttonClass} data-testid="first-page">
                     « First page
-                  </Link>
+                  </IntentLink>
                 )}
                 {nextCursor && (
-                  <Link href={`/analytics/traces${filterQuery(values, { cursor: nextCursor })}`} className={buttonClass} data-testid="next-page">
+                  <IntentLink href={`/analytics/traces${filterQuery(values, { cursor: nextCursor })}`} className={buttonClass} data-testid="next-page">
                     Next page »
-                  </Link>
+                  </IntentLink>
                 )}
               </div>
             </nav>

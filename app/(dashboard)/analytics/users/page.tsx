@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { EndUserTable } from '@/components/end-users/EndUserTable';
 import { EndUsersEmptyState } from '@/components/end-users/EndUsersEmptyState';
 import { DEFAULT_SORT, usersHref, type UserListSort } from '@/components/end-users/sorting';
@@ -55,9 +55,9 @@ export default async function EndUsersPage({ searchParams }: { searchParams: Pro
           onLaterPage ? (
             <div className="rounded-xl border border-dashed border-slate-300 bg-white px-8 py-10 text-center text-sm text-slate-500">
               No more end users.{' '}
-              <Link href={usersHref(sort)} className="font-medium text-indigo-600 hover:text-indigo-800">
+              <IntentLink href={usersHref(sort)} className="font-medium text-indigo-600 hover:text-indigo-800">
                 Back to the first page
-              </Link>
+              </IntentLink>
             </div>
           ) : (
             <EndUsersEmptyState />

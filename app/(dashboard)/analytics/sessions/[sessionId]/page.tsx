@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
+import { IntentLink } from '@/components/shell/IntentLink';
 import { notFound } from 'next/navigation';
 import { SessionConversation } from '@/components/sessions/SessionConversation';
 import { SessionOverview } from '@/components/sessions/SessionOverview';
@@ -49,9 +49,9 @@ export default async function SessionPage({ params }: { params: Promise<Params> 
     <main data-testid="session-page" data-session-id={session.session_id}>
       <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 bg-white px-6 py-3">
         <nav aria-label="Breadcrumb" className="flex min-w-0 items-center gap-1.5 text-sm">
-          <Link href="/analytics/sessions" className="font-medium text-slate-500 hover:text-indigo-700" data-testid="breadcrumb-sessions">
+          <IntentLink href="/analytics/sessions" className="font-medium text-slate-500 hover:text-indigo-700" data-testid="breadcrumb-sessions">
             Sessions
-          </Link>
+          </IntentLink>
           <span className="text-slate-300" aria-hidden>
             /
           </span>
@@ -59,18 +59,18 @@ export default async function SessionPage({ params }: { params: Promise<Params> 
             {truncate(session.session_id, 80)}
           </span>
         </nav>
-        <Link href={sessionTracesHref(session.session_id)} className="text-xs font-medium text-indigo-600 hover:text-indigo-800" data-testid="session-traces-link">
+        <IntentLink href={sessionTracesHref(session.session_id)} className="text-xs font-medium text-indigo-600 hover:text-indigo-800" data-testid="session-traces-link">
           This session in the trace list →
-        </Link>
+        </IntentLink>
       </header>
       <div className="space-y-6 p-6">
         <SessionOverview session={session} />
         {session.traces > traces.length && (
           <p className="rounded-lg border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-600" data-testid="session-truncated">
             Showing the latest {formatCount(traces.length)} of {formatCount(session.traces)} traces.{' '}
-            <Link href={sessionTracesHref(session.session_id)} className="font-medium text-indigo-600 hover:text-indigo-800">
+            <IntentLink href={sessionTracesHref(session.session_id)} className="font-medium text-indigo-600 hover:text-indigo-800">
               See them all in the trace list
-            </Link>
+            </IntentLink>
           </p>
         )}
         <section aria-label="Conversation" className="mx-auto max-w-4xl">
