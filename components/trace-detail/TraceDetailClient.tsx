@@ -4,37 +4,46 @@ import { useCallback, useEffect, useState } from 'react';
 import { TraceView } from '@/components/trace-detail/TraceView';
 import { apiFetch, ApiRequestError } from '@/lib/client/api';
 import { GZIP_FRAMES_TYPE, readGzipFrames } from '@/lib/client/gzip-frames';
-import { decodeOutline, mergeOutlines, type TraceOutline } from '@/lib/trace-view/outline';
-import type { ApiSpan } from '@/lib/trace-view/types';
+import { compareOutlineTies, decodeOutline, type TraceOutline } from '@/lib/trace-view/outline';
+import { TraceTreeBuilder } from '@/lib/trace-view/tree';
+import type { ApiSpan, TraceTree } from '@/lib/trace-view/types';
 import { traceOutlineUrl } from '@/lib/trace-view/urls';
 import { HighlightProvider } from './Highlight';
 
+/** A User Timing mark (the browser test and the bench read where the time goes). */
+const mark = (name: string) => performance.mark(`llmtrace:${name}`);
+
 /**
- * A big trace's outline. Where the browser can unzip a stream (`DecompressionStream`), it asks for
- * it in parts, each a gzip file compressed fast (`?encoding=gzip-parts`), and unzips and parses
- * each part while the server is still reading the next; then merges them. Next.js's own
- * compression of 12 MB of JSON (gzip level 6) held the response up by a few hundred ms, and
- * unzipping and parsing it whole after it arrived took as long again.
+ * A big trace's tree, from its outline. Where the browser can unzip a stream
+ * (`DecompressionStream`), it asks for the outline in parts, each a gzip file compressed fast
+ * (`?encoding=gzip-parts`), and unzips, parses and decodes each part, and makes its tree nodes,
+ * while the server is still reading the next; once the last has come, the parts are merged in
+ * start order and linked. Next.js's own compression of 12 MB of JSON (gzip level 6) held the
+ * response up by a few hundred ms, and unzipping, parsing, decoding and building it whole after it
+ * arrived took as long again.
  */
-async function fetchOutline(traceId: string): Promise<TraceOutline> {
+async function fetchOutlineTree(traceId: string): Promise<TraceTree> {
   const parts = typeof DecompressionStream === 'function';
   const response = await fetch(traceOutlineUrl(traceId, { parts }), { credentials: 'same-origin' });
   if (!response.ok) {
     const error = ((await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiRequestError(response.status, error?.code ?? 'error', error?.message ?? `Request failed with status ${response.status}.`);
   }
+  const builder = new TraceTreeBuilder();
   if (parts && response.body && response.headers.get('content-type')?.startsWith(GZIP_FRAMES_TYPE)) {
-    const received: TraceOutline[] = [];
-    await readGzipFrames(response.body, (text) => received.push(JSON.parse(text) as TraceOutline));
-    performance.mark('llmtrace:outline-unzipped');
-    return mergeOutlines(received);
+    await readGzipFrames(response.body, (text) => builder.add(decodeOutline(JSON.parse(text) as TraceOutline)));
+  } else {
+    builder.add(decodeOutline((await response.json()) as TraceOutline));
   }
-  return (await response.json()) as TraceOutline;
+  mark('outline-decoded');
+  const tree = builder.build(compareOutlineTies);
+  mark('tree-built');
+  return tree;
 }
 
-/** The outline of a big trace, requested (its failure is reported by whoever awaits it). */
-function requestOutline(traceId: string): Promise<TraceOutline> {
-  const request = fetchOutline(traceId);
+/** The tree of a big trace, requested (its failure is reported by whoever awaits it). */
+function requestOutlineTree(traceId: string): Promise<TraceTree> {
+  const request = fetchOutlineTree(traceId);
   request.catch(() => {});
   return request;
 }
@@ -61,28 +70,20 @@ export function TraceDetailClient({
   initialSpanId?: string;
   highlight?: string;
 }) {
-  const [loaded, setLoaded] = useState<ApiSpan[] | null>(spans);
+  const [tree, setTree] = useState<TraceTree | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   // The outline is requested when this first renders in the browser (while the page hydrates),
   // not after hydration (in the effect below): the server then reads it while the browser is still
   // busy. Nor is it preloaded from the HTML: on a 2-core machine the server's read of a big outline
   // would then hold up the page's scripts, which the browser asks for at the same moment.
-  const [early] = useState(() => (!spans && typeof window !== 'undefined' ? { traceId, request: requestOutline(traceId) } : null));
+  const [early] = useState(() => (!spans && typeof window !== 'undefined' ? { traceId, request: requestOutlineTree(traceId) } : null));
 
   useEffect(() => {
-    if (spans) return setLoaded(spans);
+    if (spans) return;
     let cancelled = false;
-    const request = early?.traceId === traceId ? early.request : requestOutline(traceId);
-    request
-      .then((outline) => {
-        // User Timing marks: the browser tests and the bench read where the time goes.
-        performance.mark('llmtrace:outline-loaded');
-        const decoded = decodeOutline(outline);
-        performance.mark('llmtrace:outline-decoded');
-        if (!cancelled) setLoaded(decoded);
-      })
-      .catch((err: Error) => !cancelled && setError(err.message));
+    const request = early?.traceId === traceId ? early.request : requestOutlineTree(traceId);
+    request.then((built) => !cancelled && setTree(built)).catch((err: Error) => !cancelled && setError(err.message));
     return () => {
       cancelled = true;
     };
@@ -101,7 +102,7 @@ export function TraceDetailClient({
     [traceId],
   );
 
-  if (!loaded) {
+  if (!spans && !tree) {
     return (
       <div className="flex h-full items-center justify-center rounded-xl border border-slate-200 bg-white text-sm text-slate-500" data-testid="trace-loading">
         {error ? `Could not load the trace: ${error}` : 'Loading the spans…'}
@@ -110,7 +111,7 @@ export function TraceDetailClient({
   }
   return (
     <HighlightProvider query={highlight}>
-      <TraceView spans={loaded} initialSpanId={initialSpanId} onSelectSpan={onSelectSpan} exportHref={`/api/analytics/traces/${traceId}/export`} findSpans={findSpans} />
+      <TraceView {...(spans ? { spans } : { tree: tree! })} initialSpanId={initialSpanId} onSelectSpan={onSelectSpan} exportHref={`/api/analytics/traces/${traceId}/export`} findSpans={findSpans} />
     </HighlightProvider>
   );
 }

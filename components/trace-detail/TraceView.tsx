@@ -24,9 +24,21 @@ import { TraceHeader } from './TraceHeader';
 import { CollapseAllIcon, ExpandAllIcon } from './TraceIcons';
 import { Waterfall } from './Waterfall';
 
-export interface TraceViewProps {
-  /** Every span of one trace, as returned by `GET /api/analytics/traces?trace_id=…`. */
-  spans: ApiSpan[];
+export type TraceViewProps = TraceViewOptions &
+  (
+    | {
+        /** Every span of one trace, as returned by `GET /api/analytics/traces?trace_id=…`. */
+        spans: ApiSpan[];
+        tree?: undefined;
+      }
+    | {
+        /** The trace's tree, when the caller built it (a big trace's outline, as its parts arrived). */
+        tree: TraceTree;
+        spans?: undefined;
+      }
+  );
+
+interface TraceViewOptions {
   /**
    * Span to select and scroll to on first render, e.g. from a `?span=` deep link. Read once:
    * remount (change the `key`) to jump elsewhere.
@@ -149,12 +161,8 @@ function EmptyTrace() {
  * <TraceView spans={spans} initialSpanId={search.get('span') ?? undefined}
  *   onSelectSpan={(id) => setSpanParam(id)} exportHref={`/api/analytics/traces/${traceId}/export`} />
  */
-export function TraceView({ spans, initialSpanId, onSelectSpan, exportHref, spanDataUrl, findSpans }: TraceViewProps) {
-  const tree = useMemo(() => {
-    const built = buildTraceTree(spans);
-    if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark('llmtrace:tree-built');
-    return built;
-  }, [spans]);
+export function TraceView({ spans, tree: givenTree, initialSpanId, onSelectSpan, exportHref, spanDataUrl, findSpans }: TraceViewProps) {
+  const tree = useMemo(() => givenTree ?? buildTraceTree(spans), [givenTree, spans]);
   const mainRoot = useMemo(() => tree.roots.find((root) => !root.isOrphan) ?? tree.roots[0] ?? null, [tree]);
 
   const [collapsedIds, setCollapsedIds] = useState<ReadonlySet<string>>(() => expandAll());

@@ -130,72 +130,139 @@ function sortByStart(nodes: TraceNode[]): void {
  * const rows = flattenVisible(tree, new Set()); // every span, in display order
  */
 export function buildTraceTree(spans: readonly ApiSpan[]): TraceTree {
-  const byId = new Map<string, TraceNode>();
-  const nodes: TraceNode[] = [];
+  const builder = new TraceTreeBuilder();
+  builder.add(spans);
+  return builder.build();
+}
 
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i];
-    if (!span || typeof span !== 'object') continue;
-    const rawId = typeof span.span_id === 'string' && span.span_id !== '' ? span.span_id : null;
-    const id = rawId ?? `#${i}`;
-    const startMs = isTimedSpan(span) ? span.startMs : parseTimeMs(span.start_time);
-    const existing = byId.get(id);
-    if (existing) {
-      existing.span = span;
-      existing.startMs = startMs;
-      existing.endMs = spanEndMs(span, startMs);
-      existing.totals = ownTotals(span);
-      continue;
+/**
+ * {@link buildTraceTree} for spans that arrive in batches (a big trace's outline, in parts): each
+ * batch's nodes are made as it arrives, so that what is left once the last has come is linking
+ * them. The tree is the one `buildTraceTree` gives for the batches joined in order, or, when
+ * `build` is given how each batch breaks ties of start time, merged in start order.
+ *
+ * @example
+ * const builder = new TraceTreeBuilder();
+ * for await (const part of parts) builder.add(decodeOutline(part));
+ * const tree = builder.build(compareOutlineTies);
+ */
+export class TraceTreeBuilder {
+  private readonly byId = new Map<string, TraceNode>();
+  private readonly batches: TraceNode[][] = [];
+  private received = 0;
+
+  /** Makes the nodes of these spans; a span id seen before (in any batch) updates that node. */
+  add(spans: readonly ApiSpan[]): void {
+    const { byId } = this;
+    const nodes: TraceNode[] = [];
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i];
+      if (!span || typeof span !== 'object') continue;
+      const rawId = typeof span.span_id === 'string' && span.span_id !== '' ? span.span_id : null;
+      const id = rawId ?? `#${this.received + i}`;
+      const startMs = isTimedSpan(span) ? span.startMs : parseTimeMs(span.start_time);
+      const existing = byId.get(id);
+      if (existing) {
+        existing.span = span;
+        existing.startMs = startMs;
+        existing.endMs = spanEndMs(span, startMs);
+        existing.totals = ownTotals(span);
+        continue;
+      }
+      const node: TraceNode = {
+        id,
+        span,
+        parentId: null,
+        children: NO_CHILDREN,
+        depth: 0,
+        siblingIndex: 0,
+        isLastChild: true,
+        isOrphan: false,
+        startMs,
+        endMs: spanEndMs(span, startMs),
+        hasOwnError: false,
+        hasDescendantError: false,
+        totals: ownTotals(span),
+      };
+      byId.set(id, node);
+      nodes.push(node);
     }
-    const node: TraceNode = {
-      id,
-      span,
-      parentId: null,
-      children: NO_CHILDREN,
-      depth: 0,
-      siblingIndex: 0,
-      isLastChild: true,
-      isOrphan: false,
-      startMs,
-      endMs: spanEndMs(span, startMs),
-      hasOwnError: false,
-      hasDescendantError: false,
-      totals: ownTotals(span),
+    this.received += spans.length;
+    this.batches.push(nodes);
+  }
+
+  /**
+   * The tree of every span added. With `tie`, the batches, each sorted by start time and equal
+   * starts by `tie`, are merged in that order (one pass per halving); else joined in the order
+   * they were added. Call once.
+   */
+  build(tie?: (a: ApiSpan, b: ApiSpan) => number): TraceTree {
+    const { byId, batches } = this;
+    const byStartThenTie = (a: TraceNode, b: TraceNode) => {
+      const order = byStart(a, b);
+      return order !== 0 ? order : tie!(a.span, b.span);
     };
-    byId.set(id, node);
-    nodes.push(node);
-  }
+    const nodes =
+      batches.length === 1 ? batches[0]! : tie ? mergeSorted(batches, byStartThenTie) : ([] as TraceNode[]).concat(...batches);
 
-  const roots: TraceNode[] = [];
-  for (const node of nodes) {
-    const parentKey = node.span.parent_trace_id;
-    const parent = typeof parentKey === 'string' && parentKey !== node.id ? byId.get(parentKey) : undefined;
-    if (parent) {
-      node.parentId = parent.id;
-      if (parent.children === NO_CHILDREN) parent.children = [node];
-      else parent.children.push(node);
-    } else {
-      node.isOrphan = typeof parentKey === 'string' && parentKey !== '';
-      roots.push(node);
+    const roots: TraceNode[] = [];
+    for (const node of nodes) {
+      const parentKey = node.span.parent_trace_id;
+      const parent = typeof parentKey === 'string' && parentKey !== node.id ? byId.get(parentKey) : undefined;
+      if (parent) {
+        node.parentId = parent.id;
+        if (parent.children === NO_CHILDREN) parent.children = [node];
+        else parent.children.push(node);
+      } else {
+        node.isOrphan = typeof parentKey === 'string' && parentKey !== '';
+        roots.push(node);
+      }
     }
+
+    sortByStart(roots);
+    for (const node of nodes) if (node.children.length > 1) sortByStart(node.children);
+
+    let preorder = walkPreorder(roots);
+    // Spans the walk did not reach hang in a parent cycle: rare, so only then looked for.
+    if (preorder.length < nodes.length) {
+      breakCycles(nodes, roots, byId);
+      roots.sort(byStart);
+      preorder = walkPreorder(roots);
+    }
+    let maxDepth = 0;
+    for (const node of preorder) if (node.depth > maxDepth) maxDepth = node.depth;
+
+    rollUp(preorder);
+
+    return { roots, byId, preorder, maxDepth };
   }
+}
 
-  sortByStart(roots);
-  for (const node of nodes) if (node.children.length > 1) sortByStart(node.children);
-
-  let preorder = walkPreorder(roots);
-  // Spans the walk did not reach hang in a parent cycle: rare, so only then looked for.
-  if (preorder.length < nodes.length) {
-    breakCycles(nodes, roots, byId);
-    roots.sort(byStart);
-    preorder = walkPreorder(roots);
+/** Lists each sorted by `compare`, as one sorted list (equal items keep the lists' order). */
+function mergeSorted<T>(lists: readonly T[][], compare: (a: T, b: T) => number): T[] {
+  if (lists.length === 0) return [];
+  let level = lists.slice();
+  while (level.length > 1) {
+    const next: T[][] = [];
+    for (let l = 0; l < level.length; l += 2) {
+      const a = level[l]!;
+      const b = level[l + 1];
+      if (!b) {
+        next.push(a);
+        continue;
+      }
+      const merged = new Array<T>(a.length + b.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < a.length && j < b.length) merged[k++] = compare(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!;
+      while (i < a.length) merged[k++] = a[i++]!;
+      while (j < b.length) merged[k++] = b[j++]!;
+      next.push(merged);
+    }
+    level = next;
   }
-  let maxDepth = 0;
-  for (const node of preorder) if (node.depth > maxDepth) maxDepth = node.depth;
-
-  rollUp(preorder);
-
-  return { roots, byId, preorder, maxDepth };
+  return level[0]!;
 }
 
 /** Spans in a parent cycle are unreachable from any root; detach one per cycle and make it a root. */

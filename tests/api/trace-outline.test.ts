@@ -6,7 +6,9 @@ import { GET as findInTrace } from '@/app/api/analytics/traces/[traceId]/search/
 import { GET as getTraces, POST as postTraces } from '@/app/api/analytics/traces/route';
 import { GZIP_FRAMES_TYPE, readGzipFrames } from '@/lib/client/gzip-frames';
 import { OUTLINE_PARTS, spanIdCuts } from '@/lib/trace-store/outline';
-import { decodeOutline, mergeOutlines, type TraceOutline } from '@/lib/trace-view/outline';
+import { compareOutlineTies, decodeOutline, type TraceOutline } from '@/lib/trace-view/outline';
+import { buildTraceTree, TraceTreeBuilder } from '@/lib/trace-view/tree';
+import type { TraceTree } from '@/lib/trace-view/types';
 import type { ApiSpan } from '@/lib/trace-view/types';
 import { makeBigTrace, makeChatTrace } from '@/tests/support/trace-fixtures';
 import { call, createTestUser } from '../support/api';
@@ -113,11 +115,15 @@ describeEachDatabase('GET /api/analytics/traces/{trace_id}/outline and /search',
       expect(part.span_id.length).toBeGreaterThan(1000 / OUTLINE_PARTS / 2);
       expect(part.base_us).toBe(parts[0]!.base_us);
     }
-    const whole = decodeOutline((await (await outline(user.apiKey, traceId)).json()) as TraceOutline);
-    const merged = decodeOutline(mergeOutlines(parts));
-    expect(merged.map((span) => span.span_id)).toEqual(whole.map((span) => span.span_id));
-    expect(merged.map(({ ...span }) => span)).toEqual(whole.map(({ ...span }) => span));
-    expect(merged.filter((span) => span.model_name !== null).length).toBeGreaterThan(0);
+    // Built part by part, as the trace page does: the tree of the whole outline.
+    const whole = buildTraceTree(decodeOutline((await (await outline(user.apiKey, traceId)).json()) as TraceOutline));
+    const builder = new TraceTreeBuilder();
+    for (const part of parts) builder.add(decodeOutline(part));
+    const built = builder.build(compareOutlineTies);
+    const nodes = (tree: TraceTree) => tree.preorder.map((node) => ({ id: node.id, depth: node.depth, span: { ...node.span }, totals: node.totals }));
+    expect(built.preorder).toHaveLength(1000);
+    expect(nodes(built)).toEqual(nodes(whole));
+    expect(built.preorder.filter((node) => node.span.model_name !== null).length).toBeGreaterThan(0);
 
     // A trace of one span: one part.
     const lone = { ...spans[0]!, trace_id: randomBytes(16).toString('hex'), parent_trace_id: null };

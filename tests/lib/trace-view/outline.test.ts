@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findLocalMatches, matchPositionFrom, mergeMatches } from '@/lib/trace-view/find';
-import { decodeOutline, encodeOutline, mergeOutlines, OUTLINE_ERROR_LENGTH } from '@/lib/trace-view/outline';
-import { buildTraceTree, traceTotals } from '@/lib/trace-view/tree';
-import type { ApiSpan } from '@/lib/trace-view/types';
+import { compareOutlineTies, decodeOutline, encodeOutline, OUTLINE_ERROR_LENGTH, type TraceOutline } from '@/lib/trace-view/outline';
+import { buildTraceTree, TraceTreeBuilder, traceTotals } from '@/lib/trace-view/tree';
+import type { ApiSpan, TraceTree } from '@/lib/trace-view/types';
 import { makeBigTrace, makeChatTrace } from '@/tests/support/trace-fixtures';
 
 /** Through JSON, as the wire carries it, with the spans shuffled (the database's scan order is any). */
@@ -121,38 +121,60 @@ describe('find in trace', () => {
   });
 });
 
-describe('merging outline parts', () => {
-  const parts = (spans: ApiSpan[], cut: number) => {
+describe('a tree built from outline parts as they arrive', () => {
+  /** The tree's shape and every node's span fields, totals and marks, comparable with `toEqual`. */
+  const shape = (tree: TraceTree) =>
+    tree.preorder.map((node) => ({
+      id: node.id,
+      parentId: node.parentId,
+      depth: node.depth,
+      siblingIndex: node.siblingIndex,
+      isOrphan: node.isOrphan,
+      span: { ...node.span },
+      totals: node.totals,
+      errors: [node.hasOwnError, node.hasDescendantError],
+    }));
+  /** The whole outline of `spans`, and its parts as the server cuts them: ranges of span ids, each counting from its own base. */
+  const cut = (spans: ApiSpan[], count: number) => {
     const traceId = spans[0]!.trace_id;
-    const whole = encodeOutline(traceId, spans);
-    const first = encodeOutline(traceId, spans.slice(0, cut));
-    const second = encodeOutline(traceId, spans.slice(cut));
-    return { whole, first, second };
+    const byId = [...spans].sort((a, b) => (a.span_id < b.span_id ? -1 : 1));
+    const size = Math.ceil(byId.length / count);
+    const parts = Array.from({ length: count }, (_, p) => encodeOutline(traceId, byId.slice(p * size, (p + 1) * size).reverse()));
+    return { whole: encodeOutline(traceId, spans), parts: parts.map((part) => JSON.parse(JSON.stringify(part)) as TraceOutline) };
+  };
+  const fromParts = (parts: TraceOutline[]) => {
+    const builder = new TraceTreeBuilder();
+    for (const part of parts) builder.add(decodeOutline(part));
+    return builder.build(compareOutlineTies);
   };
 
-  it('gives the spans of the whole outline, parts counting from different bases included', () => {
-    const spans = makeBigTrace(300, { seed: 31, withRunning: true });
-    const { whole, first, second } = parts(spans, 120);
-    expect(second.base_us).not.toBe(first.base_us);
-    const merged = decodeOutline(JSON.parse(JSON.stringify(mergeOutlines([first, second]))));
-    expect(merged.map(({ ...span }) => span)).toEqual(decodeOutline(whole).map(({ ...span }) => span));
-    expect(merged.some((span) => span.model_name !== null) && merged.some((span) => span.model_name === null)).toBe(true);
-    // A part with no extras at all (its has_extra is null) keeps the others' aligned.
-    const tools = spans.filter((span) => span.model_name === null && span.input_tokens === null && span.error_message === null && span.cost_usd === null && span.time_to_first_token_ms === null);
-    const rest = spans.filter((span) => !tools.includes(span));
-    const noExtra = encodeOutline(spans[0]!.trace_id, tools);
-    expect(noExtra.has_extra).toBeNull();
-    const mixed = decodeOutline(mergeOutlines([noExtra, encodeOutline(spans[0]!.trace_id, rest)]));
-    expect(mixed.map(({ ...span }) => span)).toEqual(decodeOutline(whole).map(({ ...span }) => span));
+  it('is the tree of the whole outline, parts counting from different bases included', () => {
+    const spans = makeBigTrace(3000, { seed: 31, withRunning: true });
+    const { whole, parts } = cut(spans, 8);
+    expect(new Set(parts.map((part) => part.base_us)).size).toBeGreaterThan(1);
+    const tree = fromParts(parts);
+    expect(shape(tree)).toEqual(shape(buildTraceTree(decodeOutline(whole))));
+    expect(tree.preorder).toHaveLength(3000);
+    expect(tree.preorder.some((node) => node.span.model_name !== null) && tree.preorder.some((node) => node.span.model_name === null)).toBe(true);
+    expect(traceTotals(tree)).toEqual(traceTotals(buildTraceTree(spans)));
   });
 
-  it('drops the extras of a part whose flags and entries disagree, and no other part’s', () => {
+  it('orders siblings that start at the same instant in different parts as the whole outline does', () => {
+    // A root, an orphan and children all starting at one instant, their ids spread over the parts.
+    const at = '2025-01-15T11:00:00.000Z';
+    const make = (id: string, parent: string | null) => ({ ...makeChatTrace()[0]!, trace_id: 'f'.repeat(32), span_id: id, parent_trace_id: parent, start_time: at, end_time: '2025-01-15T11:00:01.000Z' });
+    const spans = [make('c0', null), make('a1', 'c0'), make('f2', 'c0'), make('b3', 'c0'), make('e4', 'missing'), make('d5', 'c0'), make('a0', 'missing')];
+    const { whole, parts } = cut(spans, 3);
+    expect(shape(fromParts(parts))).toEqual(shape(buildTraceTree(decodeOutline(whole))));
+    expect(fromParts(cut(spans, 3).parts).roots.map((node) => node.id)).toEqual(['c0', 'a0', 'e4']);
+  });
+
+  it('keeps every span of a part whose flags and entries disagree, and the other parts’ extras', () => {
     const spans = makeChatTrace({ failed: true });
-    const { first, second } = parts(spans, 2);
-    const broken = { ...first, extra: (first.extra ?? []).slice(1) };
-    const merged = decodeOutline(mergeOutlines([broken, second]));
-    const fromSecond = decodeOutline(second);
-    for (const span of fromSecond) expect(merged.find((m) => m.span_id === span.span_id)?.model_name).toBe(span.model_name);
-    for (const id of first.span_id) expect(merged.find((m) => m.span_id === id)?.model_name).toBeNull();
+    const { parts } = cut(spans, 2);
+    const broken = { ...parts[0]!, extra: (parts[0]!.extra ?? []).slice(1) };
+    const tree = fromParts([broken, parts[1]!]);
+    expect(tree.preorder).toHaveLength(spans.length);
+    for (const span of decodeOutline(parts[1]!)) expect(tree.byId.get(span.span_id)?.span.model_name).toBe(span.model_name);
   });
 });

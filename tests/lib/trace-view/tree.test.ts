@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ancestorIds,
   buildTraceTree,
+  TraceTreeBuilder,
   collapseAll,
   collapseOneLevel,
   expandAll,
@@ -331,6 +332,20 @@ describe('big traces (iterative, no stack overflow)', () => {
     expect(ancestorIds(tree, deepest.id)).toHaveLength(9_999);
     expect(flattenVisible(tree, revealNode(tree, collapsed, deepest.id))).toHaveLength(10_000);
     expect(flattenVisible(tree, new Set([tree.preorder[5_000].id]))).toHaveLength(5_001);
+  });
+
+  it('builds the same tree from spans given in batches, a span updated in a later batch included', () => {
+    const spans = makeBigTrace(2_000, { seed: 7, withRunning: true });
+    const running = spans.find((s) => s.status === 'running')!;
+    const finished = { ...running, status: 'completed' as const, end_time: '2025-01-15T12:00:00.000Z' };
+    const all = [...spans, finished];
+    const builder = new TraceTreeBuilder();
+    for (let i = 0; i < all.length; i += 300) builder.add(all.slice(i, i + 300));
+    const batched = builder.build();
+    const whole = buildTraceTree(all);
+    expect(ids(batched.preorder)).toEqual(ids(whole.preorder));
+    expect(batched.preorder.map((n) => [n.depth, n.totals, n.endMs])).toEqual(whole.preorder.map((n) => [n.depth, n.totals, n.endMs]));
+    expect(batched.byId.get(running.span_id)!.span.status).toBe('completed');
   });
 
   it('builds a 100,000-span chain, deeper than any recursion limit', () => {

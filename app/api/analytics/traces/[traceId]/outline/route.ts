@@ -17,8 +17,8 @@ export const dynamic = 'force-dynamic';
  *
  * `?encoding=gzip-parts`: the outline in parts, each a whole outline of some of the spans (cut by
  * span id), as a stream of gzip files each preceded by its length (`gzipFramesResponse`). The
- * trace page unzips and parses each part while the server reads the next, and merges them
- * (`mergeOutlines`).
+ * trace page unzips, decodes and makes the tree nodes of each part while the server reads the
+ * next, and merges them once all are in (`TraceTreeBuilder`).
  */
 export const GET = authenticated<{ traceId: string }>(async ({ database, principal, params, request }) => {
   const trace = { userId: principal.userId, traceId: parseTraceId(params.traceId) };
