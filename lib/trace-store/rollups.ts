@@ -247,14 +247,18 @@ LEFT JOIN LATERAL (
 
 /**
  * The marked quarter hours this refresher may rebuild now: up to `$1`, newest first, whose
- * exclusive lock is free, among the quarters that have ended. The quarter in progress is left to be
- * read from the spans: under steady ingest it is always marked, and rebuilding it every few seconds
- * would read all of its spans each time (a minute of 3,500 spans/s made the health probe wait on
- * PGlite).
+ * exclusive lock is free, among the quarters that have ended and whose mark is at least `$2`
+ * seconds old. The quarter in progress is left to be read from the spans: under steady ingest it
+ * is always marked, and rebuilding it every few seconds would read all of its spans each time (a
+ * minute of 3,500 spans/s made the health probe wait on PGlite). The same goes for an ended
+ * quarter still being written to (late spans, a replay): the background task waits for its mark
+ * to settle ({@link ROLLUP_SETTLE_MS}).
  */
 const CLAIM_SQL = `
 SELECT d.user_id, extract(epoch FROM d.quarter)::bigint AS epoch FROM (
-  SELECT user_id, quarter FROM stats_dirty WHERE quarter <= now() - '15 minutes'::interval ORDER BY quarter DESC LIMIT $1) d
+  SELECT user_id, quarter FROM stats_dirty
+  WHERE quarter <= now() - '15 minutes'::interval AND marked_at <= now() - make_interval(secs => $2)
+  ORDER BY quarter DESC LIMIT $1) d
 WHERE pg_try_advisory_xact_lock(${QUARTER_LOCK_KEY('d.quarter')})`;
 
 /** The claimed quarters (`$1`: JSON `{user_id, epoch}`) as windows `w(user_id, lo, hi)`. */
@@ -355,16 +359,20 @@ const RESUM_GROUPS_SQL = [
 const REFRESHER_LOCK_SQL = `SELECT pg_try_advisory_xact_lock(${0x4c55}, 0) AS locked`;
 
 /**
- * Rebuilds up to `maxQuarters` marked quarter hours that have ended (newest first) from the spans,
+ * Rebuilds up to `maxQuarters` marked quarter hours that have ended and were marked at least
+ * `settledMs` ago (newest first) from the spans,
  * the hours they belong to, and the totals of the sessions and end users whose hourly rows changed,
  * in one transaction; quarters a writer is marking right now are left for the next call, and so is
  * everything while another refresher runs. Returns how many quarters were rebuilt.
  */
-export async function refreshRollups(database: Database, { maxQuarters = 96 }: { maxQuarters?: number } = {}): Promise<number> {
+export async function refreshRollups(
+  database: Database,
+  { maxQuarters = 96, settledMs = 0 }: { maxQuarters?: number; settledMs?: number } = {},
+): Promise<number> {
   return database.transaction(async (tx: Queryable) => {
     const [lock] = await tx.query<{ locked: boolean }>(REFRESHER_LOCK_SQL);
     if (!lock?.locked) return 0;
-    const claimed = await tx.query<{ user_id: string; epoch: string | number }>(CLAIM_SQL, [maxQuarters]);
+    const claimed = await tx.query<{ user_id: string; epoch: string | number }>(CLAIM_SQL, [maxQuarters, settledMs / 1000]);
     if (claimed.length === 0) return 0;
     const json = JSON.stringify(claimed.map((c) => ({ user_id: c.user_id, epoch: Number(c.epoch) })));
     for (const sql of REBUILD_SQL) await tx.query(sql, [json]);
@@ -381,11 +389,11 @@ export async function refreshRollups(database: Database, { maxQuarters = 96 }: {
 /** Rebuilds every marked quarter (a bulk import's, say) in transactions of `maxQuarters`; `onProgress` gets the running total. */
 export async function refreshAllRollups(
   database: Database,
-  { maxQuarters = 96, onProgress }: { maxQuarters?: number; onProgress?: (quarters: number) => void } = {},
+  { maxQuarters = 96, settledMs = 0, onProgress }: { maxQuarters?: number; settledMs?: number; onProgress?: (quarters: number) => void } = {},
 ): Promise<number> {
   let total = 0;
   for (;;) {
-    const rebuilt = await refreshRollups(database, { maxQuarters });
+    const rebuilt = await refreshRollups(database, { maxQuarters, settledMs });
     total += rebuilt;
     if (rebuilt > 0) onProgress?.(total);
     if (rebuilt < maxQuarters) return total;
@@ -400,6 +408,15 @@ const BACKGROUND_QUARTERS_PER_TRANSACTION = 16;
 export const DEFAULT_ROLLUP_EVERY_MS = 10_000;
 
 /**
+ * How old a quarter's mark must be before the background task rebuilds it: a quarter still being
+ * written to is rebuilt about once a minute, not at every tick. Under a minute of saturating
+ * ingest into an ended quarter (the footprint bench), each rebuild's statements held PGlite, and
+ * so the server's thread, for 180–250 ms each, and the six rebuilds took `/api/health` p95 from
+ * 116 to 165 ms.
+ */
+export const ROLLUP_SETTLE_MS = 60_000;
+
+/**
  * Rebuilds marked quarters every `everyMs` in the background; several processes share the work
  * (each skips the quarters another is rebuilding). The timer never keeps the process alive; a
  * failure is logged and tried again at the next tick. Returns a function that stops it.
@@ -412,7 +429,7 @@ export function scheduleRollups(getDatabase: () => Promise<Database>, { everyMs 
     try {
       // A few hours per transaction: on PGlite (one connection) a transaction holds every other
       // request back, and after an upgrade or a bulk import there are hundreds of hours to build.
-      await refreshAllRollups(await getDatabase(), { maxQuarters: BACKGROUND_QUARTERS_PER_TRANSACTION });
+      await refreshAllRollups(await getDatabase(), { maxQuarters: BACKGROUND_QUARTERS_PER_TRANSACTION, settledMs: ROLLUP_SETTLE_MS });
     } catch (error) {
       console.warn('[llmtrace] stats roll-ups: rebuilding marked quarter hours failed (tried again shortly):', error);
     } finally {

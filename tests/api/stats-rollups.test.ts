@@ -13,7 +13,7 @@ import { POST as postTraces } from '@/app/api/analytics/traces/route';
 import { PUT as putPrivacy } from '@/app/api/settings/privacy/route';
 import type { Database } from '@/lib/db/client';
 import { applyRetention } from '@/lib/trace-store/retention';
-import { PERCENTILE_ERROR, refreshAllRollups, refreshRollups } from '@/lib/trace-store/rollups';
+import { PERCENTILE_ERROR, refreshAllRollups, refreshRollups, ROLLUP_SETTLE_MS } from '@/lib/trace-store/rollups';
 import { overviewStats, type OverviewStats } from '@/lib/trace-store/stats';
 import { call, createTestUser } from '../support/api';
 import { describeEachDatabase } from '../support/databases';
@@ -256,6 +256,27 @@ describeEachDatabase('stats roll-ups', (getDatabase, kind) => {
     const range = { from: new Date(now - 7 * 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() };
     const rolled = await apiStats(user, range);
     expect(rolled.totals.requests).toBe(3);
+    expectSameNumbers(rolled, await exactStats(database, user, range));
+  });
+
+  it('in the background, rebuilds an ended quarter still being written to only once its mark has settled', async () => {
+    const database = getDatabase();
+    const user = await createTestUser(database);
+    const QUARTER = 15 * 60_000;
+    const lastHour = Math.floor((Date.now() - 3_600_000) / QUARTER) * QUARTER;
+    await post(user, request(new Date(lastHour + 1000).toISOString()));
+    const marks = () => database.query<{ quarter: Date }>('SELECT quarter FROM stats_dirty WHERE user_id = $1', [user.userId]);
+    // Marked just now: the background task (a minute's settling) leaves it, read from the spans.
+    expect(await refreshAllRollups(database, { settledMs: ROLLUP_SETTLE_MS })).toBe(0);
+    expect((await marks()).map((row) => new Date(row.quarter).getTime())).toEqual([lastHour]);
+    const range = { from: new Date(lastHour - 86_400_000).toISOString(), to: new Date(lastHour + 86_400_000).toISOString() };
+    expectSameNumbers(await apiStats(user, range), await exactStats(database, user, range));
+    // A minute later it is rebuilt, and what the Overview shows stays the same.
+    await database.query("UPDATE stats_dirty SET marked_at = now() - interval '61 seconds' WHERE user_id = $1", [user.userId]);
+    expect(await refreshAllRollups(database, { settledMs: ROLLUP_SETTLE_MS })).toBe(1);
+    expect(await marks()).toEqual([]);
+    const rolled = await apiStats(user, range);
+    expect(rolled.totals.requests).toBe(1);
     expectSameNumbers(rolled, await exactStats(database, user, range));
   });
 
