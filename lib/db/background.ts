@@ -78,3 +78,38 @@ export function foregroundGauge() {
     },
   };
 }
+
+/**
+ * Turns of the event loop between statements on embedded PGlite. A statement that would start in
+ * the same turn as the one before it ended (a route's next query, or a query that waited on a
+ * background transaction's commit) first lets timers and sockets run: otherwise a chain of them
+ * holds the server's thread as one (a span batch's upsert, its commit and a page's query: up to
+ * 180 ms under saturating ingest, the footprint bench's stalls). Costs one turn, only when chained:
+ * `/api/health` p95 under that load 183–196 → 90–134 ms (docs/benchmarks.md §7).
+ */
+export function statementTurns() {
+  let chained = false;
+  let clearing = false;
+  /** Until the event loop turns, the next statement is chained. */
+  const ended = () => {
+    chained = true;
+    if (clearing) return;
+    clearing = true;
+    setImmediate(() => {
+      chained = false;
+      clearing = false;
+    });
+  };
+  return {
+    ended,
+    /** Runs `statement` after a turn when it is chained, and marks its end. */
+    async run<T>(statement: () => Promise<T>): Promise<T> {
+      if (chained) await letOthersRun();
+      try {
+        return await statement();
+      } finally {
+        ended();
+      }
+    },
+  };
+}

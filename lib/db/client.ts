@@ -12,7 +12,7 @@ import * as schema from './schema';
 import { migrate } from './migrate';
 import { PglitePreparedStatements } from './pglite-prepared';
 import { parsePgTimestamp } from './timestamps';
-import { BACKGROUND_WAIT_MS, foregroundGauge, letOthersFinish } from './background';
+import { BACKGROUND_WAIT_MS, foregroundGauge, letOthersFinish, statementTurns } from './background';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -53,7 +53,9 @@ export interface TransactionOptions {
    * in flight for a whole turn of the event loop (at most 250 ms), and before each of its
    * statements the event loop turns until it is quiet (at most 20 ms; lib/db/background.ts), so
    * that a page's queries go first and a health probe or a request's parsing is served between
-   * them. A Postgres server runs statements in its own processes: ignored there.
+   * them. Foreground statements that arrive meanwhile wait for it on this handle and start after a
+   * turn of the event loop (`statementTurns`). A Postgres server runs statements in its own
+   * processes: ignored there.
    */
   background?: boolean;
 }
@@ -204,15 +206,29 @@ async function openPglite(dataDir: string): Promise<Database> {
   const { answeredAt, timed } = answerClock();
   const prepared = new PglitePreparedStatements();
   const foreground = foregroundGauge();
+  const turns = statementTurns();
+  /** Background transactions in progress: foreground statements wait for them here, not in PGlite's queue, so that they start after a turn. */
+  const inBackground = new Set<Promise<unknown>>();
+  const afterBackground = async () => {
+    while (inBackground.size > 0) await Promise.allSettled(inBackground);
+  };
   return {
     kind: 'pglite',
     db,
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      return (await foreground.track(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)))).rows;
+      return (
+        await foreground.track(async () => {
+          await afterBackground();
+          return turns.run(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)));
+        })
+      ).rows;
     },
     async exec(script: string) {
-      await foreground.track(() => timed(client.exec(script)));
+      await foreground.track(async () => {
+        await afterBackground();
+        await turns.run(() => timed(client.exec(script)));
+      });
     },
     async transaction(fn, options) {
       const background = !!options?.background;
@@ -236,7 +252,17 @@ async function openPglite(dataDir: string): Promise<Database> {
             },
           });
         });
-      return background ? run() : foreground.track(run);
+      if (!background) return foreground.track(async () => {
+        await afterBackground();
+        return turns.run(run);
+      });
+      await afterBackground();
+      const done = run().finally(() => {
+        inBackground.delete(done);
+        turns.ended();
+      });
+      inBackground.add(done);
+      return done;
     },
     async close() {
       if (!client.closed) await client.close();

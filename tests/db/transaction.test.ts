@@ -122,6 +122,36 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
     });
   }
 
+  if (kind === 'pglite') {
+    it('turns the event loop between statements that would run back to back: a background commit and the page query that waited for it, a page\'s own queries', async () => {
+      const database = getDatabase();
+      // What a health probe arriving meanwhile would get: turns of the event loop.
+      const turns = countEventLoopTurns();
+      let afterBatch = -1;
+      let page: Promise<number> | undefined;
+      await database.transaction(
+        async (tx) => {
+          await tx.query('SELECT 1');
+          // A page's query arrives while the batch holds the database.
+          page = database.query('SELECT 1').then(() => turns.count());
+          await tx.query('SELECT pg_sleep(0.01)');
+          afterBatch = turns.count();
+        },
+        { background: true },
+      );
+      expect(await page).toBeGreaterThan(afterBatch);
+      // A page's chain of queries: each starts in the turn after the one before ended.
+      const seen: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await database.query('SELECT 1');
+        seen.push(turns.count());
+      }
+      turns.stop();
+      expect(seen[1]).toBeGreaterThan(seen[0]!);
+      expect(seen[2]).toBeGreaterThan(seen[1]!);
+    });
+  }
+
   it('runs Drizzle queries and raw SQL in the same transaction, and commits both', async () => {
     const email = `tx.commit.${Date.now()}@example.test`;
     const id = await getDatabase().transaction(async (tx) => {
