@@ -89,15 +89,12 @@ export function foregroundGauge() {
  */
 export function statementTurns() {
   let chained = false;
-  let clearing = false;
   /** Until the event loop turns, the next statement is chained. */
   const ended = () => {
+    if (chained) return;
     chained = true;
-    if (clearing) return;
-    clearing = true;
     setImmediate(() => {
       chained = false;
-      clearing = false;
     });
   };
   return {

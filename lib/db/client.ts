@@ -212,23 +212,21 @@ async function openPglite(dataDir: string): Promise<Database> {
   const afterBackground = async () => {
     while (inBackground.size > 0) await Promise.allSettled(inBackground);
   };
+  /** A foreground statement: after any background transaction, and after a turn when chained. */
+  const inForeground = <T>(statement: () => Promise<T>): Promise<T> =>
+    foreground.track(async () => {
+      if (inBackground.size > 0) await afterBackground();
+      return turns.run(statement);
+    });
   return {
     kind: 'pglite',
     db,
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      return (
-        await foreground.track(async () => {
-          await afterBackground();
-          return turns.run(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)));
-        })
-      ).rows;
+      return (await inForeground(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)))).rows;
     },
     async exec(script: string) {
-      await foreground.track(async () => {
-        await afterBackground();
-        await turns.run(() => timed(client.exec(script)));
-      });
+      await inForeground(() => timed(client.exec(script)));
     },
     async transaction(fn, options) {
       const background = !!options?.background;
@@ -252,10 +250,7 @@ async function openPglite(dataDir: string): Promise<Database> {
             },
           });
         });
-      if (!background) return foreground.track(async () => {
-        await afterBackground();
-        return turns.run(run);
-      });
+      if (!background) return inForeground(run);
       await afterBackground();
       const done = run().finally(() => {
         inBackground.delete(done);

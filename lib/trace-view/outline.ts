@@ -96,15 +96,20 @@ export function encodeOutline(traceId: string, spans: readonly ApiSpan[]): Trace
 }
 
 /**
- * How {@link decodeOutline} orders a well-formed outline's spans that start at the same instant
- * (the API's order: a root first, then by span id): a trace's outline parts, each decoded as it
- * arrives, are merged in start order and this (`TraceTreeBuilder.build`).
+ * The API's order of spans that start at the same instant: a root (no parent) first, then by span
+ * id. {@link decodeOutline} sorts by it, and a trace's outline parts, each decoded as it arrives,
+ * are merged in start order and this (`TraceTreeBuilder.build`, with {@link compareOutlineTies}).
  */
-export function compareOutlineTies(a: ApiSpan, b: ApiSpan): number {
-  const ra = a.parent_trace_id == null ? 0 : 1;
-  const rb = b.parent_trace_id == null ? 0 : 1;
+function compareTies(parentA: unknown, idA: string, parentB: unknown, idB: string): number {
+  const ra = parentA == null ? 0 : 1;
+  const rb = parentB == null ? 0 : 1;
   if (ra !== rb) return ra - rb;
-  return a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0;
+  return idA < idB ? -1 : idA > idB ? 1 : 0;
+}
+
+/** {@link compareTies} of two decoded spans. */
+export function compareOutlineTies(a: ApiSpan, b: ApiSpan): number {
+  return compareTies(a.parent_trace_id, a.span_id, b.parent_trace_id, b.span_id);
 }
 
 const INDEX_BITS = 2 ** 21;
@@ -300,14 +305,7 @@ export function decodeOutline(outline: TraceOutline): ApiSpan[] {
   };
   const starts = col('start_us');
   const parents = col('parent_trace_id');
-  const order = startOrder(n, (i) => num(starts[i]), (a, b) => {
-    const pa = parents[a] == null ? 0 : 1;
-    const pb = parents[b] == null ? 0 : 1;
-    if (pa !== pb) return pa - pb;
-    const ia = String(ids[a]);
-    const ib = String(ids[b]);
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  });
+  const order = startOrder(n, (i) => num(starts[i]), (a, b) => compareTies(parents[a], String(ids[a]), parents[b], String(ids[b])));
   // Each span's entry in `extra`, by the flags.
   const extraOf = new Array<readonly unknown[] | null>(n).fill(null);
   const flags = typeof outline.has_extra === 'string' ? outline.has_extra : '';
