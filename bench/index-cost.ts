@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { createUserAccount } from '@/lib/auth/accounts';
 import { createDatabase } from '@/lib/db/client';
+import { ensureSpanPartitions } from '@/lib/trace-store/partitions';
 import { copyRows, makeSpans } from './ingest';
 
 /** The groups dropped, in this order, each on top of the ones before: a name and what its indexes' definitions contain. */
@@ -42,6 +43,9 @@ export async function benchIndexCost(adminUrl: string, { rows = 20_000, rounds =
   try {
     const database = await createDatabase({ url: url.toString() });
     const { user } = await createUserAccount(database, { email: 'bench-index-cost@example.test', password: 'bench-password' });
+    // The mix's spans start an hour ago: in the first hour of a UTC day that is yesterday, which a
+    // fresh database has no partition for (its rows would go to the default partition).
+    await ensureSpanPartitions(database, { from: new Date(Date.now() - 3_600_000), to: new Date() });
     await database.close();
     const copy = async (n: number) => {
       const spans = makeSpans(n);

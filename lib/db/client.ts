@@ -1,9 +1,6 @@
 import 'server-only';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite, type Transaction as PGliteTransaction } from '@electric-sql/pglite';
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -11,8 +8,9 @@ import postgres from 'postgres';
 import * as schema from './schema';
 import { migrate } from './migrate';
 import { PglitePreparedStatements } from './pglite-prepared';
+import { PGliteThread, type ThreadTransaction } from './pglite-thread';
 import { parsePgTimestamp } from './timestamps';
-import { BACKGROUND_WAIT_MS, foregroundGauge, letOthersFinish, statementTurns } from './background';
+import { BACKGROUND_WAIT_MS, foregroundGauge } from './background';
 
 export type DrizzleDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -48,14 +46,11 @@ export interface QueryOptions {
 
 export interface TransactionOptions {
   /**
-   * Work that can wait (a span batch, a roll-up rebuild), on embedded PGlite, which runs each
-   * statement on the server's own thread: the transaction starts once no other statement has been
-   * in flight for a whole turn of the event loop (at most 250 ms), and before each of its
-   * statements the event loop turns until it is quiet (at most 20 ms; lib/db/background.ts), so
-   * that a page's queries go first and a health probe or a request's parsing is served between
-   * them. Foreground statements that arrive meanwhile wait for it on this handle and start after a
-   * turn of the event loop (`statementTurns`). A Postgres server runs statements in its own
-   * processes: ignored there.
+   * Work that can wait (a span batch, a roll-up rebuild), on embedded PGlite, which runs one
+   * statement at a time (on a thread of its own, lib/db/pglite-thread.ts): the transaction starts
+   * once no other statement has been in flight for a whole turn of the event loop (at most 250 ms),
+   * so that a page's chain of queries goes first. Foreground statements that arrive meanwhile wait
+   * for it on this handle. A Postgres server runs statements in its own processes: ignored there.
    */
   background?: boolean;
 }
@@ -167,56 +162,51 @@ const TIMESTAMP_OIDS = [1114, 1184];
 const TIMESTAMP_PARSERS = Object.fromEntries(TIMESTAMP_OIDS.map((oid) => [oid, (text: string) => parsePgTimestamp(text)]));
 
 /**
- * The extensions the migrations create (trace search, 0006_search.sql). PGlite loads an
- * extension's files when it starts, so each must be named here; a Postgres server has them in
- * its contrib package.
- */
-const PGLITE_EXTENSIONS = { pg_trgm, btree_gin };
-
-/**
  * PGlite's options. Its Postgres starts with the server default of 128 MB of shared buffers, which
  * it touches when it starts: 100 MB of the app's resident memory before any query (measured:
- * 336 MB against 235 MB on reopening a data directory). 32 MB holds the hot pages of an
- * embedded install's span table; the operating system's page cache holds the rest.
+ * 336 MB against 235 MB on reopening a data directory). 16 MB holds the hot pages of an
+ * embedded install's span table; the operating system's page cache holds the rest. The extensions
+ * the migrations create (pg_trgm and btree_gin, for trace search: 0006_search.sql) are loaded by
+ * the thread that runs PGlite (pglite-worker.mjs); the timestamp parsers run on this one.
  */
 const PGLITE_OPTIONS = {
   parsers: TIMESTAMP_PARSERS,
-  extensions: PGLITE_EXTENSIONS,
-  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+  startParams: ['-c', 'shared_buffers=16MB'],
 };
 
 async function openPglite(dataDir: string): Promise<Database> {
-  let client: PGlite;
+  let client: PGliteThread;
   let releaseLock = () => {};
   if (dataDir.startsWith('memory://')) {
-    client = new PGlite(PGLITE_OPTIONS);
+    client = new PGliteThread(undefined, PGLITE_OPTIONS);
   } else {
     const dir = path.resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
     releaseLock = lockDataDir(dir);
-    client = new PGlite(dir, PGLITE_OPTIONS);
+    client = new PGliteThread(dir, PGLITE_OPTIONS);
   }
   try {
     await client.waitReady;
   } catch (error) {
+    await client.close().catch(() => {});
     releaseLock();
     throw error;
   }
-  const db = drizzlePglite(client, { schema }) as unknown as DrizzleDb;
+  // Drizzle's PGlite driver needs only PGlite's `query` and `transaction`, which the thread has.
+  const db = drizzlePglite(client as never, { schema }) as unknown as DrizzleDb;
   const { answeredAt, timed } = answerClock();
   const prepared = new PglitePreparedStatements();
   const foreground = foregroundGauge();
-  const turns = statementTurns();
-  /** Background transactions in progress: foreground statements wait for them here, not in PGlite's queue, so that they start after a turn. */
+  /** Background transactions in progress: foreground statements wait for them here (a background transaction waited for them first). */
   const inBackground = new Set<Promise<unknown>>();
   const afterBackground = async () => {
     while (inBackground.size > 0) await Promise.allSettled(inBackground);
   };
-  /** A foreground statement: after any background transaction, and after a turn when chained. */
+  /** A foreground statement: counted, and after any background transaction in progress. */
   const inForeground = <T>(statement: () => Promise<T>): Promise<T> =>
     foreground.track(async () => {
       if (inBackground.size > 0) await afterBackground();
-      return turns.run(statement);
+      return statement();
     });
   return {
     kind: 'pglite',
@@ -231,21 +221,17 @@ async function openPglite(dataDir: string): Promise<Database> {
     async transaction(fn, options) {
       const background = !!options?.background;
       if (background) await foreground.idle(BACKGROUND_WAIT_MS);
-      // Background statements let the event loop turn until it is quiet first (TransactionOptions).
-      const turn = background ? letOthersFinish : async () => {};
       const run = () =>
         db.transaction((dtx) => {
           // Drizzle's statements go through the same object: guarded, they too run with the usual planning.
-          const tx = prepared.guard(driverClientOf<PGliteTransaction>(dtx));
+          const tx = prepared.guard(driverClientOf<ThreadTransaction>(dtx));
           return fn({
             kind: 'pglite',
             db: dtx as unknown as DrizzleDb,
             query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) => {
-              await turn();
               return (await timed(options?.prepare ? prepared.query<T>(client, tx, text, params) : tx.query<T>(text, params))).rows;
             },
             exec: async (script: string) => {
-              await turn();
               await timed(tx.exec(script));
             },
           });
@@ -254,7 +240,6 @@ async function openPglite(dataDir: string): Promise<Database> {
       await afterBackground();
       const done = run().finally(() => {
         inBackground.delete(done);
-        turns.ended();
       });
       inBackground.add(done);
       return done;

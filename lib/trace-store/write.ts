@@ -223,11 +223,11 @@ function batchQuarters(rows: SpanRow[]): string {
 }
 
 /**
- * Rows per upsert statement on embedded PGlite. Its statements run on the server's own thread,
- * which answers nothing else meanwhile: a 1,000-span batch in one statement held it for a tenth of
- * a second or more. In parts, with a turn of the event loop before each (a background transaction,
- * lib/db/client.ts), pages and health probes are served between them. A Postgres server takes the
- * batch in one statement.
+ * Rows per upsert statement on embedded PGlite; a batch of more parts than one is background work
+ * (lib/db/client.ts: it starts after the pages' statements in flight). Cut in parts since PGlite
+ * ran on the server's own thread, where a 1,000-span statement held every request for a tenth of a
+ * second or more; on its own thread (session 19) that no longer matters, and the size was kept. A
+ * Postgres server takes the batch in one statement.
  */
 export const PGLITE_UPSERT_ROWS = 100;
 
