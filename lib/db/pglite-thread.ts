@@ -149,7 +149,7 @@ export class PGliteThread implements ThreadRunner {
     if (!closed) { closed = true; await this.#call('commit', { tx: id }); }
     return result;
   }
-  /** Closes the database (its files synced) and ends the thread, which frees its memory. */
+  /** Closes the database (its files synced) and ends the thread, which gives back much of its memory. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
