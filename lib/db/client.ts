@@ -49,8 +49,8 @@ export interface TransactionOptions {
    * Work that can wait (a span batch, a roll-up rebuild), on embedded PGlite, which runs one
    * statement at a time (on a thread of its own, lib/db/pglite-thread.ts): the transaction starts
    * once no other statement has been in flight for a whole turn of the event loop (at most 250 ms),
-   * so that a page's chain of queries goes first. Foreground statements that arrive meanwhile wait
-   * for it on this handle. A Postgres server runs statements in its own processes: ignored there.
+   * so that a page's chain of queries goes first. A Postgres server runs statements in its own
+   * processes: ignored there.
    */
   background?: boolean;
 }
@@ -197,26 +197,15 @@ async function openPglite(dataDir: string): Promise<Database> {
   const { answeredAt, timed } = answerClock();
   const prepared = new PglitePreparedStatements();
   const foreground = foregroundGauge();
-  /** Background transactions in progress: foreground statements wait for them here (a background transaction waited for them first). */
-  const inBackground = new Set<Promise<unknown>>();
-  const afterBackground = async () => {
-    while (inBackground.size > 0) await Promise.allSettled(inBackground);
-  };
-  /** A foreground statement: counted, and after any background transaction in progress. */
-  const inForeground = <T>(statement: () => Promise<T>): Promise<T> =>
-    foreground.track(async () => {
-      if (inBackground.size > 0) await afterBackground();
-      return statement();
-    });
   return {
     kind: 'pglite',
     db,
     answeredAt,
     async query<T>(text: string, params: unknown[] = [], options?: QueryOptions) {
-      return (await inForeground(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)))).rows;
+      return (await foreground.track(() => timed(options?.prepare ? prepared.query<T>(client, null, text, params) : client.query<T>(text, params)))).rows;
     },
     async exec(script: string) {
-      await inForeground(() => timed(client.exec(script)));
+      await foreground.track(() => timed(client.exec(script)));
     },
     async transaction(fn, options) {
       const background = !!options?.background;
@@ -228,21 +217,14 @@ async function openPglite(dataDir: string): Promise<Database> {
           return fn({
             kind: 'pglite',
             db: dtx as unknown as DrizzleDb,
-            query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) => {
-              return (await timed(options?.prepare ? prepared.query<T>(client, tx, text, params) : tx.query<T>(text, params))).rows;
-            },
+            query: async <T>(text: string, params: unknown[] = [], options?: QueryOptions) =>
+              (await timed(options?.prepare ? prepared.query<T>(client, tx, text, params) : tx.query<T>(text, params))).rows,
             exec: async (script: string) => {
               await timed(tx.exec(script));
             },
           });
         });
-      if (!background) return inForeground(run);
-      await afterBackground();
-      const done = run().finally(() => {
-        inBackground.delete(done);
-      });
-      inBackground.add(done);
-      return done;
+      return background ? run() : foreground.track(run);
     },
     async close() {
       if (!client.closed) await client.close();

@@ -23,17 +23,40 @@ import { Worker } from 'node:worker_threads';
 type Parser = (text: string) => unknown;
 /** Parsers by type oid, applied on this side: the database's own, and a query's (Drizzle's). */
 export type ParsedTypes = Record<number, Parser>;
-interface Field { name: string; dataTypeID: number }
-export interface ThreadResults<T> { rows: T[]; fields: Field[]; affectedRows?: number }
-interface ThreadQueryOptions { rowMode?: 'object' | 'array'; parsers?: ParsedTypes }
-/** Array types by their element type: an array of a type parsed here comes back as an array of text. */
-const ARRAY_OF: Record<number, number> = { 1115: 1114, 1185: 1184, 1182: 1082, 1187: 1186, 1231: 1700 };
+
+interface Field {
+  name: string;
+  dataTypeID: number;
+}
+
+export interface ThreadResults<T> {
+  rows: T[];
+  fields: Field[];
+  affectedRows?: number;
+}
+
+interface ThreadQueryOptions {
+  rowMode?: 'object' | 'array';
+  parsers?: ParsedTypes;
+}
+
+/**
+ * `timestamp[]` and `timestamptz[]` by their element type: the thread parses arrays itself, each
+ * element with its type's parser there, which for a type parsed here keeps the text.
+ */
+const ARRAY_OF: Record<number, number> = { 1115: 1114, 1185: 1184 };
+
 /** What runs statements: the database, or one open transaction. */
 export interface ThreadRunner {
   query<T>(text: string, params?: unknown[], options?: ThreadQueryOptions): Promise<ThreadResults<T>>;
   exec(script: string): Promise<Array<ThreadResults<unknown>>>;
 }
-export interface ThreadTransaction extends ThreadRunner { rollback(): Promise<void>; readonly closed: boolean }
+
+export interface ThreadTransaction extends ThreadRunner {
+  rollback(): Promise<void>;
+  readonly closed: boolean;
+}
+
 /** A PGlite error as it crossed the thread: an Error with Postgres's fields (code, detail, position…). */
 function rebuildError(fields: { message: string; name?: string } & Record<string, unknown>): Error {
   const { message, name, ...rest } = fields;
@@ -41,8 +64,10 @@ function rebuildError(fields: { message: string; name?: string } & Record<string
   if (name) error.name = name;
   return Object.assign(error, rest);
 }
+
 /** The worker's file, loaded at run time (not bundled) from the app's root, where `npm start` and the tests run. */
 const WORKER_FILE = path.join(process.cwd(), 'lib', 'db', 'pglite-worker.mjs');
+
 export class PGliteThread implements ThreadRunner {
   readonly #worker: Worker;
   readonly #parsers: ParsedTypes;
@@ -52,6 +77,7 @@ export class PGliteThread implements ThreadRunner {
   /** Set once the thread is gone: every call after it fails with this. */
   #gone: Error | null = null;
   readonly waitReady: Promise<void>;
+
   /**
    * @param dataDir where PGlite keeps its files; undefined keeps them in memory.
    * @param parsers the database's parsers by type oid.
@@ -82,7 +108,11 @@ export class PGliteThread implements ThreadRunner {
     this.#worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
     this.waitReady = this.#call<void>('ready');
   }
-  get closed(): boolean { return this.#closed; }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   #call<T>(op: string, message: Record<string, unknown> = {}): Promise<T> {
     if (this.#gone) return Promise.reject(this.#gone);
     const id = this.#nextId++;
@@ -92,6 +122,7 @@ export class PGliteThread implements ThreadRunner {
       this.#worker.postMessage({ id, op, ...message });
     });
   }
+
   /** Rows with this side's parsers applied to the values of the types they parse (a query's own first). */
   #parsed<T>(results: ThreadResults<T>, rowMode: 'object' | 'array' = 'object', own: ParsedTypes = {}): ThreadResults<T> {
     const columns: Array<{ key: string | number; parse: Parser; array: boolean }> = [];
@@ -116,43 +147,77 @@ export class PGliteThread implements ThreadRunner {
     }
     return results;
   }
+
   async #query<T>(tx: number | null, text: string, params: unknown[] = [], options: ThreadQueryOptions = {}): Promise<ThreadResults<T>> {
     const own = options.parsers ?? {};
     const rawOids = Object.keys(own).map(Number);
     const results = await this.#call<ThreadResults<T>>('query', { text, params, rowMode: options.rowMode, rawOids, tx });
     return this.#parsed(results, options.rowMode, own);
   }
+
   async #exec(tx: number | null, script: string): Promise<Array<ThreadResults<unknown>>> {
     const results = await this.#call<Array<ThreadResults<unknown>>>('exec', { script, tx });
     return results.map((result) => this.#parsed(result));
   }
-  query<T>(text: string, params?: unknown[], options?: ThreadQueryOptions) { return this.#query<T>(null, text, params, options); }
-  exec(script: string) { return this.#exec(null, script); }
+
+  query<T>(text: string, params?: unknown[], options?: ThreadQueryOptions): Promise<ThreadResults<T>> {
+    return this.#query<T>(null, text, params, options);
+  }
+
+  exec(script: string): Promise<Array<ThreadResults<unknown>>> {
+    return this.#exec(null, script);
+  }
+
   /** Runs `fn` in one transaction: it commits when `fn` resolves and rolls back when it throws. */
   async transaction<T>(fn: (tx: ThreadTransaction) => Promise<T>): Promise<T> {
     const id = await this.#call<number>('begin');
     let closed = false;
-    const open = () => { if (closed) throw new Error('Transaction is closed'); };
+    const open = () => {
+      if (closed) throw new Error('Transaction is closed');
+    };
     const tx: ThreadTransaction = {
-      query: async <R>(text: string, params?: unknown[], options?: ThreadQueryOptions) => { open(); return this.#query<R>(id, text, params, options); },
-      exec: async (script: string) => { open(); return this.#exec(id, script); },
-      rollback: async () => { open(); closed = true; await this.#call('rollback', { tx: id }); },
-      get closed() { return closed; },
+      query: async <R>(text: string, params?: unknown[], options?: ThreadQueryOptions) => {
+        open();
+        return this.#query<R>(id, text, params, options);
+      },
+      exec: async (script: string) => {
+        open();
+        return this.#exec(id, script);
+      },
+      rollback: async () => {
+        open();
+        closed = true;
+        await this.#call('rollback', { tx: id });
+      },
+      get closed() {
+        return closed;
+      },
     };
     let result: T;
     try {
       result = await fn(tx);
     } catch (error) {
-      if (!closed) { closed = true; await this.#call('rollback', { tx: id }).catch(() => {}); }
+      if (!closed) {
+        closed = true;
+        await this.#call('rollback', { tx: id }).catch(() => {});
+      }
       throw error;
     }
-    if (!closed) { closed = true; await this.#call('commit', { tx: id }); }
+    if (!closed) {
+      closed = true;
+      await this.#call('commit', { tx: id });
+    }
     return result;
   }
+
   /** Closes the database (its files synced) and ends the thread, which gives back much of its memory. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try { await this.#call('close'); } finally { await this.#worker.terminate().catch(() => {}); }
+    try {
+      await this.#call('close');
+    } finally {
+      await this.#worker.terminate().catch(() => {});
+    }
   }
 }

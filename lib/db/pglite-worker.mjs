@@ -19,6 +19,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
+
 const identity = (value) => value;
 /** Parsers that keep Postgres's text, for the given type oids. */
 const rawParsers = (oids) => Object.fromEntries((oids ?? []).map((oid) => [oid, identity]));
@@ -30,9 +31,11 @@ const options = {
 };
 // PGlite reads its first argument as the options when it is not a path.
 const db = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
+
 /** Open transactions by id: PGlite's transaction object, how to end it, and its end. */
 const transactions = new Map();
 let nextTransaction = 1;
+
 const plain = (result) => ({ rows: result.rows, fields: result.fields, affectedRows: result.affectedRows });
 /** Where a statement runs: the open transaction it names, or the database. */
 function target(tx) {
@@ -41,29 +44,46 @@ function target(tx) {
   if (!open) throw new Error('Transaction is closed');
   return open.tx;
 }
+
 async function begin() {
   const id = nextTransaction++;
   let end;
-  const ended = new Promise((resolve, reject) => { end = { resolve, reject }; });
+  const ended = new Promise((resolve, reject) => {
+    end = { resolve, reject };
+  });
   let opened;
-  const started = new Promise((resolve) => { opened = resolve; });
-  const done = db.transaction((tx) => { transactions.set(id, { tx, end, done }); opened(); return ended; });
+  const started = new Promise((resolve) => {
+    opened = resolve;
+  });
+  const done = db.transaction((tx) => {
+    transactions.set(id, { tx, end, done });
+    opened();
+    return ended;
+  });
   // A BEGIN that fails rejects `done` before the callback runs.
   await Promise.race([started, done]);
   return id;
 }
+
 async function finish(id, commit) {
   const open = transactions.get(id);
   if (!open) return;
   transactions.delete(id);
-  if (commit) { open.end.resolve(); await open.done; }
-  else {
+  if (commit) {
+    open.end.resolve();
+    await open.done;
+  } else {
     open.end.reject(Object.assign(new Error('rolled back'), { rolledBack: true }));
-    await open.done.catch((error) => { if (!error?.rolledBack) throw error; });
+    await open.done.catch((error) => {
+      if (!error?.rolledBack) throw error;
+    });
   }
 }
+
 const operations = {
-  ready: async () => { await db.waitReady; },
+  ready: async () => {
+    await db.waitReady;
+  },
   query: async ({ text, params, rowMode, rawOids: raw, tx }) =>
     // No `parsers` option unless there are some: with one, PGlite copies its whole table of parsers per statement.
     plain(await target(tx).query(text, params, raw && raw.length ? { rowMode, parsers: rawParsers(raw) } : { rowMode })),
@@ -71,14 +91,23 @@ const operations = {
   begin,
   commit: ({ tx }) => finish(tx, true),
   rollback: ({ tx }) => finish(tx, false),
-  close: async () => { for (const id of [...transactions.keys()]) await finish(id, false).catch(() => {}); if (!db.closed) await db.close(); },
+  close: async () => {
+    for (const id of [...transactions.keys()]) await finish(id, false).catch(() => {});
+    if (!db.closed) await db.close();
+  },
 };
+
 /** What crosses back of an error: its message and its own fields (code, detail, position…), as Postgres gave them. */
 function errorFields(error) {
   const fields = { message: String(error?.message ?? error), name: error?.name ?? 'Error' };
-  if (error && typeof error === 'object') for (const [key, value] of Object.entries(error)) if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value;
+  if (error && typeof error === 'object') {
+    for (const [key, value] of Object.entries(error)) {
+      if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value;
+    }
+  }
   return fields;
 }
+
 parentPort.on('message', async (message) => {
   const { id, op } = message;
   try {

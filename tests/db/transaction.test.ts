@@ -1,5 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
+import { createDatabase } from '@/lib/db/client';
+import { isDatabaseUnavailable } from '@/lib/db/errors';
 import { users } from '@/lib/db/schema';
 import { describeEachDatabase } from '../support/databases';
 import { countEventLoopTurns } from '../support/event-loop';
@@ -100,6 +102,14 @@ describeEachDatabase('database.transaction', (getDatabase, kind) => {
       await expect(database.transaction((tx) => tx.query('SELECT 1/0'))).rejects.toMatchObject({ code: '22012' });
       // The failed transaction was rolled back: the database answers.
       expect(await database.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    });
+
+    it('answers a statement after PGlite\'s thread has ended as the database unavailable (a 503), not an unknown failure', async () => {
+      const own = await createDatabase({ dataDir: 'memory://' });
+      await own.close();
+      const error = await own.query('SELECT 1').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: '57P01' });
+      expect(isDatabaseUnavailable(error)).toBe(true);
     });
 
     it('starts a background transaction after a page\'s chain of queries, not between them', async () => {

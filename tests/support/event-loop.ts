@@ -2,7 +2,7 @@
  * Counts the turns of the event loop from now until `stop()`. A server answers other requests (a
  * health probe, a page) only when its event loop turns, so this is what they would get meanwhile.
  */
-export function countEventLoopTurns(): { stop: () => number; count: () => number } {
+export function countEventLoopTurns(): { stop: () => number } {
   let turns = 0;
   let counting = true;
   const spin = () => {
@@ -12,7 +12,6 @@ export function countEventLoopTurns(): { stop: () => number; count: () => number
   };
   setImmediate(spin);
   return {
-    count: () => turns,
     stop: () => {
       counting = false;
       return turns;
