@@ -26,14 +26,30 @@ export async function gzipFileResponse(text: string, headers: Record<string, str
  * Texts as a stream of gzip files, each compressed at level 1 as soon as it is given and preceded
  * by its length in bytes (4 bytes, big-endian): `application/vnd.llmtrace.gzip-frames`, read by
  * `readGzipFrames` (`lib/client/gzip-frames.ts`). A client unzips and uses each text while the
- * next is still being made. `parts` are called in turn; a null text is skipped.
+ * next is still being made. `parts` are called in turn, each as soon as the one before it has
+ * been given (before it is zipped and sent); a null text is skipped.
+ *
+ * Reading one part ahead keeps the database busy while this process zips and sends the part
+ * before: a big trace's outline (eight parts, each ~50 ms of PGlite on its own thread and ~10 ms
+ * here) arrives that much sooner. One part ahead, not all: at most two parts are held here.
  */
 export function gzipFramesResponse(parts: ReadonlyArray<() => Promise<string | null>>, headers: Record<string, string> = {}): Response {
   let next = 0;
+  let ahead: Promise<string | null> | null = null;
+  const read = (): Promise<string | null> | null => {
+    if (next >= parts.length) return null;
+    const text = parts[next++]!();
+    // Awaited in turn by pull(); a read left ahead when the client goes away fails unobserved.
+    text.catch(() => {});
+    return text;
+  };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      while (next < parts.length) {
-        const text = await parts[next++]!();
+      for (;;) {
+        const current = ahead ?? read();
+        if (!current) return controller.close();
+        ahead = read();
+        const text = await current;
         if (text === null) continue;
         const encoded = await gzip(Buffer.from(text), { level: 1 });
         const frame = new Uint8Array(4 + encoded.length);
@@ -42,7 +58,6 @@ export function gzipFramesResponse(parts: ReadonlyArray<() => Promise<string | n
         controller.enqueue(frame);
         return;
       }
-      controller.close();
     },
   });
   return new Response(body, { headers: { ...headers, 'content-type': GZIP_FRAMES_TYPE, 'cache-control': 'no-store, no-transform' } });

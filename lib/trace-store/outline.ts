@@ -136,10 +136,12 @@ export async function getTraceOutlineParts(
   { userId, traceId }: { userId: string; traceId: string },
 ): Promise<Array<() => Promise<string | null>> | null> {
   const { params, within, read } = await outlineScope(database, userId, traceId);
-  const [ids] = await database.query<{ lowest: string | null; highest: string | null }>(
-    `SELECT min(t.span_id) AS lowest, max(t.span_id) AS highest FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${within('t')}`,
-    params,
-  );
+  // Each end is the first entry of the span key's index walked one way: as min() and max(), with
+  // the bounds' condition on a later column of the key, PostgreSQL read every entry of the trace
+  // (100k spans on PGlite: 67–76 ms before the first part, against well under 1 ms).
+  const end = (order: 'ASC' | 'DESC') =>
+    `(SELECT t.span_id FROM llm_traces t WHERE t.user_id = $1 AND t.trace_id = $2${within('t')} ORDER BY t.span_id ${order} LIMIT 1)`;
+  const [ids] = await database.query<{ lowest: string | null; highest: string | null }>(`SELECT ${end('ASC')} AS lowest, ${end('DESC')} AS highest`, params);
   if (!ids || ids.lowest === null || ids.highest === null) return null;
   const cuts = spanIdCuts(ids.lowest, ids.highest, OUTLINE_PARTS);
   const edges: Array<string | null> = [null, ...cuts, null];

@@ -68,4 +68,39 @@ describe('gzip frames', () => {
     await reading;
     expect(seen).toEqual(['early', 'late']);
   });
+
+  it('reads the next part while the one before is sent, and no further ahead', async () => {
+    // Each part's read waits until the test lets it finish, so what has been asked for is visible.
+    const asked: number[] = [];
+    const finish: Array<() => void> = [];
+    const parts = [0, 1, 2, 3].map((i) => () => {
+      asked.push(i);
+      return new Promise<string | null>((resolve) => finish.push(() => resolve(i === 2 ? null : `part ${i}`)));
+    });
+    const seen: string[] = [];
+    const reading = readGzipFrames(gzipFramesResponse(parts).body!, (text) => seen.push(text));
+    const until = async (done: () => boolean) => {
+      for (const deadline = Date.now() + 5000; !done(); ) {
+        if (Date.now() > deadline) throw new Error(`waited in vain: asked ${asked}, seen ${seen}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => asked.length === 2);
+    await settle();
+    expect(asked).toEqual([0, 1]); // the first part, and the next one ahead of it
+    finish[0]!();
+    await until(() => seen.length === 1 && asked.length === 3);
+    await settle();
+    expect(seen).toEqual(['part 0']);
+    expect(asked).toEqual([0, 1, 2]); // part 1 is awaited, part 2 read ahead, part 3 not yet
+    finish[2]!(); // the part ahead finishing first is not sent before the one it follows
+    await settle();
+    expect(seen).toEqual(['part 0']);
+    finish[1]!();
+    await until(() => asked.length === 4);
+    finish[3]!();
+    await reading;
+    expect(seen).toEqual(['part 0', 'part 1', 'part 3']);
+  });
 });
