@@ -41,13 +41,6 @@ async function fetchOutlineTree(traceId: string): Promise<TraceTree> {
   return tree;
 }
 
-/** The tree of a big trace, requested (its failure is reported by whoever awaits it). */
-function requestOutlineTree(traceId: string): Promise<TraceTree> {
-  const request = fetchOutlineTree(traceId);
-  request.catch(() => {});
-  return request;
-}
-
 /**
  * The trace page's TraceView, keeping the selected span in `?span=`. The URL is updated with
  * `history.replaceState` (which the App Router picks up) rather than `router.replace`, so arrow-key
@@ -73,21 +66,20 @@ export function TraceDetailClient({
   const [tree, setTree] = useState<TraceTree | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  // The outline is requested when this first renders in the browser (while the page hydrates),
-  // not after hydration (in the effect below): the server then reads it while the browser is still
-  // busy. Nor is it preloaded from the HTML: on a 2-core machine the server's read of a big outline
-  // would then hold up the page's scripts, which the browser asks for at the same moment.
-  const [early] = useState(() => (!spans && typeof window !== 'undefined' ? { traceId, request: requestOutlineTree(traceId) } : null));
-
+  // The outline is requested after the page is committed, when its `<link rel="preload">` (see the
+  // trace page) is in the document: the preload, started by the HTML or, after a navigation within
+  // the app, by that commit, answers this request. Requested while rendering, before the commit,
+  // a navigation within the app read the outline twice (the request, then the preload).
   useEffect(() => {
     if (spans) return;
     let cancelled = false;
-    const request = early?.traceId === traceId ? early.request : requestOutlineTree(traceId);
-    request.then((built) => !cancelled && setTree(built)).catch((err: Error) => !cancelled && setError(err.message));
+    fetchOutlineTree(traceId)
+      .then((built) => !cancelled && setTree(built))
+      .catch((err: Error) => !cancelled && setError(err.message));
     return () => {
       cancelled = true;
     };
-  }, [spans, traceId, early]);
+  }, [spans, traceId]);
 
   const onSelectSpan = useCallback((spanId: string | null) => {
     const url = new URL(window.location.href);

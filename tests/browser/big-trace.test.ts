@@ -224,6 +224,36 @@ it(`opens a ${SPANS.toLocaleString('en-US')}-span trace: it scrolls, a clicked s
   await page.close();
 }, 180_000);
 
+it('reads a big trace\'s outline once per open, whether the page is loaded or reached from the trace list', async () => {
+  // The page's HTML preloads the outline, and the trace view's request is answered by that preload.
+  // Were the two not matched (another URL, mode or credentials, or the request made before the
+  // preload), the server would read 100k spans twice.
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await signIn(page);
+  const outlineRequests: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes(`/api/analytics/traces/${traceId}/outline`)) outlineRequests.push(request.url());
+  });
+  // Rows show once the outline has come, so by then every request for it has been made.
+  const waterfallShown = () => page.locator('[data-testid="waterfall-row"]').first().waitFor({ timeout: 30_000 });
+  const settled = () => outlineRequests.splice(0);
+
+  await page.goto(`${inject('baseUrl')}/analytics/traces/${traceId}`);
+  await waterfallShown();
+  const loaded = settled();
+  expect(loaded, 'a load of the trace page').toHaveLength(1);
+  expect(loaded[0]).toContain('encoding=gzip-parts');
+
+  // Found by its content in the trace list (other tests' traces may fill its first page).
+  await page.goto(`${inject('baseUrl')}/analytics/traces?${new URLSearchParams({ q: NEEDLE })}`);
+  settled();
+  await page.locator(`a[href^="/analytics/traces/${traceId}"]`).first().click();
+  await waterfallShown();
+  expect(settled(), 'the trace opened from the trace list').toHaveLength(1);
+  await expect(page.getByTestId('trace-span-count').textContent()).resolves.toMatch(/100,?000/);
+  await page.close();
+});
+
 it('shows a span with a 5 MB input truncated, with the whole value one click away', async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();

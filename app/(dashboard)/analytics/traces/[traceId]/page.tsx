@@ -9,6 +9,7 @@ import { firstMatchingSpan } from '@/lib/trace-store/search';
 import { getAppContext } from '@/lib/server/context';
 import { requirePageUser } from '@/lib/server/page-auth';
 import { TraceIdParam } from '@/lib/trace-store/api-query';
+import { traceOutlineUrl } from '@/lib/trace-view/urls';
 
 export const dynamic = 'force-dynamic';
 
@@ -56,6 +57,10 @@ export default async function TracePage({ params, searchParams }: { params: Prom
 
   return (
     <main className="flex h-screen min-h-[40rem] flex-col" data-testid="trace-page" data-trace-id={traceId}>
+      {/* A big trace's outline is asked for by the page's HTML, so that the server reads it while
+          the browser loads and runs the page's scripts; the trace view's own request (a `fetch` of
+          the same URL, credentials and mode) is answered by it. See TraceDetailClient. */}
+      {!spans && <link rel="preload" as="fetch" href={traceOutlineUrl(traceId, { parts: true })} crossOrigin="anonymous" />}
       <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-200 bg-white px-6 py-3">
         <nav aria-label="Breadcrumb" className="flex min-w-0 items-center gap-1.5 text-sm">
           <IntentLink
