@@ -1,5 +1,5 @@
 import 'server-only';
-import type { Queryable, QueryOptions } from '@/lib/db/client';
+import type { Queryable } from '@/lib/db/client';
 
 /**
  * Span start times (ISO text with microseconds) between which every span of some traces lies,
@@ -28,22 +28,6 @@ export async function spanTimeBounds(database: Queryable, userId: string, traceI
   );
   if (!row?.first || !row.last || Number(row.n) < ids.length) return null;
   return { from: row.first, to: row.last };
-}
-
-/**
- * Bounds covering every span of the traces in `keysJson` (a JSON array of `{user_id, trace_id}`,
- * any accounts), from their ranges: for a writer's statements that probe the stored spans of a
- * batch's traces. With no such range, bounds that hold no instant ('infinity' to '-infinity'), so
- * a probe bounded by them is planned against no day's partition.
- */
-export async function batchTraceBounds(database: Queryable, keysJson: string, options?: QueryOptions): Promise<SpanTimeBounds> {
-  const [row] = await database.query<{ first: string | null; last: string | null }>(
-    `SELECT ${EXACT('min(tr.first_start)')} AS first, ${EXACT('max(tr.last_start)')} AS last
-     FROM json_to_recordset($1::json) AS k(user_id uuid, trace_id text) JOIN trace_ranges tr ON tr.user_id = k.user_id AND tr.trace_id = k.trace_id`,
-    [keysJson],
-    options,
-  );
-  return row?.first && row.last ? { from: row.first, to: row.last } : NO_TIME;
 }
 
 /** Bounds that hold no instant. */
@@ -103,19 +87,30 @@ export async function boundTrace(database: Queryable, userId: string, traceId: s
 }
 
 /**
- * The ranges of a written batch's traces, widened to hold its spans: one statement per batch, in
- * the batch's transaction (on Postgres under each trace's lock, so no two batches race on a row).
- * `$1` is a JSON array of `{user_id, trace_id, start_time}`.
+ * The ranges of a written batch's traces, widened to hold its spans, in the batch's transaction
+ * (on Postgres under each trace's lock, so no two batches race on a row). `$1` is a JSON array of
+ * `{user_id, trace_id, start_time}`. Returns the traces that had a range before, that is spans
+ * stored before this batch (the writer's "known" traces), each with its widened range as exact
+ * text: one statement where there were three (which traces are known, the widening, their
+ * bounds), a round trip each to PGlite's thread.
  */
 export const WIDEN_RANGES_SQL = `
-INSERT INTO trace_ranges AS tr (user_id, trace_id, first_start, last_start)
-SELECT b.user_id, b.trace_id, min(b.start_time), max(b.start_time)
-FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text, start_time timestamptz)
-GROUP BY b.user_id, b.trace_id
-ON CONFLICT (user_id, trace_id) DO UPDATE SET
-  first_start = least(tr.first_start, EXCLUDED.first_start),
-  last_start = greatest(tr.last_start, EXCLUDED.last_start)
-WHERE EXCLUDED.first_start < tr.first_start OR EXCLUDED.last_start > tr.last_start`;
+WITH batch AS (
+  SELECT b.user_id, b.trace_id, min(b.start_time) AS first_start, max(b.start_time) AS last_start
+  FROM json_to_recordset($1::json) AS b(user_id uuid, trace_id text, start_time timestamptz)
+  GROUP BY b.user_id, b.trace_id),
+stored AS (
+  SELECT b.user_id, b.trace_id, least(tr.first_start, b.first_start) AS first_start, greatest(tr.last_start, b.last_start) AS last_start
+  FROM batch b CROSS JOIN LATERAL (
+    SELECT tr.first_start, tr.last_start FROM trace_ranges tr WHERE tr.user_id = b.user_id AND tr.trace_id = b.trace_id OFFSET 0) tr),
+widened AS (
+  INSERT INTO trace_ranges AS tr (user_id, trace_id, first_start, last_start)
+  SELECT user_id, trace_id, first_start, last_start FROM batch
+  ON CONFLICT (user_id, trace_id) DO UPDATE SET
+    first_start = least(tr.first_start, EXCLUDED.first_start),
+    last_start = greatest(tr.last_start, EXCLUDED.last_start)
+  WHERE EXCLUDED.first_start < tr.first_start OR EXCLUDED.last_start > tr.last_start)
+SELECT user_id, trace_id, ${EXACT('first_start')} AS first_start, ${EXACT('last_start')} AS last_start FROM stored`;
 
 /** Forgets the ranges of deleted traces. */
 export async function forgetRanges(database: Queryable, userId: string, traceIds: readonly string[]): Promise<void> {

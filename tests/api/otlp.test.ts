@@ -205,7 +205,7 @@ describeEachDatabase('OTLP/HTTP ingest', (getDatabase) => {
     const { traceId, spans } = agentTrace();
     const body = encodeTraceRequest(spans, 'protobuf');
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    setAppContext({ database: { ...database, transaction: () => Promise.reject(down) } });
+    setAppContext({ database: { ...database, transaction: () => Promise.reject(down), query: () => Promise.reject(down) } });
     try {
       const refused = await post(user.apiKey, body);
       expect(refused.status).toBe(503);

@@ -31,6 +31,41 @@ describe('batching', () => {
     expect(service.stats()).toMatchObject({ queued: 1, written: 6 });
   });
 
+  it("ends a full batch after a trace's root, so that a request's spans reach the store together", async () => {
+    vi.useFakeTimers();
+    const sink = new InMemorySpanSink();
+    const service = build({ batchSize: 10, batchIntervalMs: 1000 }, sink);
+    // Five requests one after another, each a root with three children that end before it (a chat: model, tool, model).
+    for (let t = 0; t < 5; t++) {
+      const root = await service.startTrace({ spanName: `chat.${t}`, operationType: 'other', userId });
+      for (let c = 0; c < 3; c++) await service.endTrace(await service.createChildSpan(root, `step.${t}.${c}`));
+      await service.endTrace(root);
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    // Cut at 10 the third request would be split across two writes; it waits for the next one instead.
+    expect(sink.batches().map((batch) => batch.length)).toEqual([8, 8]);
+    await vi.advanceTimersByTimeAsync(1000);
+    const batches = sink.batches();
+    expect(batches.map((batch) => batch.length)).toEqual([8, 8, 4]);
+    const batchOf = new Map<string, number>();
+    batches.forEach((batch, index) => batch.forEach((record) => batchOf.set(record.trace_id, batchOf.get(record.trace_id) ?? index)));
+    batches.forEach((batch, index) => batch.forEach((record) => expect(batchOf.get(record.trace_id)).toBe(index)));
+    expect(service.stats()).toMatchObject({ queued: 0, written: 20, dropped: 0 });
+  });
+
+  it('keeps a batch full when no root ends in its second half (a long trace, or spans of a remote parent)', async () => {
+    vi.useFakeTimers();
+    const sink = new InMemorySpanSink();
+    const service = build({ batchSize: 10, batchIntervalMs: 1000 }, sink);
+    const root = await service.startTrace({ spanName: 'agent', operationType: 'other', userId });
+    for (let c = 0; c < 12; c++) await service.endTrace(await service.createChildSpan(root, `step.${c}`));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.batches().map((batch) => batch.length)).toEqual([10]);
+    await service.endTrace(root);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sink.batches().map((batch) => batch.length)).toEqual([10, 3]);
+  });
+
   it('writes a partial batch when the interval passes, not before', async () => {
     vi.useFakeTimers();
     const sink = new InMemorySpanSink();

@@ -226,7 +226,7 @@ export class SpanQueue {
         (partialAllowed || this.forcedDrains > 0 || this.size >= this.batchSize)
       ) {
         partialAllowed = false;
-        const batch = this.waiting.take(this.batchSize);
+        const batch = this.waiting.takeBatch(this.batchSize);
         this.inFlight = batch.length;
         try {
           await this.writer.write(batch);
