@@ -2,15 +2,17 @@
  * `npm run bench`: every speed target of DESIGN.md §8 measured side by side with a peer in one run,
  * reported as ratios (this machine is noisy; absolute numbers are context only). Results are
  * printed and written to docs/benchmarks.md.
+ * What people wrote under each section stands in notes that a full run carries over (bench/notes.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchFootprint, type FootprintResult } from './footprint';
 import { findPostgresBinDir, startPostgres, type PostgresServer } from '../tests/support/postgres-server';
 import { benchBigTrace, type BigTraceBench } from './big-trace';
 import { benchIndexCost, type IndexCostStep } from './index-cost';
 import { benchIngest, CLIENTS, type IngestResult } from './ingest';
+import { notesLines, readNotes } from './notes';
 import { benchPgliteQueries, benchTraceListQuery, type PgliteQueryBench, type QueryBench } from './query';
 import type { ProxyBenchResult } from './proxy';
 import { benchTracingOverhead } from './tracing-overhead';
@@ -46,12 +48,17 @@ if (only && !(SECTIONS as readonly string[]).includes(only)) {
 }
 const runs = (section: (typeof SECTIONS)[number]) => !only || only === section;
 
+const DOC = 'docs/benchmarks.md';
+
 async function main() {
   const lines: string[] = [];
   const log = (line = '') => {
     console.log(line);
     lines.push(line);
   };
+  const notes = readNotes(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '');
+  /** A section's notes, carried over into the file (not printed: they are not this run's). */
+  const keep = (section: (typeof SECTIONS)[number]) => lines.push(...notesLines(section, notes));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   log('# LLMTrace benchmarks');
   log();
@@ -85,6 +92,7 @@ async function main() {
     );
     if (overhead.oursDropped > 0) log(`Warning: our queue dropped ${fmt(overhead.oursDropped)} spans during the run.`);
     log();
+    keep('overhead');
   }
 
   if (runs('ingest')) console.error('▶ 2/4 ingest: POST /api/analytics/traces and POST /v1/traces vs COPY (Postgres) and a bulk INSERT (PGlite)…');
@@ -144,6 +152,7 @@ async function main() {
     }
     if (!pgUrl) log('\nPostgres: no server binaries found and no DATABASE_URL; not measured.');
     log();
+    keep('ingest');
   }
 
   if (indexCost) {
@@ -160,6 +169,7 @@ async function main() {
       log(`| ${step.dropped} | ${step.indexes} | ${fmt(step.rowsPerSec)} (${fmt(Math.min(...step.rounds))}–${fmt(Math.max(...step.rounds))}) | ${fmt(step.ratio, 2)} |`);
     }
     log();
+    keep('indexcost');
   }
 
   if (runs('query')) {
@@ -211,6 +221,7 @@ async function main() {
       );
     } else log('No Postgres server available; not measured.');
     log();
+    keep('query');
   }
 
   if (runs('pglitequery')) {
@@ -229,6 +240,7 @@ async function main() {
     const p95 = (q: { p95: number; p95Rounds: number[] }) => `${fmt(q.p95, 1)} (${fmt(Math.min(...q.p95Rounds), 1)}–${fmt(Math.max(...q.p95Rounds), 1)})`;
     for (const c of pglite.cases) log(`| ${c.label} | ${c.rows} | ${p95(c.before)} | ${p95(c.after)} | ${fmt(c.before.p95 / c.after.p95, 1)}× |`);
     log();
+    keep('pglitequery');
   }
 
   if (runs('chat')) {
@@ -253,6 +265,8 @@ async function main() {
     log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(on), 2)} |`);
     log();
     log(`**Added by tracing at p50: ${fmt(median(on) - median(off), 2)} ms** (a request with a tool call: 1 root, 2 llm.call and 1 tool span).`);
+    log();
+    keep('chat');
   }
   if (runs('proxy')) {
     console.error('▶ 5/5 the proxy vs a direct call to the same local upstream (alternating requests)…');
@@ -267,6 +281,7 @@ async function main() {
     log(`| whole answer | ${fmt(proxy.latency.directP50, 2)} | ${fmt(proxy.latency.proxyP50, 2)} | **${fmt(proxy.latency.addedP50, 2)}** | ${perRound(proxy.latency.addedPerRound)} |`);
     log(`| time to first token (stream) | ${fmt(proxy.ttft.directP50, 2)} | ${fmt(proxy.ttft.proxyP50, 2)} | **${fmt(proxy.ttft.addedP50, 2)}** | ${perRound(proxy.ttft.addedPerRound)} |`);
     log();
+    keep('proxy');
   }
   if (bigTrace) {
     const kb = (bytes: number) => `${fmt(bytes / 1024)} KB`;
@@ -290,6 +305,7 @@ async function main() {
       );
       log();
     }
+    keep('bigtrace');
   }
 
   if (footprint) {
@@ -311,11 +327,12 @@ async function main() {
     log(`\`/api/health\` during the load: p50 ${fmt(f.health.p50, 1)} ms, **p95 ${fmt(f.health.p95, 1)} ms**, slowest ${fmt(f.health.max)} ms (${fmt(f.health.count)} probes).`);
     log(`The trace list's first page (\`GET /api/analytics/traces?limit=50\`) during the load: p50 ${fmt(f.reads.p50, 1)} ms, p95 ${fmt(f.reads.p95, 1)} ms, slowest ${fmt(f.reads.max)} ms (${fmt(f.reads.count)} reads).`);
     log();
+    keep('footprint');
   }
 
   if (only) return;
-  writeFileSync('docs/benchmarks.md', `${lines.join('\n')}\n`);
-  console.error('✔ written to docs/benchmarks.md');
+  writeFileSync(DOC, `${lines.join('\n')}\n`);
+  console.error(`✔ written to ${DOC}`);
 }
 
 void main();
