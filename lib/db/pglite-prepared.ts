@@ -21,9 +21,10 @@ export interface PgliteQueryRunner {
   query<T>(text: string, params?: unknown[]): Promise<{ rows: T[]; fields: Array<{ name: string; dataTypeID: number }> }>;
 }
 
-/** A PGlite client: a runner that can also hold the database for a transaction. */
+/** A PGlite client: a runner that can also hold the database for a transaction, and run a script of statements. */
 export interface PgliteClientRunner extends PgliteQueryRunner {
   transaction<T>(fn: (tx: PgliteQueryRunner) => Promise<T>): Promise<T>;
+  exec(script: string): Promise<Array<{ rows: unknown[]; fields: Array<{ name: string; dataTypeID: number }> }>>;
 }
 
 /** A value as an SQL string literal, or undefined when it cannot be one. */
@@ -43,6 +44,9 @@ function literal(value: unknown): string | undefined {
   // standard_conforming_strings is on: only the quote itself is escaped.
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/** `EXECUTE` of a prepared statement with its values as literals. */
+const executeSql = (name: string, values: string[]) => (values.length > 0 ? `EXECUTE ${name}(${values.join(', ')})` : `EXECUTE ${name}`);
 
 /** A PGlite transaction as it comes from the client: its own methods, which {@link PglitePreparedStatements.guard} wraps. */
 export interface PgliteTransactionRunner extends PgliteQueryRunner {
@@ -91,7 +95,15 @@ export class PglitePreparedStatements {
   async query<T>(client: PgliteClientRunner, tx: PgliteQueryRunner | null, text: string, params: unknown[]) {
     const values = params.map(literal);
     if (values.some((value) => value === undefined)) return (tx ?? client).query<T>(text, params);
-    if (!tx) return client.transaction((own) => this.#execute<T>(own, own.query.bind(own), text, values as string[]));
+    if (!tx) {
+      const name = this.#names.get(text);
+      if (name === undefined) return client.transaction((own) => this.#execute<T>(own, own.query.bind(own), text, values as string[]));
+      // Prepared before: the setting and the statement as one script, which Postgres runs as one
+      // transaction (the setting ends with it). One message to PGlite's thread instead of four
+      // (begin, the setting, the statement, commit).
+      const results = await client.exec(`SET LOCAL plan_cache_mode = force_generic_plan; ${executeSql(name, values as string[])}`);
+      return results[results.length - 1] as { rows: T[]; fields: Array<{ name: string; dataTypeID: number }> };
+    }
     return this.#execute<T>(tx, this.#raw.get(tx) ?? tx.query.bind(tx), text, values as string[]);
   }
 
@@ -111,6 +123,6 @@ export class PglitePreparedStatements {
       await query('SET LOCAL plan_cache_mode = force_generic_plan');
       this.#generic.set(tx, true);
     }
-    return query<T>(values.length > 0 ? `EXECUTE ${name}(${values.join(', ')})` : `EXECUTE ${name}`);
+    return query<T>(executeSql(name, values));
   }
 }
