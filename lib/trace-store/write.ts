@@ -277,8 +277,9 @@ function upsertParts(database: Database, rows: RelatedRow[]): UpsertPart[] {
 
 /**
  * Inserts or completes spans, keyed by (user_id, trace_id, span_id), in one transaction. For
- * spans of new traces (the common case) that is one statement after the lock and the widening of their ranges (on
- * PGlite, one per {@link PGLITE_UPSERT_ROWS} rows); spans of traces already stored also move a
+ * spans of new traces (the common case) that is one statement after the lock and the widening of
+ * their ranges (on PGlite, one per {@link PGLITE_UPSERT_ROWS} rows, and a batch of one part is the
+ * single statement {@link NEW_TRACES_SQL}); spans of traces already stored also move a
  * span re-sent with another start time, adopt orphans whose parent arrived and mark the roll-ups
  * above them. The flags the batch settles alone are settled on the whole batch, parts or not.
  */
