@@ -113,6 +113,11 @@ export class PGliteThread implements ThreadRunner {
     return this.#closed;
   }
 
+  /** Messages sent to the thread so far, each a round trip (what a statement's cost here is made of). */
+  get messages(): number {
+    return this.#nextId - 1;
+  }
+
   #call<T>(op: string, message: Record<string, unknown> = {}): Promise<T> {
     if (this.#gone) return Promise.reject(this.#gone);
     const id = this.#nextId++;

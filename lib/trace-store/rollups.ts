@@ -77,10 +77,11 @@ ON CONFLICT DO NOTHING`;
 
 /**
  * The writer's marks of its batch's quarters, a `WITH` item of the upsert: `$n` is a JSON array of
- * `{user_id, epoch}` (the quarters' starts, in epoch seconds), computed from the batch.
+ * `{user_id, epoch}` (the quarters' starts, in epoch seconds), computed from the batch; `where`, a
+ * condition for marking at all (` WHERE …`).
  */
-export const MARK_BATCH_QUARTERS = (n: number) =>
-  markQuartersSql(`SELECT user_id, to_timestamp(epoch) AS at FROM json_to_recordset($${n}::json) AS q(user_id uuid, epoch bigint)`);
+export const MARK_BATCH_QUARTERS = (n: number, where = '') =>
+  markQuartersSql(`SELECT user_id, to_timestamp(epoch) AS at FROM json_to_recordset($${n}::json) AS q(user_id uuid, epoch bigint)${where}`);
 
 /** The writer's marks of stored spans its statements moved or re-flagged: `$1` is a JSON array of `{user_id, start_time}`. */
 export const MARK_TOUCHED_SQL = markQuartersSql(`SELECT user_id, start_time AS at FROM json_to_recordset($1::json) AS s(user_id uuid, start_time timestamptz)`);

@@ -104,7 +104,7 @@ written AS (
   FROM json_to_recordset($1::json) AS r(${RECORD_COLUMNS}, orphan boolean, usage_rollup boolean)
   WHERE NOT EXISTS (SELECT 1 FROM known)
   ${ON_CONFLICT}),
-marked AS (${markQuartersSql('SELECT user_id, to_timestamp(epoch) AS at FROM json_to_recordset($3::json) AS q(user_id uuid, epoch bigint) WHERE NOT EXISTS (SELECT 1 FROM known)')})
+marked AS (${MARK_BATCH_QUARTERS(3, ' WHERE NOT EXISTS (SELECT 1 FROM known)')})
 SELECT NOT EXISTS (SELECT 1 FROM known) AS written`;
 
 /**
