@@ -17,6 +17,9 @@ import { benchPgliteQueries, benchTraceListQuery, type PgliteQueryBench, type Qu
 import type { ProxyBenchResult } from './proxy';
 import { benchTracingOverhead } from './tracing-overhead';
 
+/** The median of some numbers (the upper one of an even count). */
+const medianOf = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The proxy bench in its own process, so the servers and spans of the other sections do not disturb it. */
@@ -49,6 +52,8 @@ if (only && !(SECTIONS as readonly string[]).includes(only)) {
 const runs = (section: (typeof SECTIONS)[number]) => !only || only === section;
 
 const DOC = 'docs/benchmarks.md';
+/** Runs of the footprint section (each about 2½ minutes). */
+const FOOTPRINT_RUNS = 3;
 
 async function main() {
   const lines: string[] = [];
@@ -126,10 +131,13 @@ async function main() {
     bigTrace = await benchBigTrace({ databaseUrl: pgUrl, browser: true, onProgress: (message) => console.error(`  ${message}`) });
   }
   await server?.stop();
-  let footprint: FootprintResult | undefined;
+  const footprints: FootprintResult[] = [];
   if (runs('footprint')) {
-    console.error('▶ the footprint of npm start: idle, then a minute of ingest, reads and health probes…');
-    footprint = await benchFootprint({ onProgress: (message) => console.error(`  ${message}`) });
+    // Three runs: one run of this machine can be off by 2×, so each figure is the runs' median with their range.
+    for (let run = 1; run <= FOOTPRINT_RUNS; run++) {
+      console.error(`▶ the footprint of npm start (${run}/${FOOTPRINT_RUNS}): idle, then a minute of ingest, reads and health probes…`);
+      footprints.push(await benchFootprint({ onProgress: (message) => console.error(`  ${message}`) }));
+    }
   }
   if (runs('ingest')) {
     log('## 2. Ingest throughput (issue 14: ≥ 30k spans/s into Postgres next to COPY; ≥ 20k spans/s into PGlite)');
@@ -251,7 +259,6 @@ async function main() {
       off.push(chatRound(false).p50);
       on.push(chatRound(true).p50);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     log('## 4. Tracing overhead on /api/chat (DESIGN §8: ≤ 1 ms added at p50)');
     log();
     log(
@@ -261,10 +268,17 @@ async function main() {
     log();
     log('| | p50 per round (ms) | median p50 (ms) |');
     log('|---|---|---:|');
-    log(`| tracing off | ${off.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(off), 2)} |`);
-    log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(median(on), 2)} |`);
+    log(`| tracing off | ${off.map((x) => fmt(x, 2)).join(', ')} | ${fmt(medianOf(off), 2)} |`);
+    log(`| tracing on | ${on.map((x) => fmt(x, 2)).join(', ')} | ${fmt(medianOf(on), 2)} |`);
     log();
-    log(`**Added by tracing at p50: ${fmt(median(on) - median(off), 2)} ms** (a request with a tool call: 1 root, 2 llm.call and 1 tool span).`);
+    // Each round is an off run and an on run back to back: the added time and the ratio are taken within it.
+    const added = on.map((x, i) => x - off[i]!);
+    const ratios = on.map((x, i) => x / off[i]!);
+    const spread = (xs: number[], digits: number) => `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}`;
+    log(
+      `**Added by tracing at p50: median ${fmt(medianOf(added), 2)} ms, range ${spread(added, 2)}** (per round ${added.map((x) => fmt(x, 2)).join(', ')}; ` +
+        `on/off ${fmt(medianOf(ratios), 2)}, ${spread(ratios, 2)}; a request with a tool call: 1 root, 2 llm.call and 1 tool span).`,
+    );
     log();
     keep('chat');
   }
@@ -301,31 +315,42 @@ async function main() {
       log(
         `Chromium (npm start, PGlite), from navigation start: outline loaded at ${b.outlineLoadedMs === null ? '–' : `${fmt(b.outlineLoadedMs)} ms`}, ` +
           `first waterfall row at ${fmt(b.firstRowMs)} ms, a clicked span's details with its input at **${fmt(b.interactiveMs)} ms** ` +
-          `(opened four more times: ${b.againInteractiveMs.map((ms) => fmt(ms)).join(', ')} ms).`,
+          `(opened four more times: ${b.againInteractiveMs.map((ms) => fmt(ms)).join(', ')} ms; all five opens median **${fmt(medianOf([b.interactiveMs, ...b.againInteractiveMs]))} ms**, ` +
+          `${fmt(Math.min(b.interactiveMs, ...b.againInteractiveMs))}–${fmt(Math.max(b.interactiveMs, ...b.againInteractiveMs))}). The first open is one measurement per run.`,
       );
       log();
     }
     keep('bigtrace');
   }
 
-  if (footprint) {
-    const f = footprint;
-    const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} MB`;
+  if (footprints.length > 0) {
+    const runsOf = <T,>(pick: (f: FootprintResult) => T) => footprints.map(pick);
+    const mb = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} MB`;
+    /** The runs' median, with their range. */
+    const across = (xs: number[], digits = 0) => `${fmt(medianOf(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
+    const last = footprints[footprints.length - 1]!;
     log('## 7. Footprint of `npm start` (issue 14: ≤ 300 MB idle, ≤ 600 MB under load; `/api/health` p95 ≤ 100 ms under load)');
     log();
     log(
       'Resident memory (VmRSS) summed over every process `npm start` runs, on PGlite with a fresh data directory: 5 samples 2 s apart once ' +
-        `start-up has settled, then one every 2 s through ${fmt(f.loadSeconds)} s of load (4 clients posting 500-span batches as fast as they are taken, ` +
-        'retrying 503s after their Retry-After; a trace-list read every second and a health probe every 100 ms, timed from a thread of their own so that the load generator\'s busy event loop is not counted).',
+        `start-up has settled, then one every 2 s through ${fmt(last.loadSeconds)} s of load (4 clients posting 500-span batches as fast as they are taken, ` +
+        'retrying 503s after their Retry-After; a trace-list read every second and a health probe every 100 ms, timed from a thread of their own so that the load generator\'s busy event loop is not counted). ' +
+        `${footprints.length} runs, one after another; each figure is the runs' median with their range in brackets, memory the range of every sample.`,
     );
     log();
     log('| | resident memory | |');
     log('|---|---:|---|');
-    log(`| idle | ${range(f.idleMb)} | ${f.processes.map((p) => `${p.name} ${fmt(p.mb)} MB`).join(', ')} |`);
-    log(`| under load | ${range(f.loadMb)} | ${fmt(f.spansPerSec)} spans/s stored, ${fmt(f.refused)} batches answered 503 and retried |`);
+    log(`| idle | ${mb(runsOf((f) => f.idleMb).flat())} | last run: ${last.processes.map((p) => `${p.name} ${fmt(p.mb)} MB`).join(', ')} |`);
+    log(`| under load | ${mb(runsOf((f) => f.loadMb).flat())} | ${across(runsOf((f) => f.spansPerSec))} spans/s stored, ${fmt(runsOf((f) => f.refused).reduce((a, b) => a + b, 0))} batches answered 503 and retried |`);
     log();
-    log(`\`/api/health\` during the load: p50 ${fmt(f.health.p50, 1)} ms, **p95 ${fmt(f.health.p95, 1)} ms**, slowest ${fmt(f.health.max)} ms (${fmt(f.health.count)} probes).`);
-    log(`The trace list's first page (\`GET /api/analytics/traces?limit=50\`) during the load: p50 ${fmt(f.reads.p50, 1)} ms, p95 ${fmt(f.reads.p95, 1)} ms, slowest ${fmt(f.reads.max)} ms (${fmt(f.reads.count)} reads).`);
+    log(
+      `\`/api/health\` during the load: p50 ${across(runsOf((f) => f.health.p50), 1)} ms, **p95 ${across(runsOf((f) => f.health.p95), 1)} ms**, ` +
+        `slowest ${fmt(Math.max(...runsOf((f) => f.health.max)))} ms (${fmt(runsOf((f) => f.health.count).reduce((a, b) => a + b, 0))} probes).`,
+    );
+    log(
+      `The trace list's first page (\`GET /api/analytics/traces?limit=50\`) during the load: p50 ${across(runsOf((f) => f.reads.p50), 1)} ms, ` +
+        `p95 ${across(runsOf((f) => f.reads.p95), 1)} ms, slowest ${fmt(Math.max(...runsOf((f) => f.reads.max)))} ms (${fmt(runsOf((f) => f.reads.count).reduce((a, b) => a + b, 0))} reads).`,
+    );
     log();
     keep('footprint');
   }
